@@ -1,0 +1,133 @@
+"""The ``warp-ir-pairs`` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shlex
+import sys
+from typing import Sequence
+
+from builder.plan import validate_categories
+from builder.release import ReleaseError, ReleaseSummary, build_release, validate_configs
+from builder.rows import CONFIGS
+from builder.splits import DEFAULT_RATIOS, SPLITS, validate_ratios
+from generators import CATEGORIES
+
+PROG = "warp-ir-pairs"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not the usage block
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _int_at_least(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text!r}: must be an integer >= {minimum}")
+        return value
+
+    parse.__name__ = f"integer >= {minimum}"
+    return parse
+
+
+def _configs(text: str) -> tuple[str, ...]:
+    try:
+        return validate_configs([c.strip() for c in text.split(",") if c.strip()])
+    except ReleaseError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _categories(text: str) -> tuple[str, ...]:
+    try:
+        return validate_categories([c.strip() for c in text.split(",") if c.strip()])
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _ratios(text: str) -> tuple[float, float, float]:
+    try:
+        return validate_ratios([float(r) for r in text.split(",")])
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r}: {error}") from None
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Python -> Warp C++/CUDA IR pairs as a Hugging Face dataset.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    build = commands.add_parser("build", help="synthesize kernels, run Warp's code generator, write a parquet release")
+    build.add_argument("--num-examples", type=_int_at_least(1), default=2000, help="unique kernels to deliver (default: 2000)")
+    build.add_argument("--seed", type=_int_at_least(0), default=0, help="seed of every random choice (default: 0)")
+    build.add_argument("--out", required=True, help="release folder to create")
+    build.add_argument("--configs", type=_configs, default=CONFIGS, help=f"comma-separated subset of {','.join(CONFIGS)} (default: all)")
+    build.add_argument("--num-proc", type=_int_at_least(1), default=os.cpu_count() or 1, help="worker processes (default: all cores)")
+    build.add_argument(
+        "--split-ratios",
+        type=_ratios,
+        default=DEFAULT_RATIOS,
+        help=f"{'/'.join(SPLITS)} ratios, comma-separated, summing to 1 (default: {','.join(map(str, DEFAULT_RATIOS))})",
+    )
+    build.add_argument("--categories", type=_categories, default=None, help=f"comma-separated subset of: {','.join(CATEGORIES)}")
+    build.add_argument("--num-shards", type=_int_at_least(1), default=None, help="shards per split (default: automatic)")
+    build.add_argument("--overwrite", action="store_true", help="replace an existing release in --out")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = make_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format=f"{PROG}: %(levelname)s: %(message)s")
+    try:
+        summary = build_release(
+            out=args.out,
+            num_examples=args.num_examples,
+            seed=args.seed,
+            configs=args.configs,
+            split_ratios=args.split_ratios,
+            categories=args.categories,
+            num_proc=args.num_proc,
+            num_shards=args.num_shards,
+            overwrite=args.overwrite,
+            command=shlex.join([PROG, *argv]),
+        )
+    except ReleaseError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; no release written", file=sys.stderr)
+        return 130
+    print(format_summary(summary))
+    return 0
+
+
+def format_summary(summary: ReleaseSummary) -> str:
+    """The end-of-build report: counts per category and split, failures, throughput, files."""
+    from builder.card import count_table
+
+    plan = summary.plan
+    failures = ", ".join(f"{r}: {n}" for r, n in plan.failures.most_common()) or "none"
+    lines = [
+        f"Built {summary.num_kernels} kernels into {summary.out}",
+        "",
+        count_table(plan),
+        "",
+        f"code generation: {summary.seconds_generating:.1f} s, {summary.kernels_per_second:.1f} kernels/s "
+        f"with {summary.num_proc} process(es); total {summary.seconds_total:.1f} s",
+        f"plan: {plan.draws} candidates drawn, {plan.duplicates} structural duplicates dropped "
+        f"({100 * plan.duplicate_rate:.2f}%)",
+        f"failures by reason: {failures}",
+    ]
+    for config, paths in summary.files.items():
+        size = sum(p.stat().st_size for p in paths)
+        lines.append(f"{config}: {len(paths)} parquet file(s), {size / 1e6:.1f} MB")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""KernelSpec -> Warp's code generator -> forward / backward functions and translation units.
+
+Each kernel gets a Warp module of its own, built once and generated for both targets, then
+removed from Warp's registries so memory stays flat. The source reaches Warp through
+``linecache`` under one fixed file name, and Warp's global function-name counter is reset around
+every kernel, so the IR text depends only on the Python source: never on which kernels came
+before it in the process or shared its shard.
+"""
+
+from __future__ import annotations
+
+import linecache
+import re
+import sys
+import types
+from dataclasses import dataclass
+from typing import Iterable
+
+from generators import KernelSpec
+
+BACKENDS = ("cpu", "cuda")
+# Emitted code names its source file in comments; a fixed name keeps IR free of build details.
+SOURCE_FILENAME = "kernel.py"
+_MODULE_PREFIX = "warp_ir_pairs_kernel_"
+
+
+class ExtractionError(Exception):
+    """Warp could not generate code for a kernel; ``reason`` is a short, countable label."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class BackendIR:
+    """What Warp emitted for one target."""
+
+    forward: str
+    backward: str
+    source: str
+
+
+def _warp():
+    """Import Warp lazily: planning and synthesis never need it."""
+    import warp
+    import warp._src.context as context
+
+    warp.config.quiet = True
+    return warp, context
+
+
+def warp_version() -> str:
+    return _warp()[0].__version__
+
+
+def extract(spec: KernelSpec, backends: Iterable[str] = BACKENDS) -> dict[str, BackendIR]:
+    """Run Warp's code generator on ``spec`` for each backend in ``backends``."""
+    backends = tuple(backends)
+    unknown = [b for b in backends if b not in BACKENDS]
+    if unknown:
+        raise ValueError(f"unknown backend(s) {unknown}; allowed: {list(BACKENDS)}")
+    warp, context = _warp()
+    module_name = _MODULE_PREFIX + spec.kernel_name
+    counts = context.function_key_counts
+    saved_counts = dict(counts)
+    counts.clear()  # helpers are numbered from 0 in every kernel (`helper_0`), whatever ran before
+    try:
+        kernel = _load_kernel(spec, module_name, warp)
+        module = kernel.module
+        module.options["strip_hash"] = True
+        options = module.resolve_options(warp.config) | {"output_arch": None}
+        try:
+            module_builder = context.ModuleBuilder(module, options)
+            emitted = {b: module_builder.codegen(b) for b in backends}
+        except Exception as error:  # Warp raises many types; all mean "no IR for this kernel"
+            raise ExtractionError(f"codegen {type(error).__name__}", _first_line(error)) from error
+        return {b: _split_functions(spec.kernel_name, b, source) for b, source in emitted.items()}
+    finally:
+        counts.clear()
+        counts.update(saved_counts)
+        context.user_modules.pop(module_name, None)
+        sys.modules.pop(module_name, None)
+        linecache.cache.pop(SOURCE_FILENAME, None)
+
+
+def _load_kernel(spec: KernelSpec, module_name: str, warp):
+    """Execute the source as a module Warp can read back with ``inspect``."""
+    source = spec.python_source
+    linecache.cache[SOURCE_FILENAME] = (len(source), None, source.splitlines(True), SOURCE_FILENAME)
+    module = types.ModuleType(module_name)
+    module.__file__ = SOURCE_FILENAME
+    module.wp = warp
+    sys.modules[module_name] = module
+    try:
+        exec(compile(source, SOURCE_FILENAME, "exec"), module.__dict__)
+    except Exception as error:
+        raise ExtractionError(f"load {type(error).__name__}", _first_line(error)) from error
+    kernel = getattr(module, spec.kernel_name, None)
+    if not isinstance(kernel, warp.Kernel):
+        raise ExtractionError("load no kernel", f"source defines no @wp.kernel named {spec.kernel_name!r}")
+    return kernel
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[-1] if text else type(error).__name__
+
+
+def _split_functions(kernel_name: str, backend: str, source: str) -> BackendIR:
+    return BackendIR(
+        forward=function_text(source, f"{kernel_name}_{backend}_kernel_forward"),
+        backward=function_text(source, f"{kernel_name}_{backend}_kernel_backward"),
+        source=source,
+    )
+
+
+def function_text(source: str, symbol: str) -> str:
+    """The definition of ``symbol`` in Warp's emitted code, template line included.
+
+    Warp writes each definition as a signature, then ``{`` and ``}`` alone at column 0 with the
+    body indented, so the closing line is the first ``}`` line after the opening ``{``.
+    """
+    match = re.search(rf"^(template <[^\n]*>\n)?[^\n]*\b{re.escape(symbol)}\(", source, re.MULTILINE)
+    if match is None:
+        raise ExtractionError("missing function", f"{symbol} not in emitted code")
+    opening = source.find("\n{\n", match.end())
+    closing = source.find("\n}\n", opening)
+    if opening < 0 or closing < 0:
+        raise ExtractionError("malformed function", f"{symbol} has no body")
+    return source[match.start() : closing + 2]

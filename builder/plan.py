@@ -1,0 +1,174 @@
+"""The build plan: which (seed, index) kernels go into which split.
+
+Cheap (no Warp): synthesize candidates in index order, drop structural duplicates, then assign
+each category's kernels to train / validation / test with exact counts.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence, TypeVar
+
+import generators
+from builder.splits import DEFAULT_RATIOS, SPLITS, balanced_counts, split_counts, validate_ratios
+from builder.structure import structural_hash
+from generators import CATEGORIES, KernelSpec
+
+logger = logging.getLogger("warp_ir_pairs")
+
+# A category may draw this many candidates per kernel it must deliver (plus a fixed allowance)
+# before the planner gives up on it.
+MAX_DRAWS_PER_KERNEL = 20
+MAX_DRAWS_ALLOWANCE = 200
+
+T = TypeVar("T")
+
+
+class PlanError(ValueError):
+    """The requested plan cannot be made (bad arguments or a category that runs dry)."""
+
+
+@dataclass(frozen=True)
+class PlannedKernel:
+    """One kernel of the plan, with everything a row needs except Warp's output."""
+
+    seed: int
+    index: int
+    spec: KernelSpec
+    structural_hash: str
+
+    @property
+    def id(self) -> str:
+        return kernel_id(self.seed, self.index)
+
+
+@dataclass(frozen=True)
+class Plan:
+    seed: int
+    num_examples: int
+    categories: tuple[str, ...]
+    split_ratios: tuple[float, float, float]
+    splits: dict[str, tuple[PlannedKernel, ...]]
+    draws: int
+    duplicates: int
+    failures: Counter = field(default_factory=Counter)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Kernels per split and category, e.g. ``counts()["train"]["vector"]``."""
+        return {s: dict(Counter(k.spec.category for k in kernels)) for s, kernels in self.splits.items()}
+
+    @property
+    def duplicate_rate(self) -> float:
+        """Share of successfully synthesized candidates dropped as structural duplicates."""
+        synthesized = self.draws - sum(self.failures.values())
+        return self.duplicates / synthesized if synthesized else 0.0
+
+
+def kernel_id(seed: int, index: int) -> str:
+    """Stable row id; zero-padded so ids sort in index order."""
+    return f"s{seed}-{index:09d}"
+
+
+def validate_categories(categories: Iterable[str] | None) -> tuple[str, ...]:
+    """Known, distinct categories in registry order (``None`` means all)."""
+    if categories is None:
+        return CATEGORIES
+    requested = list(categories)
+    unknown = [c for c in requested if c not in CATEGORIES]
+    if unknown:
+        raise PlanError(f"unknown categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(map(repr, unknown))}; allowed: {', '.join(CATEGORIES)}")
+    if not requested:
+        raise PlanError(f"no categories given; allowed: {', '.join(CATEGORIES)}")
+    return tuple(c for c in CATEGORIES if c in requested)
+
+
+def validate_count(num_examples: object) -> int:
+    if isinstance(num_examples, bool) or not isinstance(num_examples, int) or num_examples < 1:
+        raise PlanError(f"num_examples {num_examples!r}: must be an integer >= 1")
+    return num_examples
+
+
+def make_plan(
+    seed: int,
+    num_examples: int,
+    categories: Sequence[str] | None = None,
+    split_ratios: Sequence[float] = DEFAULT_RATIOS,
+) -> Plan:
+    """Plan ``num_examples`` structurally distinct kernels, balanced over ``categories``."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise PlanError(f"seed {seed!r}: must be an integer >= 0")
+    num_examples = validate_count(num_examples)
+    categories = validate_categories(categories)
+    try:
+        ratios = validate_ratios(split_ratios)
+    except ValueError as error:
+        raise PlanError(str(error)) from None
+
+    targets = dict(zip(categories, balanced_counts(num_examples, len(categories))))
+    accepted: dict[str, list[PlannedKernel]] = {c: [] for c in categories}
+    draws = Counter()
+    failures: Counter = Counter()
+    seen: set[str] = set()
+    duplicates = 0
+    open_categories = [c for c in categories if targets[c] > 0]
+    step = len(CATEGORIES)
+    round_ = 0
+    while open_categories:
+        for category in list(open_categories):
+            index = CATEGORIES.index(category) + round_ * step
+            draws[category] += 1
+            try:
+                spec = generators.synthesize(seed, index)
+                digest = structural_hash(spec.python_source)
+            except Exception as error:  # a synthesizer bug: count it, log it, keep drawing
+                reason = f"synthesis {type(error).__name__}"
+                failures[reason] += 1
+                logger.warning("kernel seed=%d index=%d failed (%s): %s", seed, index, reason, error)
+                continue
+            if digest in seen:
+                duplicates += 1
+            else:
+                seen.add(digest)
+                accepted[category].append(PlannedKernel(seed, index, spec, digest))
+            if len(accepted[category]) == targets[category]:
+                open_categories.remove(category)
+            elif draws[category] >= MAX_DRAWS_PER_KERNEL * targets[category] + MAX_DRAWS_ALLOWANCE:
+                raise PlanError(
+                    f"category {category!r} reached {len(accepted[category])} of {targets[category]} "
+                    f"structurally distinct kernels in {draws[category]} draws (seed {seed}); "
+                    "ask for fewer kernels or more categories"
+                )
+        round_ += 1
+
+    splits: dict[str, list[PlannedKernel]] = {s: [] for s in SPLITS}
+    for category in categories:
+        kernels = accepted[category]
+        random.Random(f"warp-ir-pairs/split/{seed}/{category}").shuffle(kernels)
+        start = 0
+        for split, count in zip(SPLITS, split_counts(len(kernels), ratios)):
+            splits[split].extend(kernels[start : start + count])
+            start += count
+    return Plan(
+        seed=seed,
+        num_examples=num_examples,
+        categories=categories,
+        split_ratios=ratios,
+        splits={s: tuple(sorted(k, key=lambda p: p.index)) for s, k in splits.items() if k},
+        draws=sum(draws.values()),
+        duplicates=duplicates,
+        failures=failures,
+    )
+
+
+def shard(items: Sequence[T], num_shards: int) -> list[tuple[T, ...]]:
+    """``items`` cut into at most ``num_shards`` contiguous, non-empty, near-equal pieces."""
+    num_shards = max(1, min(num_shards, len(items)))
+    sizes = balanced_counts(len(items), num_shards)
+    pieces, start = [], 0
+    for size in sizes:
+        pieces.append(tuple(items[start : start + size]))
+        start += size
+    return pieces

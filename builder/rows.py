@@ -1,0 +1,125 @@
+"""Row schema per config and the rows themselves: plan entries plus Warp's output."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import Iterable, Iterator
+
+import datasets
+
+from builder.extract import ExtractionError, extract, warp_version
+from builder.plan import PlannedKernel
+from generators import CATEGORIES, GENERATOR_VERSION
+
+logger = logging.getLogger("warp_ir_pairs")
+
+# Config name -> the backends its rows carry.
+CONFIG_BACKENDS: dict[str, tuple[str, ...]] = {"cpu": ("cpu",), "cuda": ("cuda",), "paired": ("cpu", "cuda")}
+CONFIGS = tuple(CONFIG_BACKENDS)
+DEFAULT_CONFIG = "paired"
+# Column prefix of each backend's IR columns.
+BACKEND_PREFIX = {"cpu": "cpp", "cuda": "cuda"}
+IR_PARTS = ("forward", "backward", "source")
+
+
+def ir_columns(config: str) -> list[str]:
+    """Names of the IR columns of ``config``, e.g. ``cpp_forward``."""
+    return [f"{BACKEND_PREFIX[b]}_{part}" for b in CONFIG_BACKENDS[config] for part in IR_PARTS]
+
+
+def device_label(config: str) -> str:
+    """``metadata.device`` of a config's rows: ``cpu``, ``cuda`` or ``cpu+cuda``."""
+    return "+".join(CONFIG_BACKENDS[config])
+
+
+def features(config: str) -> datasets.Features:
+    """The ``datasets`` schema of ``config``'s rows."""
+    validate_config(config)
+    string = datasets.Value("string")
+    return datasets.Features(
+        {
+            "id": string,
+            "kernel_name": string,
+            "category": datasets.ClassLabel(names=list(CATEGORIES)),
+            "description": string,
+            "python_source": string,
+            **{column: string for column in ir_columns(config)},
+            "metadata": {
+                "device": string,
+                "seed": datasets.Value("int64"),
+                "index": datasets.Value("int64"),
+                "warp_version": string,
+                "generator_version": string,
+                "structural_hash": string,
+                "source_lines": datasets.Value("int32"),
+                "builtins": datasets.Sequence(string),
+            },
+        }
+    )
+
+
+def validate_config(config: str) -> str:
+    if config not in CONFIG_BACKENDS:
+        raise ValueError(f"unknown config {config!r}; allowed: {', '.join(CONFIGS)}")
+    return config
+
+
+def source_lines(python_source: str) -> int:
+    """Non-blank lines of Python."""
+    return sum(1 for line in python_source.splitlines() if line.strip())
+
+
+class ShardFailed(RuntimeError):
+    """Kernels of a shard failed code generation; the message counts them by reason."""
+
+    def __init__(self, failures: Counter, examples: list[str]) -> None:
+        counts = ", ".join(f"{reason}: {n}" for reason, n in failures.most_common())
+        super().__init__(f"{sum(failures.values())} kernel(s) failed code generation ({counts}); first: {'; '.join(examples[:3])}")
+        self.failures = failures
+        self.examples = examples
+
+
+def generate_rows(kernels: Iterable[PlannedKernel], config: str) -> Iterator[dict]:
+    """Extract each kernel for the config's backends and yield its row.
+
+    A kernel Warp cannot generate is counted and logged with its (seed, index), the rest of the
+    shard still runs, and the shard then raises ``ShardFailed``: a release never silently lacks a
+    planned kernel.
+    """
+    backends = CONFIG_BACKENDS[validate_config(config)]
+    version = warp_version()
+    failures: Counter = Counter()
+    examples: list[str] = []
+    for kernel in kernels:
+        try:
+            ir = extract(kernel.spec, backends)
+        except ExtractionError as error:
+            failures[error.reason] += 1
+            examples.append(f"seed={kernel.seed} index={kernel.index} {kernel.spec.kernel_name}: {error}")
+            logger.error("kernel seed=%d index=%d failed (%s): %s", kernel.seed, kernel.index, error.reason, error.detail)
+            continue
+        row = {
+            "id": kernel.id,
+            "kernel_name": kernel.spec.kernel_name,
+            "category": kernel.spec.category,
+            "description": kernel.spec.description,
+            "python_source": kernel.spec.python_source,
+        }
+        for backend in backends:
+            prefix = BACKEND_PREFIX[backend]
+            out = ir[backend]
+            row.update({f"{prefix}_forward": out.forward, f"{prefix}_backward": out.backward, f"{prefix}_source": out.source})
+        row["metadata"] = {
+            "device": device_label(config),
+            "seed": kernel.seed,
+            "index": kernel.index,
+            "warp_version": version,
+            "generator_version": GENERATOR_VERSION,
+            "structural_hash": kernel.structural_hash,
+            "source_lines": source_lines(kernel.spec.python_source),
+            "builtins": list(kernel.spec.builtins),
+        }
+        yield row
+    if failures:
+        raise ShardFailed(failures, examples)

@@ -1,0 +1,106 @@
+"""warp-ir-pairs: Python -> C++ / CUDA pairs from NVIDIA Warp's own code generator.
+
+``WarpIRPairs`` synthesizes Warp kernels (``generators``), plans seeded, category-stratified,
+structurally deduplicated splits (``builder.plan``) and records what Warp emits for each kernel
+(``builder.extract``), forward and backward, for the CPU and CUDA backends.
+
+    builder = WarpIRPairs(config_name="paired", num_examples=1000, seed=0)
+    builder.download_and_prepare(num_proc=2)
+    dataset = builder.as_dataset()
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import datasets
+
+from builder.plan import make_plan, shard, validate_categories, validate_count
+from builder.rows import CONFIGS, DEFAULT_CONFIG, features, generate_rows, validate_config
+from builder.splits import DEFAULT_RATIOS, validate_ratios
+from generators import GENERATOR_VERSION
+
+_DESCRIPTION = (
+    "Synthetic NVIDIA Warp kernels paired with the C++ (CPU) and CUDA source that Warp's JIT code "
+    "generator emits for them, forward and adjoint, with seeded, category-stratified, "
+    "structurally deduplicated train/validation/test splits."
+)
+_CONFIG_DESCRIPTIONS = {
+    "cpu": "Python kernel -> Warp's C++ (CPU) forward and backward functions and translation unit.",
+    "cuda": "Python kernel -> Warp's CUDA forward and backward functions and translation unit.",
+    "paired": "Python kernel -> both backends in one row.",
+}
+# Shards per split when ``num_shards`` is not set: one per KERNELS_PER_SHARD kernels, and at
+# least MIN_SHARDS (when there are that many kernels) so ``num_proc`` up to that has work to spread.
+KERNELS_PER_SHARD = 250
+MIN_SHARDS = 16
+_CITATION = """@misc{warp_ir_pairs,
+  title  = {warp-ir-pairs: Python to C++/CUDA pairs from NVIDIA Warp's code generator},
+  year   = {2026},
+  note   = {Generated with warp-lang's ModuleBuilder; see the dataset card for provenance}
+}"""
+
+
+@dataclass
+class WarpIRPairsConfig(datasets.BuilderConfig):
+    """What to build: the backends come from ``name`` (``cpu``, ``cuda`` or ``paired``)."""
+
+    seed: int = 0
+    num_examples: int = 1000
+    split_ratios: tuple[float, float, float] = DEFAULT_RATIOS
+    categories: tuple[str, ...] | None = None  # None: every registered category
+    num_shards: int | None = None  # per split; None: see KERNELS_PER_SHARD
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` naming the first bad value and what is allowed."""
+        validate_config(self.name)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed {self.seed!r}: must be an integer >= 0")
+        validate_count(self.num_examples)
+        self.split_ratios = validate_ratios(self.split_ratios)
+        if self.categories is not None:
+            self.categories = validate_categories(self.categories)
+        if self.num_shards is not None and (isinstance(self.num_shards, bool) or not isinstance(self.num_shards, int) or self.num_shards < 1):
+            raise ValueError(f"num_shards {self.num_shards!r}: must be an integer >= 1 or None")
+
+
+class WarpIRPairs(datasets.GeneratorBasedBuilder):
+    """Builds aligned Python -> Warp IR pairs; see the module docstring."""
+
+    VERSION = datasets.Version(GENERATOR_VERSION)
+    BUILDER_CONFIG_CLASS = WarpIRPairsConfig
+    BUILDER_CONFIGS = [
+        WarpIRPairsConfig(name=name, version=datasets.Version(GENERATOR_VERSION), description=_CONFIG_DESCRIPTIONS[name])
+        for name in CONFIGS
+    ]
+    DEFAULT_CONFIG_NAME = DEFAULT_CONFIG
+
+    def _info(self) -> datasets.DatasetInfo:
+        # Keyword overrides (num_examples=..., seed=...) are set after __post_init__ ran.
+        self.config.validate()
+        return datasets.DatasetInfo(
+            description=_DESCRIPTION,
+            features=features(self.config.name),
+            license="apache-2.0",
+            citation=_CITATION,
+        )
+
+    def _split_generators(self, dl_manager) -> list[datasets.SplitGenerator]:
+        config = self.config
+        self.plan = make_plan(config.seed, config.num_examples, config.categories, config.split_ratios)
+        generators = []
+        for split, kernels in self.plan.splits.items():
+            num_shards = config.num_shards or max(-(-len(kernels) // KERNELS_PER_SHARD), MIN_SHARDS)
+            generator = datasets.SplitGenerator(name=split, gen_kwargs={"shards": shard(kernels, num_shards)})
+            generator.split_info.num_examples = len(kernels)  # a total for the progress bar
+            generators.append(generator)
+        return generators
+
+    def _generate_examples(self, shards):
+        for kernels in shards:
+            for row in generate_rows(kernels, self.config.name):
+                yield row["id"], row
