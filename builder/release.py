@@ -96,7 +96,7 @@ def build_release(
     command: str = "",
 ) -> ReleaseSummary:
     """Build a release into ``out`` and return what was built."""
-    from warp_ir_pairs import WarpIRPairs  # the builder script imports this package
+    from warp_ir_pairs import WarpIRPairs, WarpIRPairsConfig  # the builder script imports this package
 
     started = time.perf_counter()
     out = Path(out).absolute()
@@ -106,21 +106,21 @@ def build_release(
     check_output_dir(out, overwrite)
     # Generate paired unless a single backend is all that was asked for.
     source_config = configs[0] if len(configs) == 1 else "paired"
-    staging = out.parent / f".{out.name}.partial-{os.getpid()}"
+    options = dict(
+        seed=seed,
+        num_examples=num_examples,
+        split_ratios=tuple(split_ratios),
+        categories=tuple(categories) if categories is not None else None,
+        num_shards=num_shards,
+    )
     try:
-        builder = WarpIRPairs(
-            config_name=source_config,
-            cache_dir=str(staging / ".cache"),
-            seed=seed,
-            num_examples=num_examples,
-            split_ratios=tuple(split_ratios),
-            categories=tuple(categories) if categories is not None else None,
-            num_shards=num_shards,
-        )
+        WarpIRPairsConfig(name=source_config, **options)  # validates before anything is written
     except ValueError as error:
         raise ReleaseError(str(error)) from None
+    staging = out.parent / f".{out.name}.partial-{os.getpid()}"
     _make_staging(staging, out)
     try:
+        builder = WarpIRPairs(config_name=source_config, cache_dir=str(staging / ".cache"), **options)
         generating = time.perf_counter()
         try:
             builder.download_and_prepare(num_proc=num_proc if num_proc > 1 else None)

@@ -1,0 +1,150 @@
+"""Releases built through the real builder, read back with real `datasets` and pyarrow."""
+
+import re
+from collections import Counter
+
+import datasets
+import pyarrow.parquet as pq
+import pytest
+from huggingface_hub import DatasetCard
+
+from builder.plan import make_plan
+from builder.release import build_release
+from builder.rows import CONFIGS, features, ir_columns
+from builder.structure import structural_hash
+from conftest import NUM_EXAMPLES, SEED, read_split
+from generators import CATEGORIES
+from warp_ir_pairs import WarpIRPairs
+
+SPLITS = ("train", "validation", "test")
+
+
+def test_layout_is_one_folder_per_config_with_numbered_parquet_files(release):
+    assert sorted(p.name for p in release.iterdir()) == ["README.md", "cpu", "cuda", "paired"]
+    for config in CONFIGS:
+        names = sorted(p.name for p in (release / config).iterdir())
+        assert names == sorted(f"{s}-00000-of-00001.parquet" for s in SPLITS)
+    assert not list(release.parent.glob(".*partial*"))
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_load_dataset_gives_the_planned_counts_per_category(release, config):
+    plan = make_plan(SEED, NUM_EXAMPLES)
+    ds = datasets.load_dataset(str(release), config)
+    assert set(ds) == set(SPLITS)
+    label = ds["train"].features["category"]
+    assert isinstance(label, datasets.ClassLabel) and label.names == list(CATEGORIES)
+    for split in SPLITS:
+        counts = Counter(label.int2str(c) for c in ds[split]["category"])
+        assert counts == Counter(plan.counts()[split])
+    assert ds["train"].features == features(config)
+
+
+def test_card_parses_and_describes_the_release(release):
+    card = DatasetCard.load(release / "README.md")
+    assert card.data.license == "apache-2.0"
+    assert {c["config_name"] for c in card.data.configs} == set(CONFIGS)
+    assert [c["config_name"] for c in card.data.configs if c.get("default")] == ["paired"]
+    infos = {i["config_name"]: i for i in card.data.dataset_info}
+    assert {s["name"]: s["num_examples"] for s in infos["cpu"]["splits"]} == {"train": 140, "validation": 30, "test": 30}
+    text = card.text
+    assert "| arithmetic | 14 | 3 | 3 | 20 |" in text
+    assert "| **total** | 140 | 30 | 30 | 200 |" in text
+    assert "| seed | 1 |" in text and "| warp-lang | 1.19.0 |" in text
+    assert "pytest" in text  # the command line
+    assert "$" not in text  # every placeholder filled
+
+
+def test_configs_align_on_ids_sources_and_splits(release):
+    by_config = {}
+    for config in CONFIGS:
+        by_config[config] = {
+            split: read_split(release, config, split).select(["id", "python_source", "kernel_name"]).to_pylist() for split in SPLITS
+        }
+    assert by_config["cpu"] == by_config["cuda"] == by_config["paired"]
+
+
+def test_no_two_rows_share_a_structural_hash(release):
+    rows = [r for s in SPLITS for r in read_split(release, "paired", s).select(["python_source", "metadata"]).to_pylist()]
+    recomputed = [structural_hash(r["python_source"]) for r in rows]
+    assert recomputed == [r["metadata"]["structural_hash"] for r in rows]
+    assert len(set(recomputed)) == len(rows) == NUM_EXAMPLES
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_ir_columns_hold_the_named_functions(release, config):
+    table = read_split(release, config, "validation")
+    for row in table.to_pylist():
+        name = row["kernel_name"]
+        assert row["metadata"]["device"] == {"cpu": "cpu", "cuda": "cuda", "paired": "cpu+cuda"}[config]
+        for column in ir_columns(config):
+            prefix, part = column.split("_")
+            if part == "source":
+                continue
+            backend = "cpu" if prefix == "cpp" else "cuda"
+            symbol = f"{name}_{backend}_kernel_{part}"
+            text = row[column]
+            assert len(re.findall(rf"\b{symbol}\(", text)) == 1, symbol
+            assert len(re.findall(r"^\{$", text, re.MULTILINE)) == 1  # one function body
+            assert text in row[f"{prefix}_source"]
+
+
+def test_metadata_records_provenance(release):
+    row = read_split(release, "paired", "train").slice(0, 1).to_pylist()[0]
+    meta = row["metadata"]
+    assert meta["seed"] == SEED and row["id"] == f"s{SEED}-{meta['index']:09d}"
+    assert meta["warp_version"] == "1.19.0" and meta["generator_version"] == "0.1.0"
+    assert meta["source_lines"] == sum(1 for line in row["python_source"].splitlines() if line.strip())
+    assert "tid" in meta["builtins"]
+
+
+def test_two_processes_write_the_same_rows_as_one(release, release_two_procs):
+    for config in CONFIGS:
+        for split in SPLITS:
+            assert read_split(release, config, split).equals(read_split(release_two_procs, config, split))
+
+
+def test_a_different_seed_gives_different_kernels(release, tmp_path):
+    other = build_release(tmp_path / "other", num_examples=30, seed=SEED + 1, configs=["cuda"])
+    assert other.files["cuda"]
+    mine = {r for s in SPLITS for r in read_split(release, "cuda", s).column("python_source").to_pylist()}
+    # 3 kernels per category split 2/1/0: no test split, so none is written
+    assert sorted(p.name for p in (tmp_path / "other" / "cuda").iterdir()) == [
+        "train-00000-of-00001.parquet",
+        "validation-00000-of-00001.parquet",
+    ]
+    theirs = {r for s in ("train", "validation") for r in read_split(tmp_path / "other", "cuda", s).column("python_source").to_pylist()}
+    assert len(theirs) == 30 and not mine & theirs
+
+
+def test_the_builder_gives_the_same_rows_as_the_cli_release(release, tmp_path):
+    builder = WarpIRPairs(config_name="cpu", num_examples=NUM_EXAMPLES, seed=SEED, cache_dir=str(tmp_path / "cache"))
+    builder.download_and_prepare(num_proc=2)
+    ds = builder.as_dataset()
+    for split in SPLITS:
+        assert ds[split].data.table.equals(read_split(release, "cpu", split).cast(ds[split].data.table.schema))
+        assert ds[split].to_list() == datasets.Dataset(read_split(release, "cpu", split)).to_list()
+
+
+def test_streaming_the_builder_yields_the_planned_kernels():
+    builder = WarpIRPairs(config_name="cuda", num_examples=70, seed=SEED)  # 7 per category: 5/1/1
+    stream = builder.as_streaming_dataset(split="test")
+    rows = list(stream)
+    plan = make_plan(SEED, 70)
+    assert [r["id"] for r in rows] == [k.id for k in plan.splits["test"]]
+    assert all(r["cuda_forward"].startswith('extern "C" __global__ void') for r in rows)
+
+
+def test_builder_rejects_bad_config_values():
+    with pytest.raises(ValueError, match=r"'metal' not found. Available: \['cpu', 'cuda', 'paired'\]"):
+        WarpIRPairs(config_name="metal")
+    with pytest.raises(ValueError, match="num_examples -1"):
+        WarpIRPairs(config_name="cpu", num_examples=-1)
+    with pytest.raises(ValueError, match="split ratios"):
+        WarpIRPairs(config_name="cpu", split_ratios=(0.9, 0.2, 0.1))
+
+
+def test_parquet_files_carry_the_datasets_schema(release):
+    schema = pq.read_schema(release / "paired" / "train-00000-of-00001.parquet")
+    assert b"huggingface" in schema.metadata
+    assert schema.names == list(features("paired"))
