@@ -173,7 +173,12 @@ def write_parquet(table: pa.Table, folder: Path, split: str) -> list[Path]:
     paths = []
     for i in range(count):
         path = folder / f"{split}-{i:05d}-of-{count:05d}.parquet"
-        pq.write_table(table.slice(i * rows, rows), path, compression="zstd", row_group_size=ROW_GROUP_SIZE)
+        part = table.slice(i * rows, rows)
+        with pq.ParquetWriter(path, table.schema, compression="zstd") as writer:
+            # Page layout follows the Arrow chunks, which depend on how many processes built the
+            # split: re-chunk each row group so the bytes depend on the rows alone.
+            for start in range(0, len(part), ROW_GROUP_SIZE):
+                writer.write_table(part.slice(start, ROW_GROUP_SIZE).combine_chunks(), row_group_size=ROW_GROUP_SIZE)
         paths.append(path)
     return paths
 

@@ -140,8 +140,20 @@ class Body:
         return list(seen)
 
 
+def binary(left: Expr, op: str, right: Expr | str) -> Expr:
+    """``left op right``, operands parenthesised where needed (``right`` as text is used as is)."""
+    right_text = right.operand() if isinstance(right, Expr) else right
+    return Expr(f"{left.operand()} {op} {right_text}", atomic=False)
+
+
+def call(function: str, *args: Expr | str) -> Expr:
+    """``function(arg, ...)``."""
+    return Expr(f"{function}({', '.join(a.text if isinstance(a, Expr) else a for a in args)})")
+
+
 # Unary float functions that are total on every finite input (safe by construction).
 SAFE_UNARY = ("wp.sin", "wp.cos", "wp.tanh", "wp.abs", "wp.floor", "wp.ceil", "wp.sign", "wp.frac", "wp.round")
+MIN_MAX = ("wp.min", "wp.max")
 
 
 class Exprs:
@@ -173,6 +185,10 @@ class Exprs:
             return Expr(name)
         return Expr(str(self.rng.randint(1, 9)))
 
+    def _nonzero_denominator(self, depth: int) -> str:
+        d = self.scalar(depth).operand()
+        return f"({d} * {d} + 1.0)"
+
     # -- float scalars -----------------------------------------------------------------------
     def scalar(self, depth: int = 2) -> Expr:
         """A float expression of at most ``depth`` operator levels."""
@@ -193,28 +209,28 @@ class Exprs:
             return self.scalar_leaf()
         if kind == "binary":
             op = self.rng.choice("+-*")
-            return Expr(f"{self.scalar(sub).operand()} {op} {self.scalar(sub).operand()}", atomic=False)
+            return binary(self.scalar(sub), op, self.scalar(sub))
         if kind == "divide":
-            d = self.scalar(sub).operand()
-            return Expr(f"{self.scalar(sub).operand()} / ({d} * {d} + 1.0)", atomic=False)
+            denominator = self._nonzero_denominator(sub)
+            return binary(self.scalar(sub), "/", denominator)
         if kind == "unary":
-            return Expr(f"{self.rng.choice(SAFE_UNARY)}({self.scalar(sub).text})")
+            return call(self.rng.choice(SAFE_UNARY), self.scalar(sub))
         if kind == "domain":
             return self._domain_function(sub)
         if kind == "minmax":
-            return Expr(f"{self.rng.choice(('wp.min', 'wp.max'))}({self.scalar(sub).text}, {self.scalar(sub).text})")
+            return call(self.rng.choice(MIN_MAX), self.scalar(sub), self.scalar(sub))
         if kind == "clamp":
             low = self.rng.choice(("-1.0", "-2.0", "0.0", "-0.5"))
             high = self.rng.choice(("1.0", "2.0", "0.5", "4.0"))
-            return Expr(f"wp.clamp({self.scalar(sub).text}, {low}, {high})")
+            return call("wp.clamp", self.scalar(sub), low, high)
         if kind == "lerp":
             t = repr(self.rng.choice((0.25, 0.5, 0.75, 0.1, 0.9)))
-            return Expr(f"wp.lerp({self.scalar(sub).text}, {self.scalar(sub).text}, {t})")
+            return call("wp.lerp", self.scalar(sub), self.scalar(sub), t)
         if kind == "from_vector":
             return self.vector_reduction(sub)
         if kind == "from_matrix":
             return self.matrix_reduction(sub)
-        return Expr(f"float({self.integer(sub).text})")
+        return call("float", self.integer(sub))
 
     def _domain_function(self, depth: int) -> Expr:
         """A function with a restricted domain, its argument forced into that domain."""
@@ -229,7 +245,7 @@ class Exprs:
         if kind == "pow":
             return Expr(f"wp.pow(wp.abs({arg}) + 1.0, {self.rng.choice(('0.5', '2.0', '1.5', '-1.0', '3.0'))})")
         if kind == "atan2":
-            return Expr(f"wp.atan2({arg}, {self.scalar(depth).text})")
+            return call("wp.atan2", arg, self.scalar(depth))
         return Expr(f"wp.asin(wp.clamp({arg}, -1.0, 1.0))")
 
     # -- integers ------------------------------------------------------------------------------
@@ -243,20 +259,20 @@ class Exprs:
             return self.int_leaf()
         if kind == "binary":
             op = self.rng.choice("+-*")
-            return Expr(f"{self.integer(sub).operand()} {op} {self.integer(sub).operand()}", atomic=False)
+            return binary(self.integer(sub), op, self.integer(sub))
         if kind == "modulo":
-            return Expr(f"{self.integer(sub).operand()} % {self.rng.randint(2, 16)}", atomic=False)
+            return binary(self.integer(sub), "%", str(self.rng.randint(2, 16)))
         if kind == "floordiv":
-            return Expr(f"{self.integer(sub).operand()} // {self.rng.randint(2, 8)}", atomic=False)
+            return binary(self.integer(sub), "//", str(self.rng.randint(2, 8)))
         if kind == "minmax":
-            return Expr(f"{self.rng.choice(('wp.min', 'wp.max'))}({self.integer(sub).text}, {self.integer(sub).text})")
+            return call(self.rng.choice(MIN_MAX), self.integer(sub), self.integer(sub))
         if kind == "cast":
-            return Expr(f"int(wp.clamp({self.scalar(sub).text}, -1000.0, 1000.0))")
+            return call("int", call("wp.clamp", self.scalar(sub), "-1000.0", "1000.0"))
         op = self.rng.choice(("&", "|", "^", "<<", ">>"))
         if op == "<<":  # left-shifting a negative value is undefined in C++: mask it first
-            return Expr(f"({self.integer(sub).operand()} & 255) << {self.rng.randint(1, 7)}", atomic=False)
+            return binary(binary(self.integer(sub), "&", "255"), "<<", str(self.rng.randint(1, 7)))
         right = str(self.rng.randint(1, 7)) if op == ">>" else self.integer(sub).operand()
-        return Expr(f"{self.integer(sub).operand()} {op} {right}", atomic=False)
+        return binary(self.integer(sub), op, right)
 
     # -- vectors ---------------------------------------------------------------------------------
     def vector(self, n: int, depth: int = 2) -> Expr:
@@ -280,28 +296,27 @@ class Exprs:
             return self._vector_constructor(n, sub)
         if kind == "add":
             op = self.rng.choice("+-")
-            return Expr(f"{self.vector(n, sub).operand()} {op} {self.vector(n, sub).operand()}", atomic=False)
+            return binary(self.vector(n, sub), op, self.vector(n, sub))
         if kind == "scale":
-            v, s = self.vector(n, sub).operand(), self.scalar(sub).operand()
-            return Expr(f"{v} * {s}" if self.rng.random() < 0.5 else f"{s} * {v}", atomic=False)
+            v, s = self.vector(n, sub), self.scalar(sub)
+            return binary(v, "*", s) if self.rng.random() < 0.5 else binary(s, "*", v)
         if kind == "divide":
-            d = self.scalar(sub).operand()
-            return Expr(f"{self.vector(n, sub).operand()} / ({d} * {d} + 1.0)", atomic=False)
+            denominator = self._nonzero_denominator(sub)
+            return binary(self.vector(n, sub), "/", denominator)
         if kind == "normalize":
-            return Expr(f"wp.normalize({self.vector(n, sub).text})")
+            return call("wp.normalize", self.vector(n, sub))
         if kind == "cw_mul":
-            return Expr(f"wp.cw_mul({self.vector(n, sub).text}, {self.vector(n, sub).text})")
+            return call("wp.cw_mul", self.vector(n, sub), self.vector(n, sub))
         if kind == "minmax":
-            return Expr(f"{self.rng.choice(('wp.min', 'wp.max'))}({self.vector(n, sub).text}, {self.vector(n, sub).text})")
+            return call(self.rng.choice(MIN_MAX), self.vector(n, sub), self.vector(n, sub))
         if kind == "cross":
-            return Expr(f"wp.cross({self.vector(3, sub).text}, {self.vector(3, sub).text})")
-        return Expr(f"{self.matrix(n, sub).operand()} * {self.vector(n, sub).operand()}", atomic=False)
+            return call("wp.cross", self.vector(3, sub), self.vector(3, sub))
+        return binary(self.matrix(n, sub), "*", self.vector(n, sub))
 
     def _vector_constructor(self, n: int, depth: int) -> Expr:
         if self.rng.random() < 0.3:
-            return Expr(f"{vec_type(n)}({self.scalar(depth).text})")
-        parts = ", ".join(self.scalar(min(depth, 1)).text for _ in range(n))
-        return Expr(f"{vec_type(n)}({parts})")
+            return call(vec_type(n), self.scalar(depth))
+        return call(vec_type(n), *[self.scalar(min(depth, 1)) for _ in range(n)])
 
     def vector_reduction(self, depth: int) -> Expr:
         """A float computed from a vector visible in scope."""
@@ -310,19 +325,19 @@ class Exprs:
         kind = self.rng.choice(("dot", "length", "component", "length_sq", "max", "min"))
         v = self.vector(n, depth)
         if kind == "dot":
-            return Expr(f"wp.dot({v.text}, {self.vector(n, depth).text})")
+            return call("wp.dot", v, self.vector(n, depth))
         if kind == "component":
             return Expr(f"{v.operand()}[{self.rng.randrange(n)}]")
-        name = {"length": "wp.length", "length_sq": "wp.length_sq", "max": "wp.max", "min": "wp.min"}[kind]
-        return Expr(f"{name}({v.text})")
+        return call(f"wp.{kind}", v)
 
     # -- matrices --------------------------------------------------------------------------------
     def matrix(self, n: int, depth: int = 2) -> Expr:
         """A ``wp.mat{n}{n}`` expression."""
         t = mat_type(n)
         name = self._var(t)
+        identity = Expr(f"wp.identity(n={n}, dtype=float)")
         if depth <= 0:
-            return Expr(name) if name is not None else Expr(f"wp.identity(n={n}, dtype=float)")
+            return Expr(name) if name is not None else identity
         options = ["outer", "diag", "add", "matmul", "scale", "transpose", "identity"]
         if name is not None:
             options += ["var", "var", "var"]
@@ -331,19 +346,19 @@ class Exprs:
         if kind == "var":
             return Expr(name)
         if kind == "outer":
-            return Expr(f"wp.outer({self.vector(n, sub).text}, {self.vector(n, sub).text})")
+            return call("wp.outer", self.vector(n, sub), self.vector(n, sub))
         if kind == "diag":
-            return Expr(f"wp.diag({self.vector(n, sub).text})")
+            return call("wp.diag", self.vector(n, sub))
         if kind == "add":
             op = self.rng.choice("+-")
-            return Expr(f"{self.matrix(n, sub).operand()} {op} {self.matrix(n, sub).operand()}", atomic=False)
+            return binary(self.matrix(n, sub), op, self.matrix(n, sub))
         if kind == "matmul":
-            return Expr(f"{self.matrix(n, sub).operand()} * {self.matrix(n, sub).operand()}", atomic=False)
+            return binary(self.matrix(n, sub), "*", self.matrix(n, sub))
         if kind == "scale":
-            return Expr(f"{self.matrix(n, sub).operand()} * {self.scalar(sub).operand()}", atomic=False)
+            return binary(self.matrix(n, sub), "*", self.scalar(sub))
         if kind == "transpose":
-            return Expr(f"wp.transpose({self.matrix(n, sub).text})")
-        return Expr(f"wp.identity(n={n}, dtype=float)")
+            return call("wp.transpose", self.matrix(n, sub))
+        return identity
 
     def matrix_reduction(self, depth: int) -> Expr:
         """A float computed from a matrix visible in scope."""
@@ -354,8 +369,8 @@ class Exprs:
         if kind == "element":
             return Expr(f"{m.operand()}[{self.rng.randrange(n)}, {self.rng.randrange(n)}]")
         if kind == "ddot":
-            return Expr(f"wp.ddot({m.text}, {self.matrix(n, depth).text})")
-        return Expr(f"wp.{kind}({m.text})")
+            return call("wp.ddot", m, self.matrix(n, depth))
+        return call(f"wp.{kind}", m)
 
     # -- conditions ------------------------------------------------------------------------------
     def condition(self, depth: int = 1) -> Expr:
@@ -363,13 +378,13 @@ class Exprs:
         kind = self.rng.choice(("compare", "compare", "compare", "int_compare", "join", "not")) if depth > 0 else "compare"
         if kind == "compare":
             op = self.rng.choice(("<", ">", "<=", ">="))
-            return Expr(f"{self.scalar(1).operand()} {op} {self.scalar(1).operand()}", atomic=False)
+            return binary(self.scalar(1), op, self.scalar(1))
         if kind == "int_compare":
             op = self.rng.choice(("<", ">", "==", "!="))
-            return Expr(f"{self.integer(1).operand()} {op} {self.integer(0).operand()}", atomic=False)
+            return binary(self.integer(1), op, self.integer(0))
         if kind == "join":
             op = self.rng.choice(("and", "or"))
-            return Expr(f"{self.condition(depth - 1).operand()} {op} {self.condition(depth - 1).operand()}", atomic=False)
+            return binary(self.condition(depth - 1), op, self.condition(depth - 1))
         return Expr(f"not {self.condition(depth - 1).operand()}", atomic=False)
 
     def of(self, type_name: str, depth: int = 2) -> Expr:
