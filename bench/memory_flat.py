@@ -1,9 +1,9 @@
-"""Resident memory while extracting many kernels: it must stay flat.
+"""Resident memory while building many kernels: it must stay flat.
 
-Runs the builder's per-shard row generator (``builder.rows.generate_rows``, the code every
-``_generate_examples`` shard runs) over a plan of N kernels in one process and samples resident
-memory every ``--every`` kernels. Exit status 1 when memory grows by ``--limit-mb`` or more
-between the first sample and the last.
+Builds a ``paired`` dataset of N kernels through ``WarpIRPairs.download_and_prepare`` in one
+process (synthesis, Warp code generation and ``datasets``' Arrow writing all included) and
+samples resident memory every ``--every`` kernels. Exit status 1 when memory grows by
+``--limit-mb`` or more between the first sample and the last.
 
     python bench/memory_flat.py --num-examples 20000 --every 2000 --limit-mb 50
 """
@@ -13,10 +13,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 
-from builder.plan import make_plan
-from builder.rows import generate_rows
+from warp_ir_pairs import WarpIRPairs
 
 
 def rss_mb() -> float:
@@ -33,17 +33,27 @@ def main() -> int:
     parser.add_argument("--config", default="paired")
     args = parser.parse_args()
 
-    plan = make_plan(args.seed, args.num_examples)
-    kernels = [k for split in plan.splits.values() for k in split]
-    samples = []
+    samples: list[dict] = []
     started = time.perf_counter()
-    for done, _row in enumerate(generate_rows(kernels, args.config), start=1):
-        if done % args.every == 0:
-            samples.append({"kernels": done, "rss_mb": round(rss_mb(), 1), "seconds": round(time.perf_counter() - started, 1)})
-            print(json.dumps(samples[-1]), flush=True)
+    with tempfile.TemporaryDirectory() as cache:
+        builder = WarpIRPairs(config_name=args.config, num_examples=args.num_examples, seed=args.seed, cache_dir=cache)
+        generate = builder._generate_examples
+
+        counter = {"n": 0}
+
+        def counting(**kwargs):
+            for key, row in generate(**kwargs):
+                yield key, row
+                counter["n"] += 1
+                if counter["n"] % args.every == 0:
+                    samples.append({"kernels": counter["n"], "rss_mb": round(rss_mb(), 1), "seconds": round(time.perf_counter() - started, 1)})
+                    print(json.dumps(samples[-1]), flush=True)
+
+        builder._generate_examples = counting  # every row passes through; sampling is all it adds
+        builder.download_and_prepare()
     growth = samples[-1]["rss_mb"] - samples[0]["rss_mb"]
-    rate = len(kernels) / (time.perf_counter() - started)
-    print(json.dumps({"growth_mb": round(growth, 1), "limit_mb": args.limit_mb, "kernels_per_second": round(rate, 1)}))
+    rate = counter["n"] / (time.perf_counter() - started)
+    print(json.dumps({"kernels": counter["n"], "growth_mb": round(growth, 1), "limit_mb": args.limit_mb, "kernels_per_second": round(rate, 1)}))
     return 0 if growth < args.limit_mb else 1
 
 

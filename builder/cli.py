@@ -62,19 +62,20 @@ def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Python -> Warp C++/CUDA IR pairs as a Hugging Face dataset.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     build = commands.add_parser("build", help="synthesize kernels, run Warp's code generator, write a parquet release")
-    build.add_argument("--num-examples", type=_int_at_least(1), default=2000, help="unique kernels to deliver (default: 2000)")
-    build.add_argument("--seed", type=_int_at_least(0), default=0, help="seed of every random choice (default: 0)")
-    build.add_argument("--out", required=True, help="release folder to create")
-    build.add_argument("--configs", type=_configs, default=CONFIGS, help=f"comma-separated subset of {','.join(CONFIGS)} (default: all)")
-    build.add_argument("--num-proc", type=_int_at_least(1), default=os.cpu_count() or 1, help="worker processes (default: all cores)")
+    build.add_argument("--num-examples", type=_int_at_least(1), default=2000, metavar="N", help="unique kernels to deliver (default: 2000)")
+    build.add_argument("--seed", type=_int_at_least(0), default=0, metavar="S", help="seed of every random choice (default: 0)")
+    build.add_argument("--out", required=True, metavar="DIR", help="release folder to create")
+    build.add_argument("--configs", type=_configs, default=CONFIGS, metavar="LIST", help=f"comma-separated subset of {','.join(CONFIGS)} (default: all)")
+    build.add_argument("--num-proc", type=_int_at_least(1), default=os.cpu_count() or 1, metavar="P", help="worker processes (default: all cores)")
     build.add_argument(
         "--split-ratios",
         type=_ratios,
         default=DEFAULT_RATIOS,
+        metavar="R,R,R",
         help=f"{'/'.join(SPLITS)} ratios, comma-separated, summing to 1 (default: {','.join(map(str, DEFAULT_RATIOS))})",
     )
-    build.add_argument("--categories", type=_categories, default=None, help=f"comma-separated subset of: {','.join(CATEGORIES)}")
-    build.add_argument("--num-shards", type=_int_at_least(1), default=None, help="shards per split (default: automatic)")
+    build.add_argument("--categories", type=_categories, default=None, metavar="LIST", help=f"comma-separated subset of: {','.join(CATEGORIES)}")
+    build.add_argument("--num-shards", type=_int_at_least(1), default=None, metavar="K", help="shards per split (default: automatic)")
     build.add_argument("--overwrite", action="store_true", help="replace an existing release in --out")
     return parser
 

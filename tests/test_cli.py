@@ -65,7 +65,8 @@ def test_an_unwritable_path_is_reported(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
 
 
-def test_a_kernel_that_fails_code_generation_stops_the_build_and_leaves_nothing(tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize("num_proc", ["1", "2"])  # in-process, and in datasets' worker processes
+def test_a_kernel_that_fails_code_generation_stops_the_build_and_leaves_nothing(tmp_path, capsys, monkeypatch, num_proc):
     real = generators.SYNTHESIZERS["arithmetic"]
 
     def sometimes_broken(rng):
@@ -73,7 +74,7 @@ def test_a_kernel_that_fails_code_generation_stops_the_build_and_leaves_nothing(
 
     monkeypatch.setitem(generators.SYNTHESIZERS, "arithmetic", sometimes_broken)
     out = tmp_path / "rel"
-    code, _, stderr = run(["build", "--out", str(out), "--num-examples", "12", "--categories", "arithmetic", "--num-proc", "1"], capsys)
+    code, _, stderr = run(["build", "--out", str(out), "--num-examples", "12", "--categories", "arithmetic", "--num-proc", num_proc], capsys)
     assert code == 1
     error = stderr.strip().splitlines()[-1]
     assert error.startswith("warp-ir-pairs: error: ") and "kernel(s) failed code generation (codegen " in error
