@@ -30,7 +30,6 @@ class CardContext:
     configs: tuple[str, ...]
     split_bytes: dict[str, dict[str, int]]  # config -> split -> uncompressed Arrow bytes
     files: dict[str, list[Path]]  # config -> parquet files
-    root: Path  # folder the files are relative to
     command: str
 
 

@@ -140,7 +140,7 @@ def build_release(
                 split_bytes[config][split] = derived.nbytes
                 files.setdefault(config, []).extend(write_parquet(derived, staging / config, split))
         shutil.rmtree(staging / ".cache")
-        context = CardContext(plan=plan, configs=configs, split_bytes=split_bytes, files=files, root=staging, command=command)
+        context = CardContext(plan=plan, configs=configs, split_bytes=split_bytes, files=files, command=command)
         (staging / "README.md").write_text(render_card(context), encoding="utf-8")
         _move_into_place(staging, out)
     except BaseException:
@@ -156,7 +156,7 @@ def derive_config(table: pa.Table, config: str) -> pa.Table:
     missing = [c for c in ir_columns(config) if c not in table.column_names]
     if missing:
         raise ValueError(f"table lacks columns {missing} needed for config {config!r}")
-    table = table.select([name for name in schema.names])
+    table = table.select(schema.names)
     metadata = table.column("metadata").combine_chunks()
     children = {f.name: metadata.field(i) for i, f in enumerate(metadata.type)}
     children["device"] = pa.array([device_label(config)] * len(table), pa.string())
