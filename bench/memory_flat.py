@@ -32,13 +32,14 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--config", default="paired")
     args = parser.parse_args()
+    if not 0 < args.every <= args.num_examples:
+        parser.error(f"--every {args.every}: must be between 1 and --num-examples ({args.num_examples})")
 
     samples: list[dict] = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as cache:
         builder = WarpIRPairs(config_name=args.config, num_examples=args.num_examples, seed=args.seed, cache_dir=cache)
         generate = builder._generate_examples
-
         counter = {"n": 0}
 
         def counting(**kwargs):

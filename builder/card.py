@@ -10,15 +10,18 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
+from typing import Sequence
 
 import datasets
+import pyarrow as pa
+import pyarrow.compute as pc
 from datasets.info import DatasetInfo, DatasetInfosDict
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCard
 
 from builder.extract import warp_version
 from builder.plan import Plan
-from builder.rows import DEFAULT_CONFIG, features, ir_columns, source_lines
+from builder.rows import DEFAULT_CONFIG, features, ir_columns
 from generators import CATEGORIES, GENERATOR_VERSION
 
 TEMPLATE_NAME = "dataset_card.md"
@@ -31,6 +34,8 @@ class CardContext:
     split_bytes: dict[str, dict[str, int]]  # config -> split -> uncompressed Arrow bytes
     files: dict[str, list[Path]]  # config -> parquet files
     command: str
+    source_lines: list[int]  # of every row
+    builtins: set[str]  # distinct wp.* builtins over all rows
 
 
 def template_path() -> Path:
@@ -64,7 +69,7 @@ def render_card(context: CardContext) -> str:
         config_table=_config_table(context),
         count_table=count_table(plan),
         category_names=", ".join(f"`{c}`" for c in CATEGORIES),
-        statistics=_statistics(plan),
+        statistics=_statistics(context),
         parameter_table=_parameter_table(plan),
         command=context.command or "(built from Python)",
         failures=_failures(plan),
@@ -109,9 +114,17 @@ def _config_table(context: CardContext) -> str:
     return "\n".join(rows)
 
 
-def _statistics(plan: Plan) -> str:
-    lines = sorted(source_lines(k.spec.python_source) for kernels in plan.splits.values() for k in kernels)
-    builtins = {b for kernels in plan.splits.values() for k in kernels for b in k.spec.builtins}
+def row_statistics(metadata: Sequence[pa.ChunkedArray]) -> tuple[list[int], set[str]]:
+    """Source lines of every row and the distinct builtins, from the ``metadata`` columns the
+    workers wrote (no re-parsing of sources in the main process)."""
+    lines = [n for column in metadata for n in pc.struct_field(column, "source_lines").to_pylist()]
+    builtins = {b for column in metadata for b in pc.list_flatten(pc.struct_field(column, "builtins")).to_pylist()}
+    return lines, builtins
+
+
+def _statistics(context: CardContext) -> str:
+    plan = context.plan
+    lines, builtins = sorted(context.source_lines), context.builtins
     p95 = lines[min(len(lines) - 1, int(0.95 * len(lines)))]
     return "\n".join(
         [

@@ -22,4 +22,4 @@ def synthesize(rng: random.Random) -> KernelSpec:
         k.body.line(f"{out}[tid] = {exprs.of(element, rng.randint(1, 2)).text}")
     name = pick_name(rng, ("add", "combine", "mix", "scale", "affine", "fma", "blend", "arith"), ("values", "arrays", "terms", "elements", "fields"))
     desc = f"Element-wise {element} arithmetic over {n_in} input array(s) in {n_stmt} statement(s), writing {n_out} output array(s)."
-    return KernelSpec.from_source(name, CATEGORY, desc, k.source(name))
+    return KernelSpec(name, CATEGORY, desc, k.source(name))

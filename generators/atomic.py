@@ -51,4 +51,4 @@ def synthesize(rng: random.Random) -> KernelSpec:
             k.body.line(f"{pad}wp.atomic_{op}({array}, {index}, {value})")
     name = pick_name(rng, ("accumulate", "scatter", "reduce", "histogram", "count", "gather_max"), ("values", "bins", "totals", "counts", "extrema"))
     desc = f"Atomic {element} updates ({', '.join(sorted(set(ops)))}) into {len(targets)} shared array(s) from {n_in} input(s)."
-    return KernelSpec.from_source(name, CATEGORY, desc, k.source(name))
+    return KernelSpec(name, CATEGORY, desc, k.source(name))

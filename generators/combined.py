@@ -26,4 +26,4 @@ def synthesize(rng: random.Random) -> KernelSpec:
         k.body.line(f"{out}[tid] = {exprs.of(t, rng.randint(1, 2)).text}")
     name = pick_name(rng, ("simulate", "update", "advect", "shade", "integrate", "relax"), ("particles", "bodies", "samples", "agents", "points"))
     desc = f"Vector math, loops and branches together on vec{n} data in {n_stmt} top-level statement(s)."
-    return KernelSpec.from_source(name, CATEGORY, desc, k.source(name))
+    return KernelSpec(name, CATEGORY, desc, k.source(name))

@@ -22,4 +22,4 @@ def synthesize(rng: random.Random) -> KernelSpec:
     k.body.line(f"{out}[tid] = {exprs.scalar(rng.randint(1, 2)).text}")
     name = pick_name(rng, ("select", "branch", "gate", "route", "classify", "threshold"), ("values", "signal", "samples", "field", "weights"))
     desc = f"Data-dependent control flow (branches, ternaries, early exits) over {n_in} float input(s) in {n_stmt} top-level statement(s)."
-    return KernelSpec.from_source(name, CATEGORY, desc, k.source(name))
+    return KernelSpec(name, CATEGORY, desc, k.source(name))

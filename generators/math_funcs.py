@@ -21,4 +21,4 @@ def synthesize(rng: random.Random) -> KernelSpec:
         k.body.line(f"{out}[tid] = {exprs.scalar(rng.randint(2, 3)).text}")
     name = pick_name(rng, ("eval", "activate", "smooth", "warp", "attenuate", "shape"), ("curve", "signal", "response", "falloff", "profile"))
     desc = f"Math-library functions over {n_in} float input(s) in {n_stmt} statement(s), writing {n_out} output array(s)."
-    return KernelSpec.from_source(name, CATEGORY, desc, k.source(name))
+    return KernelSpec(name, CATEGORY, desc, k.source(name))

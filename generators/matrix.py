@@ -26,4 +26,4 @@ def synthesize(rng: random.Random) -> KernelSpec:
         k.body.line(f"{out}[tid] = {exprs.of(t, rng.randint(1, 2)).text}")
     name = pick_name(rng, ("transform", "compose", "apply", "invert", "project", "solve"), ("matrices", "frames", "bases", "tensors", f"mat{n}{n}"))
     desc = f"Matrix algebra on mat{n}{n} data ({n_mat} matrix and {n_vec} vector input(s), {n_stmt} statement(s)) writing {' and '.join(out_types)}."
-    return KernelSpec.from_source(name, CATEGORY, desc, k.source(name))
+    return KernelSpec(name, CATEGORY, desc, k.source(name))

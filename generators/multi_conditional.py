@@ -42,4 +42,4 @@ def synthesize(rng: random.Random) -> KernelSpec:
         k.body.line(f"{out}[tid] = {exprs.scalar(1).text}")
     name = pick_name(rng, ("classify", "mask", "grade", "partition", "select", "filter"), ("regions", "samples", "cases", "bands", "values"))
     desc = f"{n_blocks} condition blocks with compound predicates over {n_in} float input(s)."
-    return KernelSpec.from_source(name, CATEGORY, desc, k.source(name))
+    return KernelSpec(name, CATEGORY, desc, k.source(name))

@@ -50,4 +50,4 @@ def synthesize(rng: random.Random) -> KernelSpec:
     body.line(f"{out}[tid] = {exprs.scalar(1).text}")
     name = pick_name(rng, ("convolve", "accumulate", "sum", "smooth", "correlate", "integrate"), ("window", "neighbors", "stencil", "patch", "band"))
     desc = f"{levels} nested loops ({', '.join(loops)}) accumulating neighbour values from {len(arrays)} array(s)."
-    return KernelSpec.from_source(name, CATEGORY, desc, k.source(name))
+    return KernelSpec(name, CATEGORY, desc, k.source(name))

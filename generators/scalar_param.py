@@ -29,4 +29,4 @@ def synthesize(rng: random.Random) -> KernelSpec:
     k.body.line(f"{out}[tid] = {exprs.of(out_type, rng.randint(1, 2)).text}")
     name = pick_name(rng, ("scale", "shift", "apply", "configure", "parametrize", "tune"), ("values", "inputs", "signal", "states", "coefficients"))
     desc = f"Array update controlled by {len(params)} by-value parameter(s) ({', '.join(param_types)}) in {n_stmt} statement(s)."
-    return KernelSpec.from_source(name, CATEGORY, desc, k.source(name))
+    return KernelSpec(name, CATEGORY, desc, k.source(name))

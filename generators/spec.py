@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from functools import cached_property
 
 # Decorators and annotation helpers are syntax, not builtins the kernel body computes with.
 _NOT_BUILTINS = frozenset({"kernel", "func", "struct", "array", "array2d", "array3d", "array4d"})
@@ -21,12 +22,15 @@ class KernelSpec:
     category: str
     description: str
     python_source: str
-    builtins: tuple[str, ...]
 
-    @classmethod
-    def from_source(cls, kernel_name: str, category: str, description: str, python_source: str) -> KernelSpec:
-        """Build a spec, reading the ``wp.*`` builtins the source calls from its AST."""
-        return cls(kernel_name, category, description, python_source, used_builtins(python_source))
+    @cached_property
+    def builtins(self) -> tuple[str, ...]:
+        """The ``wp.*`` builtins the source calls.
+
+        Derived on first use: parsing is most of a spec's cost, and planning (which parses for
+        the structural hash) never needs it; rows read it in the worker processes.
+        """
+        return used_builtins(self.python_source)
 
 
 def used_builtins(python_source: str) -> tuple[str, ...]:

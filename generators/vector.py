@@ -27,4 +27,4 @@ def synthesize(rng: random.Random) -> KernelSpec:
         k.body.line(f"{out}[tid] = {exprs.of(t, rng.randint(1, 2)).text}")
     name = pick_name(rng, ("project", "reflect", "normalize", "blend", "offset", "rotate", "combine"), ("points", "directions", "velocities", "normals", f"vec{n}s"))
     desc = f"Vector algebra on vec{n} arrays ({n_in} input(s), {n_stmt} statement(s)) writing {' and '.join(out_types)} results."
-    return KernelSpec.from_source(name, CATEGORY, desc, k.source(name))
+    return KernelSpec(name, CATEGORY, desc, k.source(name))

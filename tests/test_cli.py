@@ -70,7 +70,7 @@ def test_a_kernel_that_fails_code_generation_stops_the_build_and_leaves_nothing(
     real = generators.SYNTHESIZERS["arithmetic"]
 
     def sometimes_broken(rng):
-        return KernelSpec.from_source("broken", "arithmetic", "broken", BROKEN) if rng.random() < 0.5 else real(rng)
+        return KernelSpec("broken", "arithmetic", "broken", BROKEN) if rng.random() < 0.5 else real(rng)
 
     monkeypatch.setitem(generators.SYNTHESIZERS, "arithmetic", sometimes_broken)
     out = tmp_path / "rel"

@@ -23,7 +23,7 @@ BROKEN = "@wp.kernel\ndef broken(a: wp.array(dtype=float)):\n    tid = wp.tid()\
 
 
 def spec(source, name):
-    return KernelSpec.from_source(name, "arithmetic", "test kernel", source)
+    return KernelSpec(name, "arithmetic", "test kernel", source)
 
 
 def definitions(text, name):

@@ -38,6 +38,9 @@ def test_each_category_yields_well_formed_specs(category):
         assert "import" not in spec.python_source
         assert spec.description and "\n" not in spec.description
         assert spec.builtins == used_builtins(spec.python_source)
+        assert list(spec.builtins) == sorted(set(spec.builtins))
+        assert all(f"wp.{name}(" in spec.python_source for name in spec.builtins)
+        assert not {"kernel", "func", "array"} & set(spec.builtins)
         assert "tid" in spec.builtins
 
 

@@ -62,7 +62,7 @@ def test_bad_plan_arguments_name_the_value(kwargs, message):
 
 
 def test_a_category_that_runs_dry_stops_the_plan_naming_it(monkeypatch):
-    constant = KernelSpec.from_source("same", "vector", "always the same", "@wp.kernel\ndef same(a: wp.array(dtype=float)):\n    tid = wp.tid()\n")
+    constant = KernelSpec("same", "vector", "always the same", "@wp.kernel\ndef same(a: wp.array(dtype=float)):\n    tid = wp.tid()\n")
     monkeypatch.setitem(generators.SYNTHESIZERS, "vector", lambda rng: constant)
     with pytest.raises(PlanError, match=r"category 'vector' reached 1 of 5 structurally distinct kernels in 300 draws"):
         make_plan(seed=0, num_examples=5, categories=["vector"])
