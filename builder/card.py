@@ -6,25 +6,24 @@ Static metadata (license, tags) and the prose live in ``dataset_card.md``; this 
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
-from typing import Sequence
 
 import datasets
-import pyarrow as pa
-import pyarrow.compute as pc
 from datasets.info import DatasetInfo, DatasetInfosDict
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCard
 
+from builder.coverage import Coverage, markdown
 from builder.extract import warp_version
 from builder.plan import Plan
 from builder.rows import DEFAULT_CONFIG, features, ir_columns
 from generators import CATEGORIES, GENERATOR_VERSION
 
 TEMPLATE_NAME = "dataset_card.md"
+# Card YAML key holding the planning figures (draws, duplicates ...) that rows cannot show.
+PLANNING_KEY = "warp_ir_pairs"
 
 
 @dataclass(frozen=True)
@@ -34,8 +33,7 @@ class CardContext:
     split_bytes: dict[str, dict[str, int]]  # config -> split -> uncompressed Arrow bytes
     files: dict[str, list[Path]]  # config -> parquet files
     command: str
-    source_lines: list[int]  # of every row
-    builtins: set[str]  # distinct wp.* builtins over all rows
+    coverage: Coverage
 
 
 def template_path() -> Path:
@@ -63,6 +61,7 @@ def render_card(context: CardContext) -> str:
     ).to_dataset_card_data(card.data)
     DatasetInfosDict({config: _info(context, config) for config in context.configs}).to_dataset_card_data(card.data)
     card.data["size_categories"] = [_size_category(sum(len(k) for k in plan.splits.values()))]
+    card.data[PLANNING_KEY] = plan.figures()
     body = Template(card.text).substitute(
         warp_version=warp_version(),
         generator_version=GENERATOR_VERSION,
@@ -114,26 +113,13 @@ def _config_table(context: CardContext) -> str:
     return "\n".join(rows)
 
 
-def row_statistics(metadata: Sequence[pa.ChunkedArray]) -> tuple[list[int], set[str]]:
-    """Source lines of every row and the distinct builtins, from the ``metadata`` columns the
-    workers wrote (no re-parsing of sources in the main process)."""
-    lines = [n for column in metadata for n in pc.struct_field(column, "source_lines").to_pylist()]
-    builtins = {b for column in metadata for b in pc.list_flatten(pc.struct_field(column, "builtins")).to_pylist()}
-    return lines, builtins
-
-
 def _statistics(context: CardContext) -> str:
-    plan = context.plan
-    lines, builtins = sorted(context.source_lines), context.builtins
-    p95 = lines[min(len(lines) - 1, int(0.95 * len(lines)))]
-    return "\n".join(
-        [
-            f"- Python source lines per kernel (non-blank): mean {statistics.fmean(lines):.1f}, "
-            f"median {statistics.median(lines):g}, p95 {p95}, max {max(lines)}",
-            f"- distinct `wp.*` builtins called: {len(builtins)}",
-            f"- candidates drawn: {plan.draws}; structural duplicates dropped: {plan.duplicates} "
-            f"({100 * plan.duplicate_rate:.2f}% of synthesized candidates)",
-        ]
+    bounds = context.plan.difficulty_bounds
+    difficulty = ", ".join(f"{c} {lo}/{hi}" for c, (lo, hi) in bounds.items())
+    return (
+        markdown(context.coverage)
+        + "\n\n`difficulty` is the complexity (AST node count) tercile of the kernel within its category: "
+        + f"easy up to the first bound, medium up to the second, hard above (bounds per category: {difficulty})."
     )
 
 

@@ -77,6 +77,9 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--categories", type=_categories, default=None, metavar="LIST", help=f"comma-separated subset of: {','.join(CATEGORIES)}")
     build.add_argument("--num-shards", type=_int_at_least(1), default=None, metavar="K", help="shards per split (default: automatic)")
     build.add_argument("--overwrite", action="store_true", help="replace an existing release in --out")
+    stats = commands.add_parser("stats", help="coverage report of a release: builtins, value types, constructs, lines, duplicates")
+    stats.add_argument("release", metavar="DIR", help="a release folder written by `build`")
+    stats.add_argument("--json", action="store_true", help="print the figures as JSON")
     return parser
 
 
@@ -84,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = make_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format=f"{PROG}: %(levelname)s: %(message)s")
+    if args.command == "stats":
+        return stats(args.release, args.json)
     try:
         summary = build_release(
             out=args.out,
@@ -104,6 +109,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: interrupted; no release written", file=sys.stderr)
         return 130
     print(format_summary(summary))
+    return 0
+
+
+def stats(release: str, as_json: bool) -> int:
+    """Print the coverage report of the release in ``release``."""
+    import json
+    from pathlib import Path
+
+    from huggingface_hub import DatasetCard
+
+    from builder.card import PLANNING_KEY
+    from builder.coverage import measure, release_table_files, report
+
+    folder = Path(release)
+    try:
+        if not (folder / "README.md").is_file():
+            raise FileNotFoundError(f"{folder}: not a release (no README.md card)")
+        planning = DatasetCard.load(folder / "README.md").data.to_dict().get(PLANNING_KEY, {})
+        coverage = measure(release_table_files(folder), planning)
+    except (OSError, ValueError) as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps(coverage.as_dict(), indent=2) if as_json else report(coverage))
     return 0
 
 

@@ -13,8 +13,9 @@ import linecache
 import re
 import sys
 import types
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from generators import KernelSpec
 
@@ -42,17 +43,18 @@ class BackendIR:
     source: str
 
 
-def _warp():
+def import_warp():
     """Import Warp lazily: planning and synthesis never need it."""
     import warp
     import warp._src.context as context
 
-    warp.config.quiet = True
+    # Warp's greeting and module-load lines go to stdout, which is the CLI's report.
+    warp.config.log_level = warp.LOG_WARNING
     return warp, context
 
 
 def warp_version() -> str:
-    return _warp()[0].__version__
+    return import_warp()[0].__version__
 
 
 def extract(spec: KernelSpec, backends: Iterable[str] = BACKENDS) -> dict[str, BackendIR]:
@@ -61,13 +63,8 @@ def extract(spec: KernelSpec, backends: Iterable[str] = BACKENDS) -> dict[str, B
     unknown = [b for b in backends if b not in BACKENDS]
     if unknown:
         raise ValueError(f"unknown backend(s) {unknown}; allowed: {list(BACKENDS)}")
-    warp, context = _warp()
-    module_name = _MODULE_PREFIX + spec.kernel_name
-    counts = context.function_key_counts
-    saved_counts = dict(counts)
-    counts.clear()  # helpers are numbered from 0 in every kernel (`helper_0`), whatever ran before
-    try:
-        kernel = _load_kernel(spec, module_name, warp)
+    warp, context = import_warp()
+    with loaded_kernel(spec) as kernel:
         module = kernel.module
         module.options["strip_hash"] = True
         options = module.resolve_options(warp.config) | {"output_arch": None}
@@ -76,7 +73,23 @@ def extract(spec: KernelSpec, backends: Iterable[str] = BACKENDS) -> dict[str, B
             emitted = {b: module_builder.codegen(b) for b in backends}
         except Exception as error:  # Warp raises many types; all mean "no IR for this kernel"
             raise ExtractionError(f"codegen {type(error).__name__}", _first_line(error)) from error
-        return {b: _split_functions(spec.kernel_name, b, source) for b, source in emitted.items()}
+    return {b: _split_functions(spec.kernel_name, b, source) for b, source in emitted.items()}
+
+
+@contextmanager
+def loaded_kernel(spec: KernelSpec, tag: str = "") -> Iterator:
+    """The ``warp.Kernel`` of ``spec`` in a module of its own, removed from Warp's registries on exit.
+
+    ``tag`` makes the module name unique when kernels of the same name are compiled in one
+    process (Warp keeps loaded binaries by module name).
+    """
+    warp, context = import_warp()
+    module_name = _MODULE_PREFIX + spec.kernel_name + tag
+    counts = context.function_key_counts
+    saved_counts = dict(counts)
+    counts.clear()  # helpers are numbered from 0 in every kernel (`helper_0`), whatever ran before
+    try:
+        yield _load_kernel(spec, module_name, warp)
     finally:
         counts.clear()
         counts.update(saved_counts)

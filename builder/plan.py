@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 import random
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence, TypeVar
 
 import generators
 from builder.splits import DEFAULT_RATIOS, SPLITS, balanced_counts, split_counts, validate_ratios
-from builder.structure import structural_hash
+from builder.structure import structure
 from generators import CATEGORIES, KernelSpec
 
 logger = logging.getLogger("warp_ir_pairs")
@@ -39,6 +39,8 @@ class PlannedKernel:
     index: int
     spec: KernelSpec
     structural_hash: str
+    complexity: int = 0  # AST node count of the source
+    difficulty: str = ""  # easy / medium / hard: the complexity tercile within its category
 
     @property
     def id(self) -> str:
@@ -55,10 +57,24 @@ class Plan:
     draws: int
     duplicates: int
     failures: Counter = field(default_factory=Counter)
+    # Per category, the largest complexity still "easy" and still "medium".
+    difficulty_bounds: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Kernels per split and category, e.g. ``counts()["train"]["vector"]``."""
         return {s: dict(Counter(k.spec.category for k in kernels)) for s, kernels in self.splits.items()}
+
+    def figures(self) -> dict:
+        """Planning figures a release records in its card (``stats`` reads them back)."""
+        return {
+            "seed": self.seed,
+            "num_examples": self.num_examples,
+            "draws": self.draws,
+            "duplicates": self.duplicates,
+            "duplicate_rate": round(self.duplicate_rate, 6),
+            "synthesis_failures": dict(self.failures),
+            "difficulty_bounds": {c: list(b) for c, b in self.difficulty_bounds.items()},
+        }
 
     @property
     def duplicate_rate(self) -> float:
@@ -122,7 +138,7 @@ def make_plan(
             draws[category] += 1
             try:
                 spec = generators.synthesize(seed, index)
-                digest = structural_hash(spec.python_source)
+                digest, complexity = structure(spec.python_source)
             except Exception as error:  # a synthesizer bug: count it, log it, keep drawing
                 reason = f"synthesis {type(error).__name__}"
                 failures[reason] += 1
@@ -132,7 +148,7 @@ def make_plan(
                 duplicates += 1
             else:
                 seen.add(digest)
-                accepted[category].append(PlannedKernel(seed, index, spec, digest))
+                accepted[category].append(PlannedKernel(seed, index, spec, digest, complexity))
             if len(accepted[category]) == targets[category]:
                 open_categories.remove(category)
             elif draws[category] >= MAX_DRAWS_PER_KERNEL * targets[category] + MAX_DRAWS_ALLOWANCE:
@@ -143,9 +159,10 @@ def make_plan(
                 )
         round_ += 1
 
+    bounds = {c: difficulty_bounds([k.complexity for k in accepted[c]]) for c in categories}
     splits: dict[str, list[PlannedKernel]] = {s: [] for s in SPLITS}
     for category in categories:
-        kernels = accepted[category]
+        kernels = [replace(k, difficulty=difficulty(k.complexity, bounds[category])) for k in accepted[category]]
         random.Random(f"warp-ir-pairs/split/{seed}/{category}").shuffle(kernels)
         start = 0
         for split, count in zip(SPLITS, split_counts(len(kernels), ratios)):
@@ -160,7 +177,25 @@ def make_plan(
         draws=sum(draws.values()),
         duplicates=duplicates,
         failures=failures,
+        difficulty_bounds=bounds,
     )
+
+
+DIFFICULTIES = ("easy", "medium", "hard")
+
+
+def difficulty_bounds(complexities: Sequence[int]) -> tuple[int, int]:
+    """Upper complexity bounds of the first and second terciles (inclusive)."""
+    ordered = sorted(complexities)
+    if not ordered:
+        return (0, 0)
+    n = len(ordered)
+    return ordered[-(-n // 3) - 1], ordered[-(-2 * n // 3) - 1]
+
+
+def difficulty(complexity: int, bounds: tuple[int, int]) -> str:
+    """``easy`` up to the first tercile bound, ``medium`` up to the second, else ``hard``."""
+    return DIFFICULTIES[0] if complexity <= bounds[0] else DIFFICULTIES[1] if complexity <= bounds[1] else DIFFICULTIES[2]
 
 
 def shard(items: Sequence[T], num_shards: int) -> list[tuple[T, ...]]:

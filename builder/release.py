@@ -19,7 +19,8 @@ from typing import Sequence
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from builder.card import CardContext, render_card, row_statistics
+from builder.card import CardContext, render_card
+from builder.coverage import measure, release_table_files
 from builder.plan import Plan, PlanError
 from builder.rows import CONFIGS, ShardFailed, device_label, features, ir_columns, validate_config
 from builder.splits import DEFAULT_RATIOS
@@ -133,17 +134,15 @@ def build_release(
         plan: Plan = builder.plan
         files: dict[str, list[Path]] = {}
         split_bytes: dict[str, dict[str, int]] = {c: {} for c in configs}
-        metadata = []
         for split in plan.splits:
             table = builder.as_dataset(split=split).data.table
-            metadata.append(table.column("metadata"))
             for config in configs:
                 derived = derive_config(table, config)
                 split_bytes[config][split] = derived.nbytes
                 files.setdefault(config, []).extend(write_parquet(derived, staging / config, split))
         shutil.rmtree(staging / ".cache")
-        source_lines, builtins = row_statistics(metadata)
-        context = CardContext(plan, configs, split_bytes, files, command, source_lines, builtins)
+        coverage = measure(release_table_files(staging), plan.figures())
+        context = CardContext(plan, configs, split_bytes, files, command, coverage)
         (staging / "README.md").write_text(render_card(context), encoding="utf-8")
         _move_into_place(staging, out)
     except BaseException:

@@ -9,7 +9,7 @@ from typing import Iterable, Iterator
 import datasets
 
 from builder.extract import ExtractionError, extract, warp_version
-from builder.plan import PlannedKernel
+from builder.plan import DIFFICULTIES, PlannedKernel
 from generators import CATEGORIES, GENERATOR_VERSION
 
 logger = logging.getLogger("warp_ir_pairs")
@@ -45,6 +45,8 @@ def features(config: str) -> datasets.Features:
             "description": string,
             "python_source": string,
             **{column: string for column in ir_columns(config)},
+            "complexity": datasets.Value("int32"),
+            "difficulty": datasets.ClassLabel(names=list(DIFFICULTIES)),
             "metadata": {
                 "device": string,
                 "seed": datasets.Value("int64"),
@@ -54,6 +56,7 @@ def features(config: str) -> datasets.Features:
                 "structural_hash": string,
                 "source_lines": datasets.Value("int32"),
                 "builtins": datasets.Sequence(string),
+                "value_types": datasets.Sequence(string),
             },
         }
     )
@@ -110,6 +113,8 @@ def generate_rows(kernels: Iterable[PlannedKernel], config: str) -> Iterator[dic
             prefix = BACKEND_PREFIX[backend]
             out = ir[backend]
             row.update({f"{prefix}_forward": out.forward, f"{prefix}_backward": out.backward, f"{prefix}_source": out.source})
+        row["complexity"] = kernel.complexity
+        row["difficulty"] = kernel.difficulty
         row["metadata"] = {
             "device": device_label(config),
             "seed": kernel.seed,
@@ -119,6 +124,7 @@ def generate_rows(kernels: Iterable[PlannedKernel], config: str) -> Iterator[dic
             "structural_hash": kernel.structural_hash,
             "source_lines": source_lines(kernel.spec.python_source),
             "builtins": list(kernel.spec.builtins),
+            "value_types": list(kernel.spec.value_types),
         }
         yield row
     if failures:

@@ -68,11 +68,21 @@ def _struct_fields(tree: ast.AST) -> set[str]:
 
 def canonical_dump(python_source: str) -> str:
     """The canonical AST text that ``structural_hash`` hashes."""
-    tree = ast.parse(python_source)
+    return _canonical(ast.parse(python_source))
+
+
+def _canonical(tree: ast.AST) -> str:
     tree = _Canonicalizer(_struct_fields(tree)).visit(tree)
     return ast.dump(tree, annotate_fields=False, include_attributes=False)
 
 
 def structural_hash(python_source: str) -> str:
     """16 hex digits identifying the kernel's structure."""
-    return hashlib.sha256(canonical_dump(python_source).encode()).hexdigest()[:16]
+    return structure(python_source)[0]
+
+
+def structure(python_source: str) -> tuple[str, int]:
+    """The structural hash and the complexity (AST node count) of a kernel, from one parse."""
+    tree = ast.parse(python_source)
+    complexity = sum(1 for _ in ast.walk(tree))
+    return hashlib.sha256(_canonical(tree).encode()).hexdigest()[:16], complexity

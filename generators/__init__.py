@@ -14,19 +14,33 @@ from generators import (
     atomic,
     combined,
     control_flow,
+    geometry_query,
+    helper_function,
+    integer_bitwise,
     math_funcs,
     matrix,
     multi_conditional,
+    multi_dim,
     nested_loop,
+    quaternion_transform,
+    random_numbers,
+    reduction,
     scalar_param,
+    scan,
+    spatial,
+    stencil,
+    struct,
+    tile,
     vector,
+    while_break,
 )
+from generators.draft import MAX_LINES, line_count
 from generators.spec import KernelSpec
 
 __all__ = ["CATEGORIES", "GENERATOR_VERSION", "KernelSpec", "category_of", "kernel_rng", "synthesize"]
 
 # Bump whenever any synthesizer's output for a given (seed, index) changes.
-GENERATOR_VERSION = "0.1.0"
+GENERATOR_VERSION = "0.2.0"
 
 # Order is part of the data contract: it maps indices to categories and labels to ints.
 SYNTHESIZERS: dict[str, Callable[[random.Random], KernelSpec]] = {
@@ -42,6 +56,19 @@ SYNTHESIZERS: dict[str, Callable[[random.Random], KernelSpec]] = {
         multi_conditional,
         combined,
         scalar_param,
+        reduction,
+        stencil,
+        scan,
+        struct,
+        helper_function,
+        random_numbers,
+        quaternion_transform,
+        spatial,
+        integer_bitwise,
+        multi_dim,
+        while_break,
+        geometry_query,
+        tile,
     )
 }
 CATEGORIES: tuple[str, ...] = tuple(SYNTHESIZERS)
@@ -58,8 +85,19 @@ def kernel_rng(seed: int, index: int) -> random.Random:
 
 
 def synthesize(seed: int, index: int) -> KernelSpec:
-    """The kernel at (seed, index)."""
-    spec = SYNTHESIZERS[category_of(index)](kernel_rng(seed, index))
-    if spec.category != category_of(index):
-        raise AssertionError(f"synthesizer for {category_of(index)!r} returned category {spec.category!r}")
+    """The kernel at (seed, index).
+
+    A draw longer than ``MAX_LINES`` is replaced by the next draw from the same RNG, so the
+    result is still a pure function of (seed, index).
+    """
+    category = category_of(index)
+    rng = kernel_rng(seed, index)
+    for _ in range(20):
+        spec = SYNTHESIZERS[category](rng)
+        if line_count(spec.python_source) <= MAX_LINES:
+            break
+    else:
+        raise AssertionError(f"{category!r} drew 20 kernels over {MAX_LINES} lines at seed {seed}, index {index}")
+    if spec.category != category:
+        raise AssertionError(f"synthesizer for {category!r} returned category {spec.category!r}")
     return spec

@@ -1,25 +1,20 @@
-"""Element-wise arithmetic on float or int arrays: +, -, *, safe division, int modulo."""
+"""Straight-line scalar arithmetic over every scalar width: operators, casts and basic math."""
 
 import random
 
-from generators.program import FLOAT, INT, Exprs, KernelParts, pick_name
+from generators.draft import Draft
+from generators.program import pick_name
 from generators.spec import KernelSpec
-from generators.statements import Statements
+from generators.swarm import FLOAT_SCALARS, INT_SCALARS, draw
 
 CATEGORY = "arithmetic"
 
 
 def synthesize(rng: random.Random) -> KernelSpec:
-    element = FLOAT if rng.random() < 0.7 else INT
-    k = KernelParts(rng)
-    n_in, n_out, n_stmt = rng.randint(1, 3), rng.randint(1, 2), rng.randint(1, 6)
-    for _ in range(n_in):
-        k.input_array(element)
-    outputs = [k.output_array(element) for _ in range(n_out)]
-    exprs = Exprs(rng, k.body, families=("int",) if element == INT else ())
-    Statements(rng, k.body, exprs, [element], ("assign", "assign", "update", "augment"), expr_depth=3).emit(n_stmt)
-    for out in outputs:
-        k.body.line(f"{out}[tid] = {exprs.of(element, rng.randint(1, 2)).text}")
-    name = pick_name(rng, ("add", "combine", "mix", "scale", "affine", "fma", "blend", "arith"), ("values", "arrays", "terms", "elements", "fields"))
-    desc = f"Element-wise {element} arithmetic over {n_in} input array(s) in {n_stmt} statement(s), writing {n_out} output array(s)."
-    return KernelSpec(name, CATEGORY, desc, k.source(name))
+    swarm = draw(rng, type_kinds=("scalar",), scalars=FLOAT_SCALARS + INT_SCALARS, n_types=(1, 3), kinds=("assign", "update", "augment", "store"), budget=(3, 14), require=("add", "sub", "mul", "div"))
+    d = Draft(rng, swarm)
+    d.standard(n_params=(0, 2))
+    d.statements.run()
+    name = pick_name(rng, ("compute", "combine", "scale", "mix", "evaluate", "transform"), ("values", "terms", "samples", "inputs", "scalars"))
+    types = ", ".join(t.name for t in swarm.types)
+    return d.finish(name, CATEGORY, f"Straight-line arithmetic on {types} values in {swarm.budget} statement(s), written at the thread's index.")

@@ -1,25 +1,19 @@
-"""Branching kernels: if / elif / else chains, ternaries, early returns and bounded loops."""
+"""Branching: if / else, conditional expressions and early returns around arithmetic."""
 
 import random
 
-from generators.program import FLOAT, INT, Exprs, KernelParts, pick_name
+from generators.draft import Draft
+from generators.program import pick_name
 from generators.spec import KernelSpec
-from generators.statements import Statements
+from generators.swarm import ALL_KINDS_OF_TYPE, FLOAT_SCALARS, INT_SCALARS, draw
 
 CATEGORY = "control_flow"
 
 
 def synthesize(rng: random.Random) -> KernelSpec:
-    k = KernelParts(rng)
-    n_in, n_stmt = rng.randint(1, 3), rng.randint(2, 5)
-    for _ in range(n_in):
-        k.input_array(FLOAT)
-    out = k.output_array(FLOAT)
-    types = [FLOAT, FLOAT, INT] if rng.random() < 0.3 else [FLOAT]
-    exprs = Exprs(rng, k.body, ("math",) if rng.random() < 0.4 else ())
-    kinds = ("assign", "update", "ternary", "if", "ifelse", "elif", "guard_exit", "while", "for")
-    Statements(rng, k.body, exprs, types, kinds, max_nesting=rng.randint(1, 3), budget=rng.randint(6, 24)).emit(n_stmt)
-    k.body.line(f"{out}[tid] = {exprs.scalar(rng.randint(1, 2)).text}")
-    name = pick_name(rng, ("select", "branch", "gate", "route", "classify", "threshold"), ("values", "signal", "samples", "field", "weights"))
-    desc = f"Data-dependent control flow (branches, ternaries, early exits) over {n_in} float input(s) in {n_stmt} top-level statement(s)."
-    return KernelSpec(name, CATEGORY, desc, k.source(name))
+    swarm = draw(rng, type_kinds=ALL_KINDS_OF_TYPE[:3], scalars=FLOAT_SCALARS + INT_SCALARS, kinds=("assign", "update", "augment", "ternary", "store", "if", "ifelse", "ifelse", "guard_exit"), budget=(5, 18), max_nesting=(1, 3))
+    d = Draft(rng, swarm)
+    d.standard(n_params=(0, 2))
+    d.statements.run()
+    name = pick_name(rng, ("select", "threshold", "classify", "route", "mask", "gate"), ("values", "samples", "cells", "events", "signals"))
+    return d.finish(name, CATEGORY, f"Branches, conditional expressions and guarded returns over {len(swarm.types)} type(s), nested up to {swarm.max_nesting} deep.")

@@ -1,24 +1,27 @@
-"""Library math: trigonometric, exponential, power and rounding functions kept in their domains."""
+"""Library math in every float precision: transcendental, rounding and special functions."""
 
 import random
 
-from generators.program import FLOAT, Exprs, KernelParts, pick_name
+from generators.draft import Draft
+from generators.program import pick_name
+from generators.registry import signatures
 from generators.spec import KernelSpec
-from generators.statements import Statements
+from generators.swarm import FLOAT_SCALARS, draw
 
 CATEGORY = "math"
 
 
+def _math_keys() -> list[str]:
+    """Registry keys over float scalars that are plain calls, not operators or casts."""
+    return sorted({s.key for s in signatures() if s.form == "call" and s.result.is_scalar and all(p.is_scalar for p in s.params)})
+
+
 def synthesize(rng: random.Random) -> KernelSpec:
-    k = KernelParts(rng)
-    n_in, n_out, n_stmt = rng.randint(1, 3), rng.randint(1, 2), rng.randint(1, 5)
-    for _ in range(n_in):
-        k.input_array(FLOAT)
-    outputs = [k.output_array(FLOAT) for _ in range(n_out)]
-    exprs = Exprs(rng, k.body, ("math",))
-    Statements(rng, k.body, exprs, [FLOAT], ("assign", "assign", "update", "augment"), expr_depth=4).emit(n_stmt)
-    for out in outputs:
-        k.body.line(f"{out}[tid] = {exprs.scalar(rng.randint(2, 3)).text}")
-    name = pick_name(rng, ("eval", "activate", "smooth", "warp", "attenuate", "shape"), ("curve", "signal", "response", "falloff", "profile"))
-    desc = f"Math-library functions over {n_in} float input(s) in {n_stmt} statement(s), writing {n_out} output array(s)."
-    return KernelSpec(name, CATEGORY, desc, k.source(name))
+    keys = _math_keys()
+    swarm = draw(rng, type_kinds=("scalar",), scalars=FLOAT_SCALARS, n_types=(1, 3), kinds=("assign", "assign", "update", "augment", "ternary", "store"), budget=(3, 12), expr_depth=(2, 3), require=rng.sample(keys, min(8, len(keys))))
+    d = Draft(rng, swarm)
+    d.standard(n_params=(0, 2))
+    d.statements.run()
+    name = pick_name(rng, ("evaluate", "approximate", "attenuate", "activate", "normalize", "warp"), ("signal", "curve", "response", "field", "spectrum"))
+    types = ", ".join(t.name for t in swarm.types)
+    return d.finish(name, CATEGORY, f"Library math functions on {types} with arguments kept in their domains.")

@@ -1,53 +1,59 @@
 """Nested ``for`` loops (constant or parameter trip counts) accumulating over neighbours."""
 
 import random
+from dataclasses import replace
 
-from generators.program import FLOAT, INT, Exprs, KernelParts, pick_name
+from generators.draft import Draft
+from generators.program import pick_name
 from generators.spec import KernelSpec
-from generators.statements import MAX_UNROLL, Statements, constant_range
+from generators.statements import MAX_UNROLL, constant_range
+from generators.swarm import FLOAT_SCALARS, draw
+from generators.types import INT32, by_name
 
 CATEGORY = "nested_loop"
 
 
 def synthesize(rng: random.Random) -> KernelSpec:
-    k = KernelParts(rng)
-    arrays = [k.input_array(FLOAT, load=rng.random() < 0.7) for _ in range(rng.randint(1, 2))]
-    bound = k.scalar_param(INT) if rng.random() < 0.4 else None
-    out = k.output_array(FLOAT)
-    exprs = Exprs(rng, k.body, ("int",) + (("math",) if rng.random() < 0.4 else ()))
-    body = k.body
-    acc = body.assign("acc", FLOAT, "float(0.0)")
-    stmts = Statements(rng, body, exprs, [FLOAT], ("assign", "update", "augment", "if"), expr_depth=2, max_nesting=4, budget=rng.randint(2, 10))
+    swarm = draw(rng, type_kinds=("scalar", "vector"), scalars=FLOAT_SCALARS, n_types=(1, 2), kinds=("assign", "update", "augment", "if", "guard_exit"), budget=(3, 12), max_nesting=(3, 4))
+    # The accumulator multiplies weights by neighbours: a float scalar.
+    scalar = by_name(rng.choice([t.scalar for t in swarm.types]))
+    swarm = replace(swarm, types=tuple(dict.fromkeys((scalar,) + swarm.types)))
+    d = Draft(rng, swarm)
+    arrays = [d.kb.input_array(scalar, load=rng.random() < 0.6) for _ in range(rng.randint(1, 2))]
+    bound = d.bound_param() if rng.random() < 0.4 else None
+    d.add_outputs(1, [scalar])
+    stmts = d.statements
+    acc = d.body.assign("acc", scalar, d.exprs.literal(scalar).text)
     levels = rng.randint(2, 3)
-    loops = []
+    headers = []
 
     def nest(level: int, offset: str) -> None:
-        index = body.fresh(("i", "j", "k", "l")[level])
+        index = d.body.fresh(("i", "j", "k", "l")[level])
         trips = 1  # a dynamic trip count is never unrolled
         if bound is not None and level == 0:
             header = f"range(wp.min({bound}, 16))"
         else:
             bounds, trips = constant_range(rng, stmts.unrolled, 2, 8)
             header = f"range({bounds})"
-        loops.append(header)
+        headers.append(header)
         trips = trips if trips <= MAX_UNROLL else 1
-        with body.block(f"for {index} in {header}"):
-            body.bind(index, INT, mutable=False)
+        with d.body.block(f"for {index} in {header}"):
+            d.body.bind(index, INT32, mutable=False)
             stmts.unrolled *= trips
+            stmts.in_loop += 1
             position = f"{offset} + {index}"
             if rng.random() < 0.5:
-                stmts.emit(rng.randint(0, 2))
+                stmts.emit(rng.randint(1, 2))
             if level + 1 < levels:
                 nest(level + 1, position)
             else:
                 array = rng.choice(arrays)
-                neighbour = body.assign("nb", FLOAT, f"{array}[({position}) % {array}.shape[0]]")
+                neighbour = d.body.assign("nb", scalar, f"{array}[({position}) % {array}.shape[0]]")
                 stmts.emit(rng.randint(0, 2))
-                body.line(f"{acc} {rng.choice(('+=', '-='))} {exprs.scalar(2).operand()} * {neighbour}")
+                d.body.line(f"{acc} {rng.choice(('+=', '-='))} {d.exprs.of(scalar, 1).operand()} * {neighbour}")
+            stmts.in_loop -= 1
             stmts.unrolled //= trips
 
     nest(0, "tid")
-    body.line(f"{out}[tid] = {exprs.scalar(1).text}")
     name = pick_name(rng, ("convolve", "accumulate", "sum", "smooth", "correlate", "integrate"), ("window", "neighbors", "stencil", "patch", "band"))
-    desc = f"{levels} nested loops ({', '.join(loops)}) accumulating neighbour values from {len(arrays)} array(s)."
-    return KernelSpec(name, CATEGORY, desc, k.source(name))
+    return d.finish(name, CATEGORY, f"{levels} nested loops ({', '.join(headers)}) accumulating {scalar.name} neighbour values from {len(arrays)} array(s).")

@@ -1,30 +1,23 @@
-"""Vector algebra on vec2/vec3/vec4 arrays: sums, scaling, dot, cross, length, normalize."""
+"""Vector algebra: vec2-4 in every precision, dot / cross / length / normalize and friends."""
 
 import random
 
-from generators.program import FLOAT, Exprs, KernelParts, pick_name, vec_type
+from generators.draft import Draft
+from generators.program import pick_name
 from generators.spec import KernelSpec
-from generators.statements import Statements
+from generators.swarm import FLOAT_SCALARS, INT_SCALARS, SIMPLE, draw
 
 CATEGORY = "vector"
 
 
 def synthesize(rng: random.Random) -> KernelSpec:
-    n = rng.choice((2, 3, 3, 4))
-    vt = vec_type(n)
-    k = KernelParts(rng)
-    n_in, n_stmt = rng.randint(1, 3), rng.randint(1, 6)
-    for _ in range(n_in):
-        k.input_array(vt)
-    if rng.random() < 0.4:
-        k.input_array(FLOAT)
-    out_types = rng.choice(([vt], [FLOAT], [vt, FLOAT]))
-    outputs = [(k.output_array(t), t) for t in out_types]
-    families = ("vector", "math") if rng.random() < 0.5 else ("vector",)
-    exprs = Exprs(rng, k.body, families)
-    Statements(rng, k.body, exprs, [vt, vt, FLOAT], ("assign", "assign", "update", "augment")).emit(n_stmt)
-    for out, t in outputs:
-        k.body.line(f"{out}[tid] = {exprs.of(t, rng.randint(1, 2)).text}")
-    name = pick_name(rng, ("project", "reflect", "normalize", "blend", "offset", "rotate", "combine"), ("points", "directions", "velocities", "normals", f"vec{n}s"))
-    desc = f"Vector algebra on vec{n} arrays ({n_in} input(s), {n_stmt} statement(s)) writing {' and '.join(out_types)} results."
-    return KernelSpec(name, CATEGORY, desc, k.source(name))
+    scalars = FLOAT_SCALARS if rng.random() < 0.75 else INT_SCALARS
+    swarm = draw(rng, type_kinds=("vector", "scalar"), scalars=scalars, n_types=(2, 4), kinds=SIMPLE + ("if",), budget=(3, 14))
+    if not any(t.kind == "vector" for t in swarm.types):
+        return synthesize(rng)
+    d = Draft(rng, swarm)
+    d.standard(n_params=(0, 2))
+    d.statements.run()
+    name = pick_name(rng, ("blend", "project", "reflect", "advect", "orient", "offset"), ("points", "normals", "directions", "velocities", "rays"))
+    types = ", ".join(t.name for t in swarm.types)
+    return d.finish(name, CATEGORY, f"Vector algebra over {types} in {swarm.budget} statement(s).")

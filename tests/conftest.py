@@ -11,7 +11,7 @@ from builder.release import build_release
 
 # One plan shared by the release fixtures and the builder test that must match them.
 SEED = 1
-NUM_EXAMPLES = 200
+NUM_EXAMPLES = 460  # 20 per category: 14 / 3 / 3
 
 
 @pytest.fixture(scope="session")

@@ -99,16 +99,16 @@ def test_installed_command_builds_and_prints_the_summary(tmp_path):
     assert command.exists(), "install the project (README) so the warp-ir-pairs command exists"
     out = tmp_path / "rel"
     result = subprocess.run(
-        [str(command), "build", "--out", str(out), "--num-examples", "40", "--seed", "2", "--num-proc", "2", "--split-ratios", "0.5,0.25,0.25"],
+        [str(command), "build", "--out", str(out), "--num-examples", "92", "--seed", "2", "--num-proc", "2", "--split-ratios", "0.5,0.25,0.25"],
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == f"Built 40 kernels into {out}"
+    assert lines[0] == f"Built 92 kernels into {out}"
     assert "| vector | 2 | 1 | 1 | 4 |" in lines
-    assert "| **total** | 20 | 10 | 10 | 40 |" in lines
+    assert "| **total** | 46 | 23 | 23 | 92 |" in lines
     assert any(line.startswith("code generation: ") and "kernels/s with 2 process(es)" in line for line in lines)
     assert "failures by reason: none" in lines
     assert "Generating train split" in result.stderr  # the progress bar

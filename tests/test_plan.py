@@ -10,7 +10,8 @@ from generators import CATEGORIES, KernelSpec
 
 def test_plan_counts_are_exact_per_category_and_split():
     plan = make_plan(seed=2, num_examples=1003)
-    targets = {c: 101 if i < 3 else 100 for i, c in enumerate(CATEGORIES)}  # remainder to the first three
+    base, extra = divmod(1003, len(CATEGORIES))  # 43 each, the remainder (14) to the first ones
+    targets = {c: base + (i < extra) for i, c in enumerate(CATEGORIES)}
     counts = plan.counts()
     for category, target in targets.items():
         expected = dict(zip(("train", "validation", "test"), split_counts(target, (0.7, 0.15, 0.15))))

@@ -8,6 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 from huggingface_hub import DatasetCard
 
+import generators
 from builder.plan import make_plan
 from builder.release import build_release
 from builder.rows import CONFIGS, features, ir_columns
@@ -46,10 +47,10 @@ def test_card_parses_and_describes_the_release(release):
     assert {c["config_name"] for c in card.data.configs} == set(CONFIGS)
     assert [c["config_name"] for c in card.data.configs if c.get("default")] == ["paired"]
     infos = {i["config_name"]: i for i in card.data.dataset_info}
-    assert {s["name"]: s["num_examples"] for s in infos["cpu"]["splits"]} == {"train": 140, "validation": 30, "test": 30}
+    assert {s["name"]: s["num_examples"] for s in infos["cpu"]["splits"]} == {"train": 322, "validation": 69, "test": 69}
     text = card.text
-    assert "| arithmetic | 14 | 3 | 3 | 20 |" in text
-    assert "| **total** | 140 | 30 | 30 | 200 |" in text
+    assert "| arithmetic | 14 | 3 | 3 | 20 |" in text and "| tile | 14 | 3 | 3 | 20 |" in text
+    assert "| **total** | 322 | 69 | 69 | 460 |" in text
     assert "| seed | 1 |" in text and "| warp-lang | 1.19.0 |" in text
     assert "pytest" in text  # the command line
     assert "$" not in text  # every placeholder filled
@@ -93,7 +94,7 @@ def test_metadata_records_provenance(release):
     row = read_split(release, "paired", "train").slice(0, 1).to_pylist()[0]
     meta = row["metadata"]
     assert meta["seed"] == SEED and row["id"] == f"s{SEED}-{meta['index']:09d}"
-    assert meta["warp_version"] == "1.19.0" and meta["generator_version"] == "0.1.0"
+    assert meta["warp_version"] == "1.19.0" and meta["generator_version"] == generators.GENERATOR_VERSION
     assert meta["source_lines"] == sum(1 for line in row["python_source"].splitlines() if line.strip())
     assert "tid" in meta["builtins"]
 
@@ -107,7 +108,7 @@ def test_two_processes_write_byte_identical_parquet(release, release_two_procs):
 
 
 def test_a_different_seed_gives_different_kernels(release, tmp_path):
-    other = build_release(tmp_path / "other", num_examples=30, seed=SEED + 1, configs=["cuda"])
+    other = build_release(tmp_path / "other", num_examples=69, seed=SEED + 1, configs=["cuda"])
     assert other.files["cuda"]
     mine = {r for s in SPLITS for r in read_split(release, "cuda", s).column("python_source").to_pylist()}
     # 3 kernels per category split 2/1/0: no test split, so none is written
@@ -116,7 +117,7 @@ def test_a_different_seed_gives_different_kernels(release, tmp_path):
         "validation-00000-of-00001.parquet",
     ]
     theirs = {r for s in ("train", "validation") for r in read_split(tmp_path / "other", "cuda", s).column("python_source").to_pylist()}
-    assert len(theirs) == 30 and not mine & theirs
+    assert len(theirs) == 69 and not mine & theirs
 
 
 def test_the_builder_gives_the_same_rows_as_the_cli_release(release, tmp_path):
@@ -129,10 +130,10 @@ def test_the_builder_gives_the_same_rows_as_the_cli_release(release, tmp_path):
 
 
 def test_streaming_the_builder_yields_the_planned_kernels():
-    builder = WarpIRPairs(config_name="cuda", num_examples=70, seed=SEED)  # 7 per category: 5/1/1
+    builder = WarpIRPairs(config_name="cuda", num_examples=161, seed=SEED)  # 7 per category: 5/1/1
     stream = builder.as_streaming_dataset(split="test")
     rows = list(stream)
-    plan = make_plan(SEED, 70)
+    plan = make_plan(SEED, 161)
     assert [r["id"] for r in rows] == [k.id for k in plan.splits["test"]]
     assert all(r["cuda_forward"].startswith('extern "C" __global__ void') for r in rows)
 
