@@ -194,6 +194,11 @@ class Exprs:
         return call(f"wp.{signature.key}", *args)
 
     def _arg(self, p: VType, rule: str | None, depth: int, signature: Signature, last: bool) -> Expr:
+        if signature.form == "cast" and not p.is_float:
+            inner = self._expr(p, depth)
+            # Warp 1.19 folds a cast of an unrolled loop's index to the wrong type in some nests
+            # ("Input types must be the same, got ['int32', 'float64']"): cast something else.
+            return self.literal(p) if inner.text in self.body.loop_indices else inner
         if signature.form == "cast" and p.is_float and not signature.result.is_float:
             low = 0.0 if signature.result.scalar.startswith("u") else -100.0
             return call("wp.clamp", self._expr(p, depth), scalar_literal(p, low), scalar_literal(p, 100.0))

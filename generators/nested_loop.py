@@ -8,7 +8,7 @@ from generators.program import pick_name
 from generators.spec import KernelSpec
 from generators.statements import MAX_UNROLL, constant_range
 from generators.swarm import FLOAT_SCALARS, draw
-from generators.types import INT32, by_name
+from generators.types import by_name
 
 CATEGORY = "nested_loop"
 
@@ -38,7 +38,7 @@ def synthesize(rng: random.Random) -> KernelSpec:
         headers.append(header)
         trips = trips if trips <= MAX_UNROLL else 1
         with d.body.block(f"for {index} in {header}"):
-            d.body.bind(index, INT32, mutable=False)
+            d.body.bind_loop_index(index)
             stmts.unrolled *= trips
             stmts.in_loop += 1
             position = f"{offset} + {index}"

@@ -67,6 +67,7 @@ class Body:
         self._indent = indent
         self._scopes: list[dict[str, Held]] = [{}]
         self._fixed: set[str] = set()
+        self.loop_indices: set[str] = set()
         self._taken: set[str] = {"wp", "float", "int", "bool", "range", "tid", *taken}
 
     def line(self, text: str) -> None:
@@ -105,6 +106,11 @@ class Body:
         if not mutable:
             self._fixed.add(name)
         return name
+
+    def bind_loop_index(self, name: str) -> str:
+        """Bind the index of a ``for`` loop (an immutable int)."""
+        self.loop_indices.add(name)
+        return self.bind(name, INT32, mutable=False)
 
     def assign(self, stem: str, t: VType, expr: str, mutable: bool = True) -> str:
         """Bind a new name to ``expr`` in the current scope and return the name."""

@@ -29,7 +29,7 @@ def synthesize(rng: random.Random) -> KernelSpec:
     index = d.body.fresh("k")
     limit = f"wp.min({strip}, 32)" if not strip.isdigit() else strip
     with d.body.block(f"for {index} in range({limit})"):
-        d.body.bind(index, INT32, mutable=False)
+        d.body.bind_loop_index(index)
         # Contiguous strips, or strided so neighbouring threads read neighbouring elements.
         position = f"tid * {limit} + {index}" if rng.random() < 0.5 else f"{index} * {rng.randint(2, 9)} + tid"
         x = d.body.assign("x", element, f"{data}[({position}) % {data}.shape[0]]")

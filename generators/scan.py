@@ -32,7 +32,7 @@ def synthesize(rng: random.Random) -> KernelSpec:
         index = d.body.fresh("k")
         stop = "tid + 1" if form == "inclusive" else "tid"
         with d.body.block(f"for {index} in range({stop})"):
-            d.body.bind(index, INT32, mutable=False)
+            d.body.bind_loop_index(index)
             d.statements.in_loop += 1
             d.statements.emit(rng.randint(0, 2))
             d.statements.in_loop -= 1

@@ -168,7 +168,7 @@ class Statements:
     def loop_body(self, index: str | None, trips: int = 1) -> None:
         """Statements of a loop whose index (if any) is bound here; ``trips`` if unrolled."""
         if index is not None:
-            self.body.bind(index, INT32, mutable=False)
+            self.body.bind_loop_index(index)
         self.in_loop += 1
         self.unrolled *= trips
         self._inner()
