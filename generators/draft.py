@@ -11,7 +11,7 @@ import random
 from typing import Sequence
 
 from generators.expressions import Exprs
-from generators.program import Body, Helper, KernelBuilder, StructDef, function_source
+from generators.program import Body, Helper, KernelBuilder, StructDef, function_source, pick_name
 from generators.spec import KernelSpec
 from generators.statements import Statements
 from generators.swarm import Swarm
@@ -141,6 +141,14 @@ class Draft:
         self.value_params(self.rng.randint(*n_params))
         if any(k in self.swarm.kinds for k in ("for_dynamic",)):
             self.bound_param()
+
+
+def simple_kernel(rng: random.Random, swarm: Swarm, category: str, verbs: Sequence[str], nouns: Sequence[str], description: str, n_params: tuple[int, int] = (0, 2)) -> KernelSpec:
+    """The common recipe: the standard frame, the swarm's statements, outputs written."""
+    draft = Draft(rng, swarm)
+    draft.standard(n_params=n_params)
+    draft.statements.run()
+    return draft.finish(pick_name(rng, verbs, nouns), category, description)
 
 
 def line_count(source: str) -> int:

@@ -2,8 +2,7 @@
 
 import random
 
-from generators.draft import Draft
-from generators.program import pick_name
+from generators.draft import simple_kernel
 from generators.spec import KernelSpec
 from generators.swarm import INT_SCALARS, draw
 
@@ -13,9 +12,5 @@ BITWISE = ("bit_and", "bit_or", "bit_xor", "lshift", "rshift", "invert", "mod", 
 
 def synthesize(rng: random.Random) -> KernelSpec:
     swarm = draw(rng, type_kinds=("scalar", "vector"), scalars=INT_SCALARS, n_types=(1, 3), kinds=("assign", "assign", "update", "augment", "ternary", "store", "if", "for"), budget=(3, 14), max_nesting=(1, 2), require=BITWISE)
-    d = Draft(rng, swarm)
-    d.standard(n_params=(0, 2))
-    d.statements.run()
-    name = pick_name(rng, ("hash", "pack", "mix", "encode", "mask", "scramble"), ("bits", "keys", "codes", "ids", "flags"))
     types = ", ".join(t.name for t in swarm.types)
-    return d.finish(name, CATEGORY, f"Bitwise and integer arithmetic on {types}: masks, shifts by constants, division by positive constants.")
+    return simple_kernel(rng, swarm, CATEGORY, ("hash", "pack", "mix", "encode", "mask", "scramble"), ("bits", "keys", "codes", "ids", "flags"), f"Bitwise and integer arithmetic on {types}: masks, shifts by constants, division by positive constants.", n_params=(0, 2))

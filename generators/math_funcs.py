@@ -2,8 +2,7 @@
 
 import random
 
-from generators.draft import Draft
-from generators.program import pick_name
+from generators.draft import simple_kernel
 from generators.registry import signatures
 from generators.spec import KernelSpec
 from generators.swarm import FLOAT_SCALARS, draw
@@ -19,9 +18,5 @@ def _math_keys() -> list[str]:
 def synthesize(rng: random.Random) -> KernelSpec:
     keys = _math_keys()
     swarm = draw(rng, type_kinds=("scalar",), scalars=FLOAT_SCALARS, n_types=(1, 3), kinds=("assign", "assign", "update", "augment", "ternary", "store"), budget=(3, 12), expr_depth=(2, 3), require=rng.sample(keys, min(8, len(keys))))
-    d = Draft(rng, swarm)
-    d.standard(n_params=(0, 2))
-    d.statements.run()
-    name = pick_name(rng, ("evaluate", "approximate", "attenuate", "activate", "normalize", "warp"), ("signal", "curve", "response", "field", "spectrum"))
     types = ", ".join(t.name for t in swarm.types)
-    return d.finish(name, CATEGORY, f"Library math functions on {types} with arguments kept in their domains.")
+    return simple_kernel(rng, swarm, CATEGORY, ("evaluate", "approximate", "attenuate", "activate", "normalize", "warp"), ("signal", "curve", "response", "field", "spectrum"), f"Library math functions on {types} with arguments kept in their domains.", n_params=(0, 2))

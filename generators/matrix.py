@@ -2,8 +2,7 @@
 
 import random
 
-from generators.draft import Draft
-from generators.program import pick_name
+from generators.draft import simple_kernel
 from generators.spec import KernelSpec
 from generators.swarm import FLOAT_SCALARS, SIMPLE, draw
 
@@ -11,12 +10,6 @@ CATEGORY = "matrix"
 
 
 def synthesize(rng: random.Random) -> KernelSpec:
-    swarm = draw(rng, type_kinds=("matrix", "vector", "scalar"), scalars=FLOAT_SCALARS, n_types=(2, 4), kinds=SIMPLE + ("if", "for"), budget=(3, 14), main_precision=0.85)
-    if not any(t.kind == "matrix" for t in swarm.types):
-        return synthesize(rng)
-    d = Draft(rng, swarm)
-    d.standard(n_params=(0, 2))
-    d.statements.run()
-    name = pick_name(rng, ("transform", "solve", "rotate", "deform", "project", "compose"), ("frames", "bases", "tensors", "jacobians", "stresses"))
+    swarm = draw(rng, type_kinds=("matrix", "vector", "scalar"), scalars=FLOAT_SCALARS, n_types=(2, 4), kinds=SIMPLE + ("if", "for"), budget=(3, 14), main_precision=0.85, include_kind="matrix")
     types = ", ".join(t.name for t in swarm.types)
-    return d.finish(name, CATEGORY, f"Matrix algebra over {types} in {swarm.budget} statement(s).")
+    return simple_kernel(rng, swarm, CATEGORY, ("transform", "solve", "rotate", "deform", "project", "compose"), ("frames", "bases", "tensors", "jacobians", "stresses"), f"Matrix algebra over {types} in {swarm.budget} statement(s).")

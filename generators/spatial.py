@@ -13,11 +13,9 @@ CATEGORY = "spatial"
 
 
 def synthesize(rng: random.Random) -> KernelSpec:
-    swarm = draw(rng, type_kinds=("spatial_vector", "spatial_matrix", "vector", "scalar"), scalars=FLOAT_SCALARS, n_types=(2, 4), kinds=SIMPLE + ("if", "for"), budget=(3, 12), main_precision=1.0)
+    swarm = draw(rng, type_kinds=("spatial_vector", "spatial_matrix", "vector", "scalar"), scalars=FLOAT_SCALARS, n_types=(2, 4), kinds=SIMPLE + ("if", "for"), budget=(3, 12), main_precision=1.0, include_kind=rng.choice(("spatial_vector", "spatial_matrix")))
     scalar = swarm.types[0].scalar
     core = [t for t in swarm.types if t.kind.startswith("spatial")]
-    if not core:
-        return synthesize(rng)
     types = tuple(dict.fromkeys(swarm.types + (vector_of(scalar, 3),)))
     swarm = replace(swarm, types=types)
     d = Draft(rng, swarm)

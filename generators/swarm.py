@@ -55,11 +55,13 @@ def draw(
     key_share: tuple[float, float] = (0.4, 1.0),
     main_precision: float = 0.6,
     require: Sequence[str] = (),
+    include_kind: str | None = None,
 ) -> Swarm:
     """A random feature set within the given ranges.
 
     With probability ``main_precision`` all types share one scalar (as most real kernels do);
-    otherwise each type draws its own from ``scalars``. ``require`` lists keys always enabled.
+    otherwise each type draws its own from ``scalars``. ``require`` lists keys always enabled;
+    ``include_kind`` makes sure one type is of that kind (``vector``, ``matrix`` ...).
     """
     pool = [t for t in universe() if t.kind in type_kinds and t.scalar in scalars and not t.is_bool]
     if not pool:
@@ -71,6 +73,9 @@ def draw(
         pool = [t for t in pool if t.scalar == scalar] or pool
     count = min(rng.randint(*n_types), len(pool))
     types = tuple(rng.sample(pool, count))
+    if include_kind is not None and not any(t.kind == include_kind for t in types):
+        kind_pool = [t for t in pool if t.kind == include_kind] or [t for t in universe() if t.kind == include_kind and t.scalar in scalars]
+        types = (rng.choice(kind_pool),) + types[1:]
     share = rng.uniform(*key_share)
     keys = frozenset(k for k in sorted({s.key for s in signatures()}) if rng.random() < share) | frozenset(require)
     chosen = [k for k in kinds if rng.random() < 0.75] or [rng.choice(list(kinds))]
