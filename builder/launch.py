@@ -55,7 +55,7 @@ def _values(rng: np.random.Generator, dtype, shape: tuple[int, ...]) -> np.ndarr
     return rng.integers(low, 9, size=full).astype(np_type)
 
 
-def _structures(spec: KernelSpec, points: np.ndarray) -> dict[str, Any]:
+def _structures(points: np.ndarray) -> dict[str, Any]:
     """One of each acceleration structure over ``points`` (kept alive while the kernel runs)."""
     import warp as wp
 
@@ -108,7 +108,7 @@ def make_inputs(spec: KernelSpec, kernel, seed: int, index: int) -> tuple[list[A
         else:
             arguments.append(t(*_values(rng, t, ()).reshape(-1).tolist()))
     if any(a is None for a in arguments):
-        structures = _structures(spec, points if points is not None else _values(rng, wp.vec3, (LOOKUP_LENGTH,)))
+        structures = _structures(points if points is not None else _values(rng, wp.vec3, (LOOKUP_LENGTH,)))
         keep.extend(structures.values())
         for position, arg in enumerate(kernel.adj.args):
             if arguments[position] is None:
