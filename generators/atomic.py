@@ -61,7 +61,7 @@ def synthesize(rng: random.Random) -> KernelSpec:
             d.body.line(f"{pad}{array}[{index}] {'+=' if op == 'inplace_add' else '-='} {value}")
         elif op == "exch" or rng.random() < 0.2:
             old = d.body.fresh("prev")
-            d.body.line(f"{pad}{old} = wp.atomic_{'add' if op.startswith('inplace') else op}({array}, {index}, {value})")
+            d.body.line(f"{pad}{old} = wp.atomic_{op}({array}, {index}, {value})")
         else:
             d.body.line(f"{pad}wp.atomic_{op}({array}, {index}, {value})")
     name = pick_name(rng, ("accumulate", "scatter", "reduce", "histogram", "count", "gather_max"), ("values", "bins", "totals", "counts", "extrema"))

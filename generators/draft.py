@@ -139,7 +139,7 @@ class Draft:
         self.inputs(self.rng.randint(*n_inputs))
         self.add_outputs(self.rng.randint(*n_outputs))
         self.value_params(self.rng.randint(*n_params))
-        if any(k in self.swarm.kinds for k in ("for_dynamic",)):
+        if "for_dynamic" in self.swarm.kinds:
             self.bound_param()
 
 

@@ -112,24 +112,27 @@ class Exprs:
         self.used_types.add(t.name)
         if depth <= 0:
             return self._leaf(t)
+        signatures, components, fields = self._signatures(t), self._components(t), self._fields(t)
+        helpers = [h for h in self.helpers if h.result == t]
         options: list[tuple[str, float]] = [("leaf", 1.0), ("ternary", 0.15)]
-        if self._signatures(t):
+        if signatures:
             options.append(("call", self.swarm.call_weight))
-        if self._components(t):
+        if components:
             options.append(("component", 0.6))
-        if self._fields(t):
+        if fields:
             options.append(("field", 0.8))
-        if any(h.result == t for h in self.helpers):
+        if helpers:
             options.append(("helper", 1.5))
         kind = self.rng.choices([k for k, _ in options], [w for _, w in options])[0]
         if kind == "call":
-            return self._call(self.rng.choice(self._signatures(t)), depth - 1)
+            return self._call(self.rng.choice(signatures), depth - 1)
         if kind == "component":
-            return Expr(self.rng.choice(self._components(t)))
+            name, extents = self.rng.choice(components)
+            return Expr(f"{name}[{', '.join(str(self.rng.randrange(n)) for n in extents)}]")
         if kind == "field":
-            return Expr(self.rng.choice(self._fields(t)))
+            return Expr(self.rng.choice(fields))
         if kind == "helper":
-            helper = self.rng.choice([h for h in self.helpers if h.result == t])
+            helper = self.rng.choice(helpers)
             self.used_helpers.add(helper.name)
             return call(helper.name, *(self._expr(p, depth - 1) for p in helper.params))
         if kind == "ternary":
@@ -140,7 +143,11 @@ class Exprs:
     def _leaf(self, t: VType) -> Expr:
         names = self.body.values(t) + self._array_elements(t)
         if names and self.rng.random() < 0.8:
-            return Expr(self.rng.choice(names))
+            name = self.rng.choice(names)
+            if name.endswith("[]"):  # a 1-D lookup: index it with a clamped int in scope
+                array = name[:-2]
+                return Expr(f"{array}[wp.clamp({self.rng.choice(self.body.values(INT32))}, 0, {array}.shape[0] - 1)]")
+            return Expr(name)
         if t.is_bool:
             # Warp 1.19 emits a bool literal passed to a cast as ``True`` in C++, which does not
             # compile; a comparison is a bool that does.
@@ -148,31 +155,30 @@ class Exprs:
         return self.literal(t)
 
     def _array_elements(self, t: VType) -> list[str]:
-        """Elements of visible arrays of ``t``: the own index, or a clamped lookup in 1-D arrays."""
+        """Elements of visible arrays of ``t``: ``a[own]``, or ``a[]`` for a 1-D lookup whose
+        clamped index ``_leaf`` draws only when it picks it."""
         found = []
+        has_int = bool(self.body.values(INT32))
         for name, array in self.body.arrays():
             if array.dtype != t:
                 continue
             if self.own is not None and array.ndim == self.own.count(",") + 1:
                 found.append(f"{name}[{self.own}]")
-            elif array.ndim == 1 and self.body.values(INT32):
-                index = self.rng.choice(self.body.values(INT32))
-                found.append(f"{name}[wp.clamp({index}, 0, {name}.shape[0] - 1)]")
+            elif array.ndim == 1 and has_int:
+                found.append(f"{name}[]")
         return found
 
-    def _components(self, t: VType) -> list[str]:
-        """Constant-index components of visible names that have type ``t``."""
+    def _components(self, t: VType) -> list[tuple[str, tuple[int, ...]]]:
+        """Names with components of type ``t``, each with the extents its constant indices range over."""
         found = []
         for name, held in self.body.visible():
             if not isinstance(held, VType) or held.is_scalar:
                 continue
             if t.is_scalar and held.scalar == t.name:
-                if len(held.shape) == 1 and held.kind in ("vector", "quat", "spatial_vector"):
-                    found.append(f"{name}[{self.rng.randrange(held.shape[0])}]")
-                elif len(held.shape) == 2:
-                    found.append(f"{name}[{self.rng.randrange(held.shape[0])}, {self.rng.randrange(held.shape[1])}]")
+                if len(held.shape) == 2 or held.kind in ("vector", "quat", "spatial_vector"):
+                    found.append((name, held.shape))
             elif t.kind == "vector" and held.kind == "matrix" and held.scalar == t.scalar and held.shape[1] == t.length:
-                found.append(f"{name}[{self.rng.randrange(held.shape[0])}]")
+                found.append((name, held.shape[:1]))
         return found
 
     def _fields(self, t: VType) -> list[str]:

@@ -143,8 +143,6 @@ class Body:
     def structs(self) -> list[tuple[str, StructDef]]:
         return [(n, h) for n, h in self.visible() if isinstance(h, StructDef)]
 
-    def is_mutable(self, name: str) -> bool:
-        return name not in self._fixed
 
 
 @dataclass(frozen=True)

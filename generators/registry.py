@@ -165,11 +165,3 @@ def documented_keys() -> frozenset[str]:
 
     return frozenset(key for key, function in builtin_functions.items() if function.doc)
 
-
-def key_of_operator(symbol: str, unary: bool = False) -> str:
-    """The registry key behind a Python operator symbol (``+`` -> ``add``)."""
-    table = PREFIX if unary else OPERATORS
-    for key, text in table.items():
-        if text.strip() == symbol:
-            return key
-    raise KeyError(symbol)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 # Decorators and annotation helpers are syntax, not builtins the kernel body computes with.
 _NOT_BUILTINS = frozenset({"kernel", "func", "struct", "array", "array2d", "array3d", "array4d"})
@@ -38,6 +38,14 @@ class KernelSpec:
         return used_builtins(self.python_source)
 
 
+@lru_cache(maxsize=None)
+def _constructor_keys() -> dict[str, str]:
+    """Type spelling after ``wp.`` -> the registry key of its constructor."""
+    from generators.types import universe
+
+    return {t.text.removeprefix("wp."): _CONSTRUCTOR_KEYS.get(t.kind, t.name) for t in universe()}
+
+
 def used_builtins(python_source: str) -> tuple[str, ...]:
     """Sorted registry keys the source calls: ``wp.X(...)``, ``float(...)`` / ``int(...)``, operators.
 
@@ -45,9 +53,7 @@ def used_builtins(python_source: str) -> tuple[str, ...]:
     ``neg``, ``x += y`` is ``add``); a type constructor counts as its constructor builtin
     (``wp.vec3(...)`` is ``vector``, ``wp.float16(x)`` is ``float16``).
     """
-    from generators.types import universe
-
-    constructors = {t.text.removeprefix("wp."): _CONSTRUCTOR_KEYS.get(t.kind, t.name) for t in universe()}
+    constructors = _constructor_keys()
     names = set()
     for node in ast.walk(ast.parse(python_source)):
         if isinstance(node, ast.Call):
