@@ -15,9 +15,11 @@ from dataclasses import dataclass
 
 import datasets
 
+from builder.compile import DEFAULT_CUDA_ARCH, validate_arch
 from builder.plan import make_plan, shard, validate_categories, validate_count
 from builder.rows import CONFIGS, DEFAULT_CONFIG, features, generate_rows, validate_config
 from builder.splits import DEFAULT_RATIOS, validate_ratios
+from builder.verify import DEFAULT_VERIFY, validate_level
 from generators import GENERATOR_VERSION
 
 _DESCRIPTION = (
@@ -50,6 +52,9 @@ class WarpIRPairsConfig(datasets.BuilderConfig):
     split_ratios: tuple[float, float, float] = DEFAULT_RATIOS
     categories: tuple[str, ...] | None = None  # None: every registered category
     num_shards: int | None = None  # per split; None: see KERNELS_PER_SHARD
+    verify: str = DEFAULT_VERIFY  # codegen, compile or execute (see builder.verify)
+    cuda_arch: int = DEFAULT_CUDA_ARCH  # PTX target when verify is compile or execute: 90 is sm_90
+    drop_failed: bool = False  # leave out kernels that fail a requested verification stage
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -66,6 +71,11 @@ class WarpIRPairsConfig(datasets.BuilderConfig):
             self.categories = validate_categories(self.categories)
         if self.num_shards is not None and (isinstance(self.num_shards, bool) or not isinstance(self.num_shards, int) or self.num_shards < 1):
             raise ValueError(f"num_shards {self.num_shards!r}: must be an integer >= 1 or None")
+        validate_level(self.verify)
+        if self.verify != "codegen":
+            validate_arch(self.cuda_arch)
+        if not isinstance(self.drop_failed, bool):
+            raise ValueError(f"drop_failed {self.drop_failed!r}: must be True or False")
 
 
 class WarpIRPairs(datasets.GeneratorBasedBuilder):
@@ -102,5 +112,6 @@ class WarpIRPairs(datasets.GeneratorBasedBuilder):
 
     def _generate_examples(self, shards):
         for kernels in shards:
-            for row in generate_rows(kernels, self.config.name):
+            config = self.config
+            for row in generate_rows(kernels, config.name, config.verify, config.cuda_arch, config.drop_failed):
                 yield row["id"], row

@@ -19,6 +19,7 @@ from builder.coverage import Coverage, markdown
 from builder.extract import warp_version
 from builder.plan import Plan
 from builder.rows import DEFAULT_CONFIG, features, ir_columns
+from builder.verify import VerificationReport
 from generators import CATEGORIES, GENERATOR_VERSION
 
 TEMPLATE_NAME = "dataset_card.md"
@@ -34,6 +35,7 @@ class CardContext:
     files: dict[str, list[Path]]  # config -> parquet files
     command: str
     coverage: Coverage
+    verification: VerificationReport
 
 
 def template_path() -> Path:
@@ -61,7 +63,7 @@ def render_card(context: CardContext) -> str:
     ).to_dataset_card_data(card.data)
     DatasetInfosDict({config: _info(context, config) for config in context.configs}).to_dataset_card_data(card.data)
     card.data["size_categories"] = [_size_category(sum(len(k) for k in plan.splits.values()))]
-    card.data[PLANNING_KEY] = plan.figures()
+    card.data[PLANNING_KEY] = {**plan.figures(), "verification": context.verification.figures()}
     body = Template(card.text).substitute(
         warp_version=warp_version(),
         generator_version=GENERATOR_VERSION,
@@ -72,6 +74,7 @@ def render_card(context: CardContext) -> str:
         parameter_table=_parameter_table(plan),
         command=context.command or "(built from Python)",
         failures=_failures(plan),
+        verification="\n".join(f"- {line}" for line in context.verification.lines()),
         default_config=default,
         num_examples=plan.num_examples,
         seed=plan.seed,

@@ -9,10 +9,12 @@ import shlex
 import sys
 from typing import Sequence
 
+from builder.compile import DEFAULT_CUDA_ARCH
 from builder.plan import validate_categories
 from builder.release import ReleaseError, ReleaseSummary, build_release, validate_configs
 from builder.rows import CONFIGS
 from builder.splits import DEFAULT_RATIOS, SPLITS, validate_ratios
+from builder.verify import DEFAULT_VERIFY, VERIFY_LEVELS
 from generators import CATEGORIES
 
 PROG = "warp-ir-pairs"
@@ -77,6 +79,15 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--categories", type=_categories, default=None, metavar="LIST", help=f"comma-separated subset of: {','.join(CATEGORIES)}")
     build.add_argument("--num-shards", type=_int_at_least(1), default=None, metavar="K", help="shards per split (default: automatic)")
     build.add_argument("--overwrite", action="store_true", help="replace an existing release in --out")
+    build.add_argument(
+        "--verify",
+        choices=VERIFY_LEVELS,
+        default=DEFAULT_VERIFY,
+        help="codegen: Warp's code generator only (default); compile: also compile C++ natively and CUDA to PTX; "
+        "execute: also launch each kernel on the CPU and record input/output examples",
+    )
+    build.add_argument("--cuda-arch", type=_int_at_least(1), default=DEFAULT_CUDA_ARCH, metavar="SM", help=f"PTX target of --verify compile/execute (default: {DEFAULT_CUDA_ARCH}, i.e. sm_{DEFAULT_CUDA_ARCH})")
+    build.add_argument("--drop-failed", action="store_true", help="leave kernels that fail a verification stage out of the release (default: keep them, flagged)")
     stats = commands.add_parser("stats", help="coverage report of a release: builtins, value types, constructs, lines, duplicates")
     stats.add_argument("release", metavar="DIR", help="a release folder written by `build`")
     stats.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -101,6 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             num_shards=args.num_shards,
             overwrite=args.overwrite,
             command=shlex.join([PROG, *argv]),
+            verify=args.verify,
+            cuda_arch=args.cuda_arch,
+            drop_failed=args.drop_failed,
         )
     except ReleaseError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
@@ -146,11 +160,12 @@ def format_summary(summary: ReleaseSummary) -> str:
         "",
         count_table(plan),
         "",
-        f"code generation: {summary.seconds_generating:.1f} s, {summary.kernels_per_second:.1f} kernels/s "
+        f"generation: {summary.seconds_generating:.1f} s, {summary.kernels_per_second:.1f} kernels/s "
         f"with {summary.num_proc} process(es); total {summary.seconds_total:.1f} s",
         f"plan: {plan.draws} candidates drawn, {plan.duplicates} structural duplicates dropped "
         f"({100 * plan.duplicate_rate:.2f}%)",
         f"failures by reason: {failures}",
+        *summary.verification.lines(),
     ]
     for config, paths in summary.files.items():
         size = sum(p.stat().st_size for p in paths)

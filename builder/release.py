@@ -12,18 +12,22 @@ import math
 import os
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from builder.card import CardContext, render_card
+from builder.compile import DEFAULT_CUDA_ARCH
 from builder.coverage import measure, release_table_files
 from builder.plan import Plan, PlanError
-from builder.rows import CONFIGS, ShardFailed, device_label, features, ir_columns, validate_config
+from builder.rows import CONFIG_BACKENDS, CONFIGS, ShardFailed, device_label, features, ir_columns, validate_config
 from builder.splits import DEFAULT_RATIOS
+from builder.verify import DEFAULT_VERIFY, VerificationReport, stage_failed
 
 # Uncompressed Arrow bytes per parquet file; larger splits are cut into several files.
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -43,6 +47,7 @@ class ReleaseSummary:
     num_proc: int
     seconds_generating: float
     seconds_total: float
+    verification: VerificationReport
     files: dict[str, list[Path]] = field(default_factory=dict)
 
     @property
@@ -95,6 +100,9 @@ def build_release(
     num_shards: int | None = None,
     overwrite: bool = False,
     command: str = "",
+    verify: str = DEFAULT_VERIFY,
+    cuda_arch: int = DEFAULT_CUDA_ARCH,
+    drop_failed: bool = False,
 ) -> ReleaseSummary:
     """Build a release into ``out`` and return what was built."""
     from warp_ir_pairs import WarpIRPairs, WarpIRPairsConfig  # the builder script imports this package
@@ -113,6 +121,8 @@ def build_release(
         split_ratios=tuple(split_ratios),
         categories=tuple(categories) if categories is not None else None,
         num_shards=num_shards,
+        verify=verify,
+        cuda_arch=cuda_arch,
     )
     try:
         WarpIRPairsConfig(name=source_config, **options)  # validates before anything is written
@@ -131,25 +141,50 @@ def build_release(
                 raise ReleaseError(reason) from error
             raise
         seconds_generating = time.perf_counter() - generating
+        uses_cuda = "cuda" in CONFIG_BACKENDS[source_config] and verify != "codegen"
+        report = VerificationReport(verify, cuda_arch if uses_cuda else None, seconds=seconds_generating, num_proc=num_proc)
+        tables, failed = {}, {}
+        for split in builder.plan.splits:
+            tables[split] = builder.as_dataset(split=split).data.table
+            verifications = tables[split].column("verification").to_pylist()
+            for verification in verifications:
+                report.add(verification)
+            failed[split] = pa.array([stage_failed(v) for v in verifications], pa.bool_())
         plan: Plan = builder.plan
+        if drop_failed:
+            tables, plan = _drop_failed(tables, failed, plan, report)
         files: dict[str, list[Path]] = {}
         split_bytes: dict[str, dict[str, int]] = {c: {} for c in configs}
-        for split in plan.splits:
-            table = builder.as_dataset(split=split).data.table
+        for split, table in tables.items():
             for config in configs:
                 derived = derive_config(table, config)
                 split_bytes[config][split] = derived.nbytes
                 files.setdefault(config, []).extend(write_parquet(derived, staging / config, split))
         shutil.rmtree(staging / ".cache")
         coverage = measure(release_table_files(staging), plan.figures())
-        context = CardContext(plan, configs, split_bytes, files, command, coverage)
+        context = CardContext(plan, configs, split_bytes, files, command, coverage, report)
         (staging / "README.md").write_text(render_card(context), encoding="utf-8")
         _move_into_place(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     files = {c: [out / p.relative_to(staging) for p in paths] for c, paths in files.items()}
-    return ReleaseSummary(out, plan, configs, num_proc, seconds_generating, time.perf_counter() - started, files)
+    return ReleaseSummary(out, plan, configs, num_proc, seconds_generating, time.perf_counter() - started, report, files)
+
+
+def _drop_failed(
+    tables: dict[str, pa.Table], failed: dict[str, pa.Array], plan: Plan, report: VerificationReport
+) -> tuple[dict[str, pa.Table], Plan]:
+    """Tables without failed rows, and the plan without their kernels (the card counts what is kept)."""
+    kept_tables, kept_splits = {}, {}
+    for split, table in tables.items():
+        report.dropped += pc.sum(failed[split]).as_py() or 0
+        table = table.filter(pc.invert(failed[split]))
+        if len(table):
+            ids = set(table.column("id").to_pylist())
+            kept_tables[split] = table
+            kept_splits[split] = tuple(k for k in plan.splits[split] if k.id in ids)
+    return kept_tables, replace(plan, splits=kept_splits)
 
 
 def derive_config(table: pa.Table, config: str) -> pa.Table:
@@ -164,7 +199,21 @@ def derive_config(table: pa.Table, config: str) -> pa.Table:
     children["device"] = pa.array([device_label(config)] * len(table), pa.string())
     metadata = pa.StructArray.from_arrays(list(children.values()), names=list(children))
     table = table.set_column(table.schema.get_field_index("metadata"), "metadata", metadata)
+    backends = CONFIG_BACKENDS[config]
+    if len(backends) == 1:
+        table = table.set_column(table.schema.get_field_index("alignment"), "alignment", _alignment_of(table, backends[0]))
     return table.cast(schema)
+
+
+def _alignment_of(table: pa.Table, backend: str) -> pa.ListArray:
+    """The ``alignment`` lists with only ``backend``'s entries."""
+    lists = table.column("alignment").combine_chunks()
+    entries = lists.flatten()
+    keep = pc.equal(entries.field("backend"), backend)
+    parents = pc.filter(pc.list_parent_indices(lists), keep).to_numpy(zero_copy_only=False)
+    counts = np.bincount(parents, minlength=len(lists)) if len(parents) else np.zeros(len(lists), dtype=np.int64)
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
+    return pa.ListArray.from_arrays(offsets, pc.filter(entries, keep), type=lists.type)
 
 
 def write_parquet(table: pa.Table, folder: Path, split: str) -> list[Path]:

@@ -8,8 +8,11 @@ from typing import Iterable, Iterator
 
 import datasets
 
+from builder.alignment import alignment
+from builder.compile import CPU_BATCH, DEFAULT_CUDA_ARCH
 from builder.extract import ExtractionError, extract, warp_version
 from builder.plan import DIFFICULTIES, PlannedKernel
+from builder.verify import DEFAULT_VERIFY, Unit, verify
 from generators import CATEGORIES, GENERATOR_VERSION
 
 logger = logging.getLogger("warp_ir_pairs")
@@ -45,8 +48,24 @@ def features(config: str) -> datasets.Features:
             "description": string,
             "python_source": string,
             **{column: string for column in ir_columns(config)},
+            "cuda_ptx": string,
             "complexity": datasets.Value("int32"),
             "difficulty": datasets.ClassLabel(names=list(DIFFICULTIES)),
+            "alignment": [{"python_line": datasets.Value("int32"), "backend": string, "start": datasets.Value("int32"), "end": datasets.Value("int32")}],
+            "verification": {
+                "level": string,
+                "codegen": datasets.Value("bool"),
+                "cpu_compiled": datasets.Value("bool"),
+                "cuda_compiled": datasets.Value("bool"),
+                "cuda_arch": datasets.Value("int32"),
+                "executed": datasets.Value("bool"),
+                "outputs_finite": datasets.Value("bool"),
+                "reproducible": datasets.Value("bool"),
+                "comparison": string,
+                "cuda_matches_cpu": datasets.Value("bool"),
+                "failures": datasets.Sequence(string),
+            },
+            "io_examples": string,
             "metadata": {
                 "device": string,
                 "seed": datasets.Value("int64"),
@@ -83,49 +102,88 @@ class ShardFailed(RuntimeError):
         self.examples = examples
 
 
-def generate_rows(kernels: Iterable[PlannedKernel], config: str) -> Iterator[dict]:
-    """Extract each kernel for the config's backends and yield its row.
+def generate_rows(
+    kernels: Iterable[PlannedKernel],
+    config: str,
+    verify_level: str = DEFAULT_VERIFY,
+    cuda_arch: int = DEFAULT_CUDA_ARCH,
+    drop_failed: bool = False,
+) -> Iterator[dict]:
+    """Extract and verify each kernel for the config's backends and yield its row.
 
     A kernel Warp cannot generate is counted and logged with its (seed, index), the rest of the
     shard still runs, and the shard then raises ``ShardFailed``: a release never silently lacks a
-    planned kernel.
+    planned kernel. A kernel that fails a later verification stage keeps its row, with the failure
+    in ``verification``, unless ``drop_failed`` (then it is logged with its reason).
     """
     backends = CONFIG_BACKENDS[validate_config(config)]
     version = warp_version()
     failures: Counter = Counter()
     examples: list[str] = []
+    batch: list[tuple[PlannedKernel, dict]] = []
     for kernel in kernels:
         try:
-            ir = extract(kernel.spec, backends)
+            batch.append((kernel, extract(kernel.spec, backends)))
         except ExtractionError as error:
             failures[error.reason] += 1
             examples.append(f"seed={kernel.seed} index={kernel.index} {kernel.spec.kernel_name}: {error}")
             logger.error("kernel seed=%d index=%d failed (%s): %s", kernel.seed, kernel.index, error.reason, error.detail)
             continue
-        row = {
-            "id": kernel.id,
-            "kernel_name": kernel.spec.kernel_name,
-            "category": kernel.spec.category,
-            "description": kernel.spec.description,
-            "python_source": kernel.spec.python_source,
-        }
-        for backend in backends:
-            prefix = BACKEND_PREFIX[backend]
-            out = ir[backend]
-            row.update({f"{prefix}_forward": out.forward, f"{prefix}_backward": out.backward, f"{prefix}_source": out.source})
-        row["complexity"] = kernel.complexity
-        row["difficulty"] = kernel.difficulty
-        row["metadata"] = {
-            "device": device_label(config),
-            "seed": kernel.seed,
-            "index": kernel.index,
-            "warp_version": version,
-            "generator_version": GENERATOR_VERSION,
-            "structural_hash": kernel.structural_hash,
-            "source_lines": source_lines(kernel.spec.python_source),
-            "builtins": list(kernel.spec.builtins),
-            "value_types": list(kernel.spec.value_types),
-        }
-        yield row
+        if len(batch) == CPU_BATCH:
+            yield from _verified_rows(batch, config, version, verify_level, cuda_arch, drop_failed)
+            batch = []
+    yield from _verified_rows(batch, config, version, verify_level, cuda_arch, drop_failed)
     if failures:
         raise ShardFailed(failures, examples)
+
+
+def _verified_rows(batch, config: str, version: str, verify_level: str, cuda_arch: int, drop_failed: bool) -> Iterator[dict]:
+    units = [
+        Unit(
+            kernel.spec.kernel_name,
+            kernel.spec.python_source,
+            kernel.seed,
+            kernel.index,
+            ir["cpu"].source if "cpu" in ir else None,
+            ir["cuda"].source if "cuda" in ir else None,
+        )
+        for kernel, ir in batch
+    ]
+    for (kernel, ir), outcome in zip(batch, verify(units, verify_level, cuda_arch)):
+        if drop_failed and outcome.failed:
+            logger.warning("kernel seed=%d index=%d dropped: %s", kernel.seed, kernel.index, "; ".join(outcome.failures))
+            continue
+        yield make_row(kernel, ir, outcome, config, version)
+
+
+def make_row(kernel: PlannedKernel, ir: dict, outcome, config: str, version: str) -> dict:
+    """The row of one extracted, verified kernel."""
+    row = {
+        "id": kernel.id,
+        "kernel_name": kernel.spec.kernel_name,
+        "category": kernel.spec.category,
+        "description": kernel.spec.description,
+        "python_source": kernel.spec.python_source,
+    }
+    for backend in CONFIG_BACKENDS[config]:
+        prefix = BACKEND_PREFIX[backend]
+        out = ir[backend]
+        row.update({f"{prefix}_forward": out.forward, f"{prefix}_backward": out.backward, f"{prefix}_source": out.source})
+    row["cuda_ptx"] = outcome.cuda_ptx
+    row["complexity"] = kernel.complexity
+    row["difficulty"] = kernel.difficulty
+    row["alignment"] = [entry for backend in CONFIG_BACKENDS[config] for entry in alignment(ir[backend].forward, backend)]
+    row["verification"] = outcome.verification()
+    row["io_examples"] = outcome.io_examples
+    row["metadata"] = {
+        "device": device_label(config),
+        "seed": kernel.seed,
+        "index": kernel.index,
+        "warp_version": version,
+        "generator_version": GENERATOR_VERSION,
+        "structural_hash": kernel.structural_hash,
+        "source_lines": source_lines(kernel.spec.python_source),
+        "builtins": list(kernel.spec.builtins),
+        "value_types": list(kernel.spec.value_types),
+    }
+    return row

@@ -33,6 +33,9 @@ def run(args, capsys):
         (["--split-ratios", "0.7,0.2,0.2"], "argument --split-ratios: '0.7,0.2,0.2': split ratios [0.7, 0.2, 0.2] sum to 1.1"),
         (["--split-ratios", "1.2,-0.1,-0.1"], "each must be a finite number >= 0"),
         (["--num-proc", "0"], "argument --num-proc: '0': must be an integer >= 1"),
+        (["--verify", "run"], "argument --verify: invalid choice: 'run' (choose from "),
+        (["--verify", "compile", "--cuda-arch", "91"], "cuda_arch 91: not a CUDA architecture NVRTC supports; allowed: 75, 80, 86, 87, 88, 89, 90,"),
+        (["--cuda-arch", "sm90"], "argument --cuda-arch: 'sm90' is not an integer"),
     ],
 )
 def test_bad_arguments_exit_nonzero_with_one_line_and_write_nothing(tmp_path, capsys, args, message):
@@ -109,7 +112,9 @@ def test_installed_command_builds_and_prints_the_summary(tmp_path):
     assert lines[0] == f"Built 92 kernels into {out}"
     assert "| vector | 2 | 1 | 1 | 4 |" in lines
     assert "| **total** | 46 | 23 | 23 | 92 |" in lines
-    assert any(line.startswith("code generation: ") and "kernels/s with 2 process(es)" in line for line in lines)
+    assert any(line.startswith("generation: ") and "kernels/s with 2 process(es)" in line for line in lines)
     assert "failures by reason: none" in lines
+    assert any(line.startswith("verify level codegen: 92 kernels in ") and "kernels/s with 2 process(es)" in line for line in lines)
+    assert "verification failures by reason: none" in lines
     assert "Generating train split" in result.stderr  # the progress bar
     assert sorted(p.name for p in out.iterdir()) == ["README.md", "cpu", "cuda", "paired"]
