@@ -28,7 +28,7 @@ import numpy as np
 
 from builder.compile import CompileError, compile_cpu, compile_ptx
 from builder.extract import import_warp, loaded_kernel
-from builder.inputs import array_outputs, block_dim, decode, draw_inputs, launch, launch_dims, resolved_block_dim, warp_arguments
+from builder.inputs import block_dim, decode, draw_inputs, launch_dims, resolved_block_dim, run
 from generators import KernelSpec
 
 # Launches recorded per kernel, each with inputs drawn from (seed, index, example).
@@ -70,10 +70,10 @@ def execute(spec: KernelSpec, seed: int, index: int, cuda: bool = False) -> Exec
         try:
             for example in range(EXAMPLES):
                 inputs = draw_inputs(spec, kernel, seed, index, example)
-                outputs = _run(kernel, spec, inputs, "cpu")
-                reproducible &= same_outputs(outputs, _run(kernel, spec, inputs, "cpu"), comparison != EXACT)
+                outputs = run(kernel, spec, inputs, "cpu")
+                reproducible &= same_outputs(outputs, run(kernel, spec, inputs, "cpu"), comparison != EXACT)
                 if cuda:
-                    matches &= same_outputs(outputs, _run(kernel, spec, inputs, "cuda:0"), tolerant=True)
+                    matches &= same_outputs(outputs, run(kernel, spec, inputs, "cuda:0"), tolerant=True)
                 examples.append({"inputs": inputs, "outputs": outputs})
         except Exception as error:
             return Execution(executed=False, failure=f"execute launch: {_first_line(error)}")
@@ -101,7 +101,7 @@ def replay(spec: KernelSpec, io_examples: str, device: str = "cpu") -> list[list
     with loaded_kernel(spec, tag="_replay") as kernel:
         kernel.module.options["mode"] = "release"
         try:
-            return [_run(kernel, spec, example["inputs"], device) for example in layout["examples"]]
+            return [run(kernel, spec, example["inputs"], device) for example in layout["examples"]]
         finally:
             kernel.module.unload()
 
@@ -144,14 +144,6 @@ def _has_float(values) -> bool:
     if isinstance(values, list):
         return any(_has_float(v) for v in values)
     return isinstance(values, (float, str))
-
-
-def _run(kernel, spec: KernelSpec, inputs: list[dict], device: str) -> list[dict]:
-    arguments, keep = warp_arguments(kernel, inputs, device)
-    launch(kernel, spec, arguments, device)
-    outputs = array_outputs(kernel, arguments)
-    del keep
-    return outputs
 
 
 def _float_atomics(spec: KernelSpec, kernel) -> bool:

@@ -145,6 +145,15 @@ def launch(kernel, spec: KernelSpec, arguments: list[Any], device: str = "cpu") 
     wp.synchronize_device(device)
 
 
+def run(kernel, spec: KernelSpec, records: list[dict], device: str = "cpu") -> list[dict]:
+    """Launch ``kernel`` on the arguments ``records`` describe; the array outputs afterwards."""
+    arguments, keep = warp_arguments(kernel, records, device)
+    launch(kernel, spec, arguments, device)
+    outputs = array_outputs(kernel, arguments)
+    del keep  # structures stay alive until the outputs are read
+    return outputs
+
+
 def array_outputs(kernel, arguments: list[Any]) -> list[dict]:
     """``{"name", "dtype", "shape", "values"}`` of every array argument as it is now."""
     import warp as wp

@@ -17,8 +17,7 @@ from collections import Counter
 from typing import Any
 
 from builder.extract import import_warp, loaded_kernel
-from builder.inputs import array_outputs, draw_inputs, warp_arguments
-from builder.inputs import launch as run
+from builder.inputs import draw_inputs, run
 from generators import CATEGORIES, KernelSpec, synthesize
 
 
@@ -27,11 +26,7 @@ def launch(spec: KernelSpec, seed: int, index: int, debug: bool = True) -> list[
     import_warp()
     with loaded_kernel(spec, tag=f"_s{seed}_{index}") as kernel:
         kernel.module.options["mode"] = "debug" if debug else "release"
-        arguments, keep = warp_arguments(kernel, draw_inputs(spec, kernel, seed, index))
-        run(kernel, spec, arguments)
-        outputs = array_outputs(kernel, arguments)
-        del keep
-        return outputs
+        return run(kernel, spec, draw_inputs(spec, kernel, seed, index))
 
 
 def main(argv: list[str] | None = None) -> int:
