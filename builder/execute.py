@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from builder.compile import CompileError, compile_cpu, compile_ptx
-from builder.extract import import_warp, loaded_kernel
+from builder.extract import error_line, import_warp, loaded_kernel
 from builder.inputs import block_dim, decode, draw_inputs, launch_dims, resolved_block_dim, run
 from generators import KernelSpec
 
@@ -64,7 +64,7 @@ def execute(spec: KernelSpec, seed: int, index: int, cuda: bool = False) -> Exec
         try:
             kernel.module.load("cpu", block_dim=resolved_block_dim(spec, "cpu"))
         except Exception as error:
-            return Execution(executed=False, failure=f"execute cpu build: {_first_line(error)}")
+            return Execution(executed=False, failure=f"execute cpu build: {_described(error)}")
         comparison = TOLERANT if _float_atomics(spec, kernel) else EXACT
         examples, reproducible, matches = [], True, True if cuda else None
         try:
@@ -76,7 +76,7 @@ def execute(spec: KernelSpec, seed: int, index: int, cuda: bool = False) -> Exec
                     matches &= same_outputs(outputs, run(kernel, spec, inputs, "cuda:0"), tolerant=True)
                 examples.append({"inputs": inputs, "outputs": outputs})
         except Exception as error:
-            return Execution(executed=False, failure=f"execute launch: {_first_line(error)}")
+            return Execution(executed=False, failure=f"execute launch: {_described(error)}")
         finally:
             kernel.module.unload()
     layout = {
@@ -154,9 +154,8 @@ def _float_atomics(spec: KernelSpec, kernel) -> bool:
     return any(getattr(a.type, "dtype", None) is not None and getattr(a.type.dtype, "_wp_scalar_type_", a.type.dtype) in float_types for a in kernel.adj.args)
 
 
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return f"{type(error).__name__}: {text.splitlines()[-1][:200]}" if text else type(error).__name__
+def _described(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error_line(error)[:200]}"
 
 
 def handle(request: dict, cuda: bool) -> dict:
@@ -191,7 +190,7 @@ def serve() -> None:
             try:
                 answer = handle(json.loads(line), cuda)
             except Exception as error:  # a bad request is answered, not fatal
-                answer = {"fatal": _first_line(error)}
+                answer = {"fatal": _described(error)}
             answers.write(json.dumps(answer) + "\n")
             answers.flush()
             _clear_kernel_cache(scratch / "kernels")

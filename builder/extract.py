@@ -72,7 +72,7 @@ def extract(spec: KernelSpec, backends: Iterable[str] = BACKENDS) -> dict[str, B
             module_builder = context.ModuleBuilder(module, options)
             emitted = {b: module_builder.codegen(b) for b in backends}
         except Exception as error:  # Warp raises many types; all mean "no IR for this kernel"
-            raise ExtractionError(f"codegen {type(error).__name__}", _first_line(error)) from error
+            raise ExtractionError(f"codegen {type(error).__name__}", error_line(error)) from error
     return {b: _split_functions(spec.kernel_name, b, source) for b, source in emitted.items()}
 
 
@@ -109,14 +109,15 @@ def _load_kernel(spec: KernelSpec, module_name: str, warp):
     try:
         exec(compile(source, SOURCE_FILENAME, "exec"), module.__dict__)
     except Exception as error:
-        raise ExtractionError(f"load {type(error).__name__}", _first_line(error)) from error
+        raise ExtractionError(f"load {type(error).__name__}", error_line(error)) from error
     kernel = getattr(module, spec.kernel_name, None)
     if not isinstance(kernel, warp.Kernel):
         raise ExtractionError("load no kernel", f"source defines no @wp.kernel named {spec.kernel_name!r}")
     return kernel
 
 
-def _first_line(error: Exception) -> str:
+def error_line(error: BaseException) -> str:
+    """The last line of an error's message (where Warp and compilers put the cause), or its type."""
     text = str(error).strip()
     return text.splitlines()[-1] if text else type(error).__name__
 

@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from typing import Any
 
-from builder.extract import import_warp, loaded_kernel
+from builder.extract import error_line, import_warp, loaded_kernel
 from builder.inputs import draw_inputs, run
 from generators import CATEGORIES, KernelSpec, synthesize
 
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             launch(spec, args.seed, index, debug=not args.release_build)
         except Exception as error:  # a kernel that does not compile or launch: count it, go on
-            reason = f"{type(error).__name__}: {str(error).strip().splitlines()[-1][:120] if str(error).strip() else ''}"
+            reason = f"{type(error).__name__}: {error_line(error)[:120]}"
             failures[reason] += 1
             print(f"FAILED seed={args.seed} index={index}: {reason}\n{spec.python_source}", flush=True)
     seconds = time.perf_counter() - started
