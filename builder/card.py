@@ -36,6 +36,7 @@ class CardContext:
     command: str
     coverage: Coverage
     verification: VerificationReport
+    distributions: str  # markdown table of line counts (builder.plots)
 
 
 def template_path() -> Path:
@@ -71,6 +72,7 @@ def render_card(context: CardContext) -> str:
         count_table=count_table(plan),
         category_names=", ".join(f"`{c}`" for c in CATEGORIES),
         statistics=_statistics(context),
+        distributions=context.distributions,
         parameter_table=_parameter_table(plan),
         command=context.command or "(built from Python)",
         failures=_failures(plan),

@@ -25,14 +25,17 @@ from builder.card import CardContext, render_card
 from builder.compile import DEFAULT_CUDA_ARCH
 from builder.coverage import measure, release_table_files
 from builder.plan import Plan, PlanError
+from builder.plots import PLOTS_DIR, distribution_table, line_counts, write_plots
 from builder.rows import CONFIG_BACKENDS, CONFIGS, ShardFailed, device_label, features, ir_columns, validate_config
 from builder.splits import DEFAULT_RATIOS
 from builder.verify import DEFAULT_VERIFY, VerificationReport, stage_failed
 
 # Uncompressed Arrow bytes per parquet file; larger splits are cut into several files.
 MAX_FILE_BYTES = 512 * 1024 * 1024
-ROW_GROUP_SIZE = 1000
-_RELEASE_ENTRIES = frozenset(CONFIGS) | {"README.md", ".gitattributes"}
+# Rows per parquet row group: streaming's reshard() makes one shard per row group, so small groups
+# let several DataLoader workers share a split (about 1.3 MB of Arrow data per group).
+ROW_GROUP_SIZE = 100
+_RELEASE_ENTRIES = frozenset(CONFIGS) | {"README.md", ".gitattributes", PLOTS_DIR}
 
 
 class ReleaseError(Exception):
@@ -162,7 +165,9 @@ def build_release(
                 files.setdefault(config, []).extend(write_parquet(derived, staging / config, split))
         shutil.rmtree(staging / ".cache")
         coverage = measure(release_table_files(staging), plan.figures())
-        context = CardContext(plan, configs, split_bytes, files, command, coverage, report)
+        lines = line_counts(release_table_files(staging))
+        write_plots(lines, staging / PLOTS_DIR)
+        context = CardContext(plan, configs, split_bytes, files, command, coverage, report, distribution_table(lines))
         (staging / "README.md").write_text(render_card(context), encoding="utf-8")
         _move_into_place(staging, out)
     except BaseException:

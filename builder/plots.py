@@ -1,0 +1,79 @@
+"""Line-count distributions of a release: a table and PNG plots for the card.
+
+Read from the release's parquet files alone, like ``builder.coverage``, so a card always shows
+what the files hold.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from builder.rows import BACKEND_PREFIX, IR_PARTS
+
+PLOTS_DIR = "plots"
+SOURCE_PLOT = "source_lines.png"
+IR_PLOT = "ir_lines.png"
+SOURCE_COLUMN = "python_source"
+_IR_COLUMNS = tuple(f"{prefix}_{part}" for prefix in BACKEND_PREFIX.values() for part in IR_PARTS[:2])
+
+
+def line_counts(files: list[Path]) -> dict[str, np.ndarray]:
+    """Lines per row of ``python_source`` (non-blank) and of every forward/backward IR column in ``files``."""
+    schema = pq.read_schema(files[0])
+    columns = [c for c in _IR_COLUMNS if c in schema.names]
+    counts: dict[str, list[np.ndarray]] = {SOURCE_COLUMN: [], **{c: [] for c in columns}}
+    for path in files:
+        table = pq.read_table(path, columns=["metadata", *columns])
+        counts[SOURCE_COLUMN].append(pc.struct_field(table.column("metadata"), "source_lines").to_numpy())
+        for column in columns:
+            text = table.column(column)
+            counts[column].append(pc.add(pc.count_substring(text, "\n"), 1).to_numpy())
+    return {column: np.concatenate(parts) for column, parts in counts.items()}
+
+
+def distribution_table(counts: dict[str, np.ndarray]) -> str:
+    """Markdown table: mean, median, p95 and max lines per column."""
+    lines = ["| column | mean | median | p95 | max |", "|---|---:|---:|---:|---:|"]
+    for column, values in counts.items():
+        p50, p95 = np.percentile(values, [50, 95])
+        lines.append(f"| `{column}` | {values.mean():.1f} | {p50:g} | {p95:g} | {values.max()} |")
+    return "\n".join(lines)
+
+
+def write_plots(counts: dict[str, np.ndarray], folder: Path) -> list[Path]:
+    """``source_lines.png`` and ``ir_lines.png`` in ``folder``; returns their paths."""
+    from matplotlib.figure import Figure  # no pyplot: no global figure state, no GUI backend
+
+    folder.mkdir(parents=True, exist_ok=True)
+    source = counts[SOURCE_COLUMN]
+    figure = Figure(figsize=(7, 3.6), dpi=110)
+    axes = figure.subplots()
+    axes.hist(source, bins=np.arange(source.min(), source.max() + 2) - 0.5, color="#4c72b0")
+    axes.axvline(np.median(source), color="#c44e52", linestyle="--", label=f"median {np.median(source):g}")
+    axes.set(xlabel="non-blank lines of python_source", ylabel="kernels", title=f"Python source lines ({len(source)} kernels)")
+    axes.legend()
+    figure.tight_layout()
+    paths = [_save(figure, folder / SOURCE_PLOT)]
+
+    ir = {c: v for c, v in counts.items() if c != SOURCE_COLUMN}
+    figure = Figure(figsize=(7, 3.6), dpi=110)
+    axes = figure.subplots()
+    top = max(int(np.percentile(v, 99)) for v in ir.values())
+    bins = np.linspace(0, top, 50)
+    for column, values in ir.items():
+        axes.hist(np.minimum(values, top), bins=bins, histtype="step", linewidth=1.5, label=f"{column} (median {np.median(values):g})")
+    axes.set(xlabel="lines (last bin: 99th percentile and above)", ylabel="kernels", title="Generated IR lines per function")
+    axes.legend(fontsize="small")
+    figure.tight_layout()
+    paths.append(_save(figure, folder / IR_PLOT))
+    return paths
+
+
+def _save(figure, path: Path) -> Path:
+    # No "Software" text chunk: the PNG bytes then depend on the data and matplotlib's renderer only.
+    figure.savefig(path, format="png", metadata={"Software": None})
+    return path
