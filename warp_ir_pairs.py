@@ -11,14 +11,15 @@ structurally deduplicated splits (``builder.plan``) and records what Warp emits 
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import datasets
 
 from builder.compile import DEFAULT_CUDA_ARCH, validate_arch
-from builder.plan import make_plan, shard, validate_categories, validate_count
+from builder.plan import block_plan, make_plan, shard, stream_blocks, validate_categories, validate_count
 from builder.rows import CONFIGS, DEFAULT_CONFIG, features, generate_rows, validate_config
-from builder.splits import DEFAULT_RATIOS, validate_ratios
+from builder.splits import DEFAULT_RATIOS, SPLITS, validate_ratios
 from builder.verify import DEFAULT_VERIFY, validate_level
 from generators import GENERATOR_VERSION
 
@@ -101,6 +102,11 @@ class WarpIRPairs(datasets.GeneratorBasedBuilder):
 
     def _split_generators(self, dl_manager) -> list[datasets.SplitGenerator]:
         config = self.config
+        if isinstance(dl_manager, datasets.StreamingDownloadManager):
+            # as_streaming_dataset(): plan block by block as the stream is read (see builder.plan.block_plan).
+            blocks = stream_blocks(config.num_examples)
+            splits = [s for s, ratio in zip(SPLITS, config.split_ratios) if ratio > 0]
+            return [datasets.SplitGenerator(name=split, gen_kwargs={"blocks": blocks, "split": split}) for split in splits]
         self.plan = make_plan(config.seed, config.num_examples, config.categories, config.split_ratios)
         generators = []
         for split, kernels in self.plan.splits.items():
@@ -110,8 +116,10 @@ class WarpIRPairs(datasets.GeneratorBasedBuilder):
             generators.append(generator)
         return generators
 
-    def _generate_examples(self, shards):
-        for kernels in shards:
-            config = self.config
+    def _generate_examples(self, shards=(), blocks=(), split=""):
+        config = self.config
+        # Lazy: a stream block is planned only when the stream reaches it.
+        planned = (block_plan(config.seed, block, size, config.categories, config.split_ratios).splits.get(split, ()) for block, size in blocks)
+        for kernels in itertools.chain(shards, planned):
             for row in generate_rows(kernels, config.name, config.verify, config.cuda_arch, config.drop_failed):
                 yield row["id"], row

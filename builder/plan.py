@@ -23,6 +23,9 @@ logger = logging.getLogger("warp_ir_pairs")
 # before the planner gives up on it.
 MAX_DRAWS_PER_KERNEL = 20
 MAX_DRAWS_ALLOWANCE = 200
+# A stream (``as_streaming_dataset``) is planned in blocks of this many kernels, so its first row
+# comes after one block's plan (about 2 s) whatever ``num_examples`` is.
+STREAM_BLOCK = 1000
 
 T = TypeVar("T")
 
@@ -112,8 +115,12 @@ def make_plan(
     num_examples: int,
     categories: Sequence[str] | None = None,
     split_ratios: Sequence[float] = DEFAULT_RATIOS,
+    first_round: int = 0,
 ) -> Plan:
-    """Plan ``num_examples`` structurally distinct kernels, balanced over ``categories``."""
+    """Plan ``num_examples`` structurally distinct kernels, balanced over ``categories``.
+
+    Candidates are drawn round by round (one index per category per round) from ``first_round`` on.
+    """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise PlanError(f"seed {seed!r}: must be an integer >= 0")
     num_examples = validate_count(num_examples)
@@ -131,7 +138,7 @@ def make_plan(
     duplicates = 0
     open_categories = [c for c in categories if targets[c] > 0]
     step = len(CATEGORIES)
-    round_ = 0
+    round_ = first_round
     while open_categories:
         for category in list(open_categories):
             index = CATEGORIES.index(category) + round_ * step
@@ -163,7 +170,8 @@ def make_plan(
     splits: dict[str, list[PlannedKernel]] = {s: [] for s in SPLITS}
     for category in categories:
         kernels = [replace(k, difficulty=difficulty(k.complexity, bounds[category])) for k in accepted[category]]
-        random.Random(f"warp-ir-pairs/split/{seed}/{category}").shuffle(kernels)
+        stream = f"/{first_round}" if first_round else ""
+        random.Random(f"warp-ir-pairs/split/{seed}/{category}{stream}").shuffle(kernels)
         start = 0
         for split, count in zip(SPLITS, split_counts(len(kernels), ratios)):
             splits[split].extend(kernels[start : start + count])
@@ -179,6 +187,32 @@ def make_plan(
         failures=failures,
         difficulty_bounds=bounds,
     )
+
+
+def stream_blocks(num_examples: int, block_size: int | None = None) -> list[tuple[int, int]]:
+    """``(block, kernels)`` pairs that add up to ``num_examples``: full blocks, then the rest."""
+    validate_count(num_examples)
+    block_size = block_size or STREAM_BLOCK
+    full, rest = divmod(num_examples, block_size)
+    return [(b, block_size) for b in range(full)] + ([(full, rest)] if rest else [])
+
+
+def block_plan(
+    seed: int,
+    block: int,
+    num_examples: int,
+    categories: Sequence[str] | None = None,
+    split_ratios: Sequence[float] = DEFAULT_RATIOS,
+    block_size: int | None = None,
+) -> Plan:
+    """The plan of one stream block: ``make_plan`` over indices no other block can reach.
+
+    Block 0 is ``make_plan(seed, num_examples)`` itself. A block is deduplicated and split on its
+    own, so two blocks may hold kernels of the same structure (at about the raw duplicate rate).
+    """
+    # The most rounds a block may draw (MAX_DRAWS_PER_KERNEL per kernel of its largest category).
+    rounds_per_block = MAX_DRAWS_PER_KERNEL * (block_size or STREAM_BLOCK) + MAX_DRAWS_ALLOWANCE
+    return make_plan(seed, num_examples, categories, split_ratios, first_round=block * rounds_per_block)
 
 
 DIFFICULTIES = ("easy", "medium", "hard")

@@ -9,7 +9,8 @@ import pytest
 from huggingface_hub import DatasetCard
 
 import generators
-from builder.plan import make_plan
+import builder.plan
+from builder.plan import block_plan, make_plan
 from builder.release import build_release
 from builder.rows import CONFIGS, features, ir_columns
 from builder.structure import structural_hash
@@ -21,7 +22,8 @@ SPLITS = ("train", "validation", "test")
 
 
 def test_layout_is_one_folder_per_config_with_numbered_parquet_files(release):
-    assert sorted(p.name for p in release.iterdir()) == ["README.md", "cpu", "cuda", "paired"]
+    assert sorted(p.name for p in release.iterdir()) == ["README.md", "cpu", "cuda", "paired", "plots"]
+    assert sorted(p.name for p in (release / "plots").iterdir()) == ["ir_lines.png", "source_lines.png"]
     for config in CONFIGS:
         names = sorted(p.name for p in (release / config).iterdir())
         assert names == sorted(f"{s}-00000-of-00001.parquet" for s in SPLITS)
@@ -136,6 +138,39 @@ def test_streaming_the_builder_yields_the_planned_kernels():
     plan = make_plan(SEED, 161)
     assert [r["id"] for r in rows] == [k.id for k in plan.splits["test"]]
     assert all(r["cuda_forward"].startswith('extern "C" __global__ void') for r in rows)
+
+
+def test_a_long_stream_is_planned_block_by_block_from_disjoint_indices(monkeypatch):
+    monkeypatch.setattr(builder.plan, "STREAM_BLOCK", 46)
+    stream = WarpIRPairs(config_name="cpu", num_examples=100, seed=SEED).as_streaming_dataset(split="train")
+    assert stream.num_shards == 3  # blocks of 46, 46 and 8 kernels
+    ids = [row["id"] for row in stream]
+    blocks = [block_plan(SEED, block, size) for block, size in ((0, 46), (1, 46), (2, 8))]
+    assert ids == [k.id for plan in blocks for k in plan.splits["train"]]
+    assert len(ids) == len(set(ids)) == 100  # 2 kernels per category and block: both go to train
+    # Block 0 is the release plan of the same arguments; later blocks draw from their own index ranges.
+    assert [k.id for k in blocks[0].splits["train"]] == [k.id for k in make_plan(SEED, 46).splits["train"]]
+    ranges = [(min(k.index for k in p.splits["train"]), max(k.index for k in p.splits["train"])) for p in blocks]
+    assert ranges[0][1] < ranges[1][0] and ranges[1][1] < ranges[2][0]
+
+
+def test_a_stream_of_a_hundred_million_kernels_starts_with_the_first_block():
+    stream = WarpIRPairs(config_name="paired", num_examples=10**8, seed=SEED).as_streaming_dataset(split="train")
+    assert stream.num_shards == 10**5
+    rows = list(stream.take(3))
+    assert [r["id"] for r in rows] == [k.id for k in make_plan(SEED, 1000).splits["train"][:3]]
+    assert all(r["cpp_forward"] and r["cuda_forward"] for r in rows)
+
+
+def test_torch_workers_share_the_blocks_of_a_builder_stream(monkeypatch):
+    from torch.utils.data import DataLoader
+
+    monkeypatch.setattr(builder.plan, "STREAM_BLOCK", 46)
+    stream = WarpIRPairs(config_name="cuda", num_examples=92, seed=SEED).as_streaming_dataset(split="train")
+    loader = DataLoader(stream.select_columns(["id"]), batch_size=10, num_workers=2)
+    ids = [i for batch in loader for i in batch["id"]]
+    expected = [k.id for block in (0, 1) for k in block_plan(SEED, block, 46).splits["train"]]
+    assert sorted(ids) == sorted(expected) and len(ids) == 92
 
 
 def test_builder_rejects_bad_config_values():
