@@ -91,6 +91,15 @@ def make_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="coverage report of a release: builtins, value types, constructs, lines, duplicates")
     stats.add_argument("release", metavar="DIR", help="a release folder written by `build`")
     stats.add_argument("--json", action="store_true", help="print the figures as JSON")
+    check = commands.add_parser("validate", help="check a release folder: card, images, parquet, load, schema, counts, ids, alignment, leakage, IR")
+    check.add_argument("release", metavar="DIR", help="a release folder")
+    push = commands.add_parser("push", help="upload a release to a Hugging Face Hub dataset repo in one commit")
+    push.add_argument("release", metavar="DIR", help="a release folder written by `build`")
+    push.add_argument("--repo-id", required=True, metavar="OWNER/NAME", help="the dataset repo (created if missing)")
+    push.add_argument("--private", action="store_true", help="create the repo private (an existing repo keeps its visibility)")
+    push.add_argument("--revision", default=None, metavar="R", help="branch to commit to, created from main if missing (default: main)")
+    push.add_argument("--token", default=None, metavar="T", help="Hub token with write access (default: HF_TOKEN, else the saved login)")
+    push.add_argument("--dry-run", action="store_true", help="print the planned repo, branch and commit; send nothing")
     return parser
 
 
@@ -100,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format=f"{PROG}: %(levelname)s: %(message)s")
     if args.command == "stats":
         return stats(args.release, args.json)
+    if args.command == "validate":
+        return validate(args.release)
+    if args.command == "push":
+        return push(args.release, args.repo_id, private=args.private, revision=args.revision, token=args.token, dry_run=args.dry_run)
     try:
         summary = build_release(
             out=args.out,
@@ -147,6 +160,32 @@ def stats(release: str, as_json: bool) -> int:
         return 1
     print(json.dumps(coverage.as_dict(), indent=2) if as_json else report(coverage))
     return 0
+
+
+def push(release: str, repo_id: str, *, private: bool, revision: str | None, token: str | None, dry_run: bool) -> int:
+    """Push the release in ``release`` to the dataset repo ``repo_id`` (see ``builder.hub``)."""
+    from builder.hub import PushError, push_release
+
+    try:
+        result = push_release(release, repo_id, private=private, revision=revision, token=token, dry_run=dry_run)
+    except PushError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 1
+    print("\n".join(result.lines()))
+    return 0
+
+
+def validate(release: str) -> int:
+    """Print one line per check of the release in ``release``; 0 only when every check passes."""
+    from builder.validate import format_report, validate_release
+
+    try:
+        results = validate_release(release)
+    except OSError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 1
+    print(format_report(results))
+    return 0 if all(r.passed for r in results) else 1
 
 
 def format_summary(summary: ReleaseSummary) -> str:
