@@ -7,6 +7,9 @@ structurally deduplicated splits (``builder.plan``) and records what Warp emits 
     builder = WarpIRPairs(config_name="paired", num_examples=1000, seed=0)
     builder.download_and_prepare(num_proc=2)
     dataset = builder.as_dataset()
+
+``as_streaming_dataset()`` generates rows as they are read, planning one block of
+``builder.plan.STREAM_BLOCK`` kernels at a time, so ``num_examples`` may be very large.
 """
 
 from __future__ import annotations

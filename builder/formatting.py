@@ -27,7 +27,7 @@ _BACKEND_NAME = {"cpu": "C++ (CPU)", "cuda": "CUDA"}
 
 @dataclass(frozen=True)
 class Task:
-    """A source column -> target column translation; ``{backend}`` in a name is filled per row."""
+    """Input: the Python kernel or a backend's forward function; target: a backend's forward or backward."""
 
     name: str
     source: str  # "python", or a backend whose forward function is the input
@@ -66,6 +66,8 @@ def format_row(row: Mapping[str, Any], task: str, style: str = "prompt", backend
     """
     spec = validate_task(task)
     validate_style(style)
+    if backend is not None and spec.target_backend is not None and backend != spec.target_backend:
+        raise ValueError(f"backend {backend!r}: task {task!r} always targets {spec.target_backend}; backend= applies to python_to_backward")
     target_backend = spec.target_backend or backend or _row_backend(row)
     if target_backend not in BACKEND_PREFIX:
         raise ValueError(f"unknown backend {target_backend!r}; allowed: {', '.join(BACKEND_PREFIX)}")

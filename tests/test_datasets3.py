@@ -3,7 +3,7 @@
 The test builds a second virtual environment with the package and ``datasets==3.6.0`` (the
 suite's own environment has the newest ``datasets``), loads all three configs there through
 ``load_dataset("warp_ir_pairs.py", config, trust_remote_code=True)`` and compares every row
-with what the builder gives here.
+with what the builder gives here; a release built there validates here with the same rows.
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import datasets
 import pytest
 
+from builder.cli import main
 from builder.rows import CONFIGS
 from warp_ir_pairs import WarpIRPairs
 
@@ -65,3 +67,20 @@ def test_datasets_3_6_loads_every_config_through_the_script_with_the_builders_ro
         for split in here:
             assert len(loaded[config][split]) == len(here[split]) == {"train": 69, "validation": 23}[split]
             assert loaded[config][split] == here[split].to_list(), f"{config}/{split} rows differ under datasets 3.6"
+
+
+def test_a_release_built_under_datasets_3_6_validates_and_holds_the_same_rows(python3, tmp_path):
+    out3, out = tmp_path / "rel3", tmp_path / "rel"
+    args = ["build", "--num-examples", str(NUM_EXAMPLES), "--seed", str(SEED), "--num-proc", "1"]
+    result = subprocess.run(
+        [str(python3), "-m", "builder.cli", *args, "--out", str(out3)],
+        cwd=ROOT, env={**os.environ, "HF_HOME": str(tmp_path / "hf")}, capture_output=True, text=True, timeout=900, check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert main([*args, "--out", str(out)]) == 0
+    assert main(["validate", str(out3)]) == 0
+    for config in CONFIGS:
+        for split in ("train", "validation"):
+            rows3 = datasets.load_dataset(str(out3), config, split=split, cache_dir=str(tmp_path / "c3")).to_list()
+            rows = datasets.load_dataset(str(out), config, split=split, cache_dir=str(tmp_path / "c")).to_list()
+            assert len(rows3) == {"train": 69, "validation": 23}[split] and rows3 == rows

@@ -74,6 +74,10 @@ def test_a_task_needing_a_backend_the_config_lacks_names_the_column_and_configs(
         format_row(cpu_row, "python_to_cuda")
     with pytest.raises(ValueError, match=r"unknown task 'python_to_rust'; allowed: python_to_cpp, python_to_cuda, cpp_to_cuda, python_to_backward"):
         formatter("python_to_rust")
+    with pytest.raises(ValueError, match=r"backend 'cuda': task 'python_to_cpp' always targets cpu"):
+        format_row(cpu_row, "python_to_cpp", backend="cuda")
+    with pytest.raises(ValueError, match=r"unknown backend 'metal'; allowed: cpu, cuda"):
+        format_row(cpu_row, "python_to_backward", backend="metal")
     with pytest.raises(ValueError, match=r"unknown style 'xml'; allowed: prompt, chat"):
         formatter("python_to_cpp", style="xml")
 
