@@ -31,6 +31,7 @@ VERIFY_LEVELS = ("codegen", "compile", "execute")
 DEFAULT_VERIFY = "codegen"
 # Seconds one request may take: a batch of C++ units, one PTX compile, or one kernel's launches.
 REQUEST_TIMEOUT = 600.0
+EXIT_WAIT = 60.0  # seconds to wait for the exit status of a worker that closed its stdout
 
 
 def validate_level(level: str) -> str:
@@ -136,6 +137,7 @@ class Worker:
         self.process: subprocess.Popen | None = None
         self.cuda = False
         self._buffer = b""
+        self._closed = False  # the worker closed its stdout: it is exiting, not hanging
 
     def request(self, message: dict) -> dict:
         """Send ``message``; a crash or timeout is answered as ``{"fatal": reason}``."""
@@ -180,6 +182,7 @@ class Worker:
             bufsize=0,
         )
         self._buffer = b""
+        self._closed = False
         hello = self._read_line(self.process)
         if hello is None:
             raise RuntimeError(f"the verification worker did not start: {self._failure(self.process, 'start')}")
@@ -195,6 +198,7 @@ class Worker:
                 return None
             chunk = os.read(fd, 1 << 20)
             if not chunk:
+                self._closed = True
                 return None
             self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
@@ -203,6 +207,13 @@ class Worker:
     def _failure(self, process: subprocess.Popen, op: str) -> str:
         """Why the worker gave no answer; it is stopped, and the next request starts a new one."""
         stage = {"compile_cpu": "cpu compile", "compile_ptx": "cuda compile", "execute": "execute"}.get(op, op)
+        if self._closed:
+            # A dying worker's stdout closes a moment before its exit status exists: without this
+            # wait, poll() may still say "running" and a crash would be reported as a timeout.
+            try:
+                process.wait(timeout=EXIT_WAIT)
+            except subprocess.TimeoutExpired:
+                pass
         if process.poll() is None:
             process.kill()
             process.wait()
