@@ -48,7 +48,8 @@ def import_warp():
     import warp
     import warp._src.context as context
 
-    # Warp's greeting and its "no CUDA driver" warning are noise here (no IR needs a driver).
+    # Warp's greeting is noise here. Its native "no CUDA driver" warning still reaches stderr once per
+    # process when the runtime starts (code generation starts it for a struct with a float16 field).
     warp.config.log_level = warp.LOG_ERROR
     return warp, context
 
