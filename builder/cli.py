@@ -100,6 +100,7 @@ def make_parser() -> argparse.ArgumentParser:
     push.add_argument("--revision", default=None, metavar="R", help="branch to commit to, created from main if missing (default: main)")
     push.add_argument("--token", default=None, metavar="T", help="Hub token with write access (default: HF_TOKEN, else the saved login)")
     push.add_argument("--dry-run", action="store_true", help="print the planned repo, branch and commit; send nothing")
+    push.add_argument("--no-validate", action="store_true", help="push even if the release fails `validate` (default: refuse)")
     return parser
 
 
@@ -112,7 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "validate":
         return validate(args.release)
     if args.command == "push":
-        return push(args.release, args.repo_id, private=args.private, revision=args.revision, token=args.token, dry_run=args.dry_run)
+        return push(
+            args.release, args.repo_id, private=args.private, revision=args.revision, token=args.token, dry_run=args.dry_run, validate=not args.no_validate
+        )
     try:
         summary = build_release(
             out=args.out,
@@ -162,12 +165,12 @@ def stats(release: str, as_json: bool) -> int:
     return 0
 
 
-def push(release: str, repo_id: str, *, private: bool, revision: str | None, token: str | None, dry_run: bool) -> int:
-    """Push the release in ``release`` to the dataset repo ``repo_id`` (see ``builder.hub``)."""
+def push(release: str, repo_id: str, *, private: bool, revision: str | None, token: str | None, dry_run: bool, validate: bool = True) -> int:
+    """Validate the release in ``release``, then push it to the dataset repo ``repo_id`` (see ``builder.hub``)."""
     from builder.hub import PushError, push_release
 
     try:
-        result = push_release(release, repo_id, private=private, revision=revision, token=token, dry_run=dry_run)
+        result = push_release(release, repo_id, private=private, revision=revision, token=token, dry_run=dry_run, validate=validate)
     except PushError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1

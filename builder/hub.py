@@ -53,6 +53,7 @@ class PushResult:
     url: str
     commit_url: str | None  # None in a dry run
     dry_run: bool
+    validation: str = "not run"  # "N of N checks passed", or why it did not run
 
     @property
     def total_bytes(self) -> int:
@@ -65,6 +66,7 @@ class PushResult:
         total = f"total: {len(self.uploads)} files, {format_size(self.total_bytes)}"
         if not self.dry_run:
             return [
+                f"validate: {self.validation}",
                 f"pushed {len(self.uploads)} files ({format_size(self.total_bytes)}) and deleted "
                 f"{len(self.deletions)} stale file(s) in one commit to dataset {self.repo_id}",
                 *files,
@@ -75,6 +77,7 @@ class PushResult:
         branch = self.revision or "main"
         return [
             "dry run: nothing is sent to the Hub",
+            f"validate: {self.validation}",
             f"repo:    dataset {self.repo_id}  {self.url}",
             f"create:  dataset repo {self.repo_id}, {visibility}, if it does not exist",
             f"branch:  {branch}" + ("" if branch == "main" else ", created from main if it does not exist"),
@@ -156,20 +159,26 @@ def push_release(
     token: str | None = None,
     dry_run: bool = False,
     api: HfApi | None = None,
+    validate: bool = True,
 ) -> PushResult:
     """Push the release in ``folder`` to the dataset repo ``repo_id`` in one commit.
 
-    ``api`` defaults to ``default_api(token)``; with ``dry_run`` nothing is sent anywhere and the
-    result lists what would be. Bad input and Hub errors raise ``PushError`` (one line).
+    The release must first pass every check of ``builder.validate`` (unless ``validate`` is
+    False): a broken release is never published. ``api`` defaults to ``default_api(token)``; with
+    ``dry_run`` nothing is sent anywhere and the result lists what would be. Bad input, a failed
+    check and Hub errors raise ``PushError`` (one line).
     """
     check_repo_id(repo_id)
     if revision is not None and not revision.strip():
         raise PushError(f"--revision {revision!r}: must name a branch, e.g. main or v1")
     uploads = plan_upload(folder)
+    validation = check_release(folder) if validate else "skipped (--no-validate)"
     message = commit_message(folder, uploads)
     api = api if api is not None else default_api(token)
     url = dataset_url(api.endpoint, repo_id, revision)
-    result = dict(repo_id=repo_id, revision=revision, private=private, uploads=tuple(uploads), commit_message=message, url=url)
+    result = dict(
+        repo_id=repo_id, revision=revision, private=private, uploads=tuple(uploads), commit_message=message, url=url, validation=validation
+    )
     if dry_run:
         return PushResult(**result, deletions=(), commit_url=None, dry_run=True)
     try:
@@ -185,6 +194,22 @@ def push_release(
     except (HfHubHTTPError, OSError, ValueError, RuntimeError, *_transport_errors()) as error:
         raise PushError(_describe(error, repo_id, api.endpoint)) from error
     return PushResult(**result, deletions=stale, commit_url=commit.commit_url, dry_run=False)
+
+
+def check_release(folder: str | os.PathLike) -> str:
+    """``N of N checks passed`` when every ``validate`` check holds; a ``PushError`` naming the failures otherwise."""
+    from builder.validate import format_report, validate_release
+
+    results = validate_release(folder)
+    failed = [r for r in results if not r.passed]
+    if failed:
+        detail = "; ".join(r.line() for r in failed)
+        detail = detail if len(detail) <= 400 else detail[:397] + "..."
+        raise PushError(
+            f"{str(folder)!r} fails {len(failed)} of {len(results)} release checks ({detail}); "
+            "nothing was pushed (`warp-ir-pairs validate DIR` shows every check; --no-validate pushes anyway)"
+        )
+    return format_report(results).splitlines()[-1]
 
 
 def _describe(error: BaseException, repo_id: str, endpoint: str) -> str:

@@ -80,6 +80,7 @@ def test_dry_run_lists_one_commit_and_sends_nothing(built, hub, monkeypatch, cap
     assert dict(listed) == {p: format_size((built / p).stat().st_size) for p in files}
     assert len(re.findall(r"^commit ", out, re.M)) == 1
     assert f"commit 1 of 1 on main: {MESSAGE!r}" in out
+    assert "validate: 10 of 10 checks passed" in out
     assert f"repo:    dataset me/wirp  {hub.url}/datasets/me/wirp" in out
     assert "create:  dataset repo me/wirp, public, if it does not exist" in out
     total = sum((built / p).stat().st_size for p in files)
@@ -134,7 +135,8 @@ def test_repush_with_fewer_files_deletes_stale_shards_in_the_same_commit(built, 
     shutil.copytree(built, smaller)
     shutil.rmtree(smaller / "cuda")
     commits = len(hub.repo("me/wirp").commits)
-    result = push_release(smaller, "me/wirp", api=api)
+    # The card still lists cuda (validate would refuse it): only the file layout matters here.
+    result = push_release(smaller, "me/wirp", api=api, validate=False)
     repo = hub.repo("me/wirp")
     assert len(repo.commits) == commits + 1
     commit = repo.commits[-1]
@@ -144,6 +146,23 @@ def test_repush_with_fewer_files_deletes_stale_shards_in_the_same_commit(built, 
     assert commit.summary == f"warp-ir-pairs release: {NUM_EXAMPLES} kernels, seed {SEED}, configs cpu, paired"
     assert stored(hub) == {**release_files(smaller), ".gitattributes": sha256(GITATTRIBUTES), "notes.md": sha256(b"kept\n")}
     assert [f"  delete  {p}" for p in stale] == [line for line in result.lines() if line.startswith("  delete")]
+
+
+def test_a_release_that_fails_validation_is_not_pushed_unless_asked(built, hub, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    edited = tmp_path / "rel"
+    shutil.copytree(built, edited)
+    card = edited / "README.md"
+    card.write_text(card.read_text().replace("| arithmetic | 14 | 3 | 3 | 20 |", "| arithmetic | 15 | 3 | 3 | 21 |", 1))
+    for extra in ([], ["--dry-run"]):
+        assert main(["push", str(edited), "--repo-id", "me/wirp", "--token", "t", *extra]) == 1
+        error = capsys.readouterr().err.strip()
+        assert "\n" not in error and "fails 1 of 10 release checks (FAIL counts: " in error
+        assert "arithmetic/train: 15 in the card, 14 in the data" in error and "--no-validate pushes anyway" in error
+    assert hub.requests == []
+    assert main(["push", str(edited), "--repo-id", "me/wirp", "--token", "t", "--no-validate"]) == 0
+    assert "validate: skipped (--no-validate)" in capsys.readouterr().out
+    assert stored(hub)["README.md"] == sha256(card.read_bytes())
 
 
 def _closed_port_url() -> str:
