@@ -189,12 +189,11 @@ def make_plan(
     )
 
 
-def stream_blocks(num_examples: int, block_size: int | None = None) -> list[tuple[int, int]]:
-    """``(block, kernels)`` pairs that add up to ``num_examples``: full blocks, then the rest."""
+def stream_blocks(num_examples: int) -> list[tuple[int, int]]:
+    """``(block, kernels)`` pairs of ``STREAM_BLOCK`` kernels that add up to ``num_examples``, the rest last."""
     validate_count(num_examples)
-    block_size = block_size or STREAM_BLOCK
-    full, rest = divmod(num_examples, block_size)
-    return [(b, block_size) for b in range(full)] + ([(full, rest)] if rest else [])
+    full, rest = divmod(num_examples, STREAM_BLOCK)
+    return [(b, STREAM_BLOCK) for b in range(full)] + ([(full, rest)] if rest else [])
 
 
 def block_plan(
@@ -203,7 +202,6 @@ def block_plan(
     num_examples: int,
     categories: Sequence[str] | None = None,
     split_ratios: Sequence[float] = DEFAULT_RATIOS,
-    block_size: int | None = None,
 ) -> Plan:
     """The plan of one stream block: ``make_plan`` over indices no other block can reach.
 
@@ -211,7 +209,7 @@ def block_plan(
     own, so two blocks may hold kernels of the same structure (at about the raw duplicate rate).
     """
     # The most rounds a block may draw (MAX_DRAWS_PER_KERNEL per kernel of its largest category).
-    rounds_per_block = MAX_DRAWS_PER_KERNEL * (block_size or STREAM_BLOCK) + MAX_DRAWS_ALLOWANCE
+    rounds_per_block = MAX_DRAWS_PER_KERNEL * STREAM_BLOCK + MAX_DRAWS_ALLOWANCE
     return make_plan(seed, num_examples, categories, split_ratios, first_round=block * rounds_per_block)
 
 

@@ -164,8 +164,9 @@ def build_release(
                 split_bytes[config][split] = derived.nbytes
                 files.setdefault(config, []).extend(write_parquet(derived, staging / config, split))
         shutil.rmtree(staging / ".cache")
-        coverage = measure(release_table_files(staging), plan.figures())
-        lines = line_counts(release_table_files(staging))
+        table_files = release_table_files(staging)
+        coverage = measure(table_files, plan.figures())
+        lines = line_counts(table_files)
         write_plots(lines, staging / PLOTS_DIR)
         context = CardContext(plan, configs, split_bytes, files, command, coverage, report, distribution_table(lines))
         (staging / "README.md").write_text(render_card(context), encoding="utf-8")
