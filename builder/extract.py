@@ -10,7 +10,6 @@ before it in the process or shared its shard.
 from __future__ import annotations
 
 import linecache
-import re
 import sys
 import types
 from contextlib import contextmanager
@@ -137,11 +136,21 @@ def function_text(source: str, symbol: str) -> str:
     Warp writes each definition as a signature, then ``{`` and ``}`` alone at column 0 with the
     body indented, so the closing line is the first ``}`` line after the opening ``{``.
     """
-    match = re.search(rf"^(template <[^\n]*>\n)?[^\n]*\b{re.escape(symbol)}\(", source, re.MULTILINE)
-    if match is None:
+    # Plain string search: a regular expression anchored at every line start cost about 1 ms per kernel.
+    call = symbol + "("
+    found = source.find(call)
+    while found > 0 and (source[found - 1].isalnum() or source[found - 1] == "_"):
+        found = source.find(call, found + 1)
+    if found < 0:
         raise ExtractionError("missing function", f"{symbol} not in emitted code")
-    opening = source.find("\n{\n", match.end())
+    start = source.rfind("\n", 0, found) + 1
+    if start:
+        previous = source.rfind("\n", 0, start - 1) + 1
+        line = source[previous : start - 1]
+        if line.startswith("template <") and line.endswith(">"):
+            start = previous
+    opening = source.find("\n{\n", found)
     closing = source.find("\n}\n", opening)
     if opening < 0 or closing < 0:
         raise ExtractionError("malformed function", f"{symbol} has no body")
-    return source[match.start() : closing + 2]
+    return source[start : closing + 2]
