@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import datasets
 
 from builder.compile import DEFAULT_CUDA_ARCH, validate_arch
-from builder.plan import block_plan, make_plan, shard, stream_blocks, validate_categories, validate_count
+from builder.plan import block_plan, make_plan, split_shards, stream_blocks, validate_categories, validate_count
 from builder.rows import CONFIGS, DEFAULT_CONFIG, features, generate_rows, validate_config
 from builder.splits import DEFAULT_RATIOS, SPLITS, validate_ratios
 from builder.verify import DEFAULT_VERIFY, validate_level
@@ -36,10 +36,6 @@ _CONFIG_DESCRIPTIONS = {
     "cuda": "Python kernel -> Warp's CUDA forward and backward functions and translation unit.",
     "paired": "Python kernel -> both backends in one row.",
 }
-# Shards per split when ``num_shards`` is not set: one per KERNELS_PER_SHARD kernels, and at
-# least MIN_SHARDS (when there are that many kernels) so ``num_proc`` up to that has work to spread.
-KERNELS_PER_SHARD = 250
-MIN_SHARDS = 16
 _CITATION = """@misc{warp_ir_pairs,
   title  = {warp-ir-pairs: Python to C++/CUDA pairs from NVIDIA Warp's code generator},
   year   = {2026},
@@ -55,7 +51,7 @@ class WarpIRPairsConfig(datasets.BuilderConfig):
     num_examples: int = 1000
     split_ratios: tuple[float, float, float] = DEFAULT_RATIOS
     categories: tuple[str, ...] | None = None  # None: every registered category
-    num_shards: int | None = None  # per split; None: see KERNELS_PER_SHARD
+    num_shards: int | None = None  # per split; None: see builder.plan.KERNELS_PER_SHARD
     verify: str = DEFAULT_VERIFY  # codegen, compile or execute (see builder.verify)
     cuda_arch: int = DEFAULT_CUDA_ARCH  # PTX target when verify is compile or execute: 90 is sm_90
     drop_failed: bool = False  # leave out kernels that fail a requested verification stage
@@ -92,6 +88,8 @@ class WarpIRPairs(datasets.GeneratorBasedBuilder):
         for name in CONFIGS
     ]
     DEFAULT_CONFIG_NAME = DEFAULT_CONFIG
+    # Rows are about 110 kB of Arrow each: datasets' default of 1,000 per write held 100s of MB per process.
+    DEFAULT_WRITER_BATCH_SIZE = 100
 
     def _info(self) -> datasets.DatasetInfo:
         # Keyword overrides (num_examples=..., seed=...) are set after __post_init__ ran.
@@ -103,6 +101,18 @@ class WarpIRPairs(datasets.GeneratorBasedBuilder):
             citation=_CITATION,
         )
 
+    def __getstate__(self) -> dict:
+        # With num_proc, datasets pickles the builder into every job: the plan (100 MB at 100,000
+        # kernels) would be copied into each worker, which gets its own shards in gen_kwargs anyway.
+        state = dict(super().__getstate__())
+        state.pop("plan", None)
+        return state
+
+    def _download_and_prepare(self, dl_manager, verification_mode, **prepare_splits_kwargs):
+        # The plan is made before the split pools start; it takes the same number of processes.
+        self._plan_num_proc = prepare_splits_kwargs.get("num_proc") or 1
+        return super()._download_and_prepare(dl_manager, verification_mode, **prepare_splits_kwargs)
+
     def _split_generators(self, dl_manager) -> list[datasets.SplitGenerator]:
         config = self.config
         if isinstance(dl_manager, datasets.StreamingDownloadManager):
@@ -110,12 +120,12 @@ class WarpIRPairs(datasets.GeneratorBasedBuilder):
             blocks = stream_blocks(config.num_examples)
             splits = [s for s, ratio in zip(SPLITS, config.split_ratios) if ratio > 0]
             return [datasets.SplitGenerator(name=split, gen_kwargs={"blocks": blocks, "split": split}) for split in splits]
-        self.plan = make_plan(config.seed, config.num_examples, config.categories, config.split_ratios)
+        num_proc = getattr(self, "_plan_num_proc", 1)
+        self.plan = make_plan(config.seed, config.num_examples, config.categories, config.split_ratios, num_proc=num_proc)
         generators = []
-        for split, kernels in self.plan.splits.items():
-            num_shards = config.num_shards or max(-(-len(kernels) // KERNELS_PER_SHARD), MIN_SHARDS)
-            generator = datasets.SplitGenerator(name=split, gen_kwargs={"shards": shard(kernels, num_shards)})
-            generator.split_info.num_examples = len(kernels)  # a total for the progress bar
+        for split, shards in split_shards(self.plan, config.num_shards).items():
+            generator = datasets.SplitGenerator(name=split, gen_kwargs={"shards": shards})
+            generator.split_info.num_examples = len(self.plan.splits[split])  # a total for the progress bar
             generators.append(generator)
         return generators
 

@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from generators import CATEGORIES
 from generators.registry import documented_keys
+from generators.spec import child_fields
 from generators.types import universe
 
 CONSTRUCTS = (
@@ -54,27 +57,53 @@ def constructs(python_source: str) -> set[str]:
         found.add("@wp.func overload")
     if any(isinstance(n, ast.ClassDef) for n in tree.body):
         found.add("@wp.struct")
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If):
+    kernel = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and _decorator(n) == "kernel")
+    # One pass over the module, a top-level statement at a time: a ``return`` anywhere in the
+    # kernel is early, in a helper only when it is not in the helper's last statement.
+    early_return = False
+    for statement in tree.body:
+        if statement is kernel:
+            early_return |= _scan([statement], found)
+        elif any(statement is helper for helper in helpers):
+            early_return |= _scan(statement.body[:-1], found)
+            _scan([*statement.body[-1:], statement.args, *statement.decorator_list, statement.returns], found)
+        else:
+            _scan([statement], found)
+    if early_return:
+        found.add("early return")
+    return found
+
+
+def _scan(roots: list[Any], found: set[str]) -> bool:
+    """Add the constructs used in the subtrees ``roots`` to ``found``; whether they hold a ``return``."""
+    has_return = False
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is ast.If:
             found.add("if")
             if node.orelse:
                 found.add("elif" if len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If) else "else")
-        elif isinstance(node, ast.IfExp):
+        elif kind is ast.IfExp:
             found.add("conditional expression")
-        elif isinstance(node, ast.For):
+        elif kind is ast.For:
             constant = all(isinstance(a, ast.Constant) for a in getattr(node.iter, "args", ()))
             found.add("for (constant range)" if constant else "for (dynamic range)")
-        elif isinstance(node, ast.While):
+        elif kind is ast.While:
             found.add("while")
-        elif isinstance(node, ast.Break):
+        elif kind is ast.Break:
             found.add("break")
-        elif isinstance(node, ast.Continue):
+        elif kind is ast.Continue:
             found.add("continue")
-        elif isinstance(node, ast.AugAssign):
+        elif kind is ast.AugAssign:
             found.add("augmented assignment")
-        elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Tuple) and _calls(node.value, "tid"):
-            found.add("multi-dimensional launch")
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        elif kind is ast.Return:
+            has_return = True
+        elif kind is ast.Assign:
+            if isinstance(node.targets[0], ast.Tuple) and _calls(node.value, "tid"):
+                found.add("multi-dimensional launch")
+        elif kind is ast.Call and isinstance(node.func, ast.Attribute):
             name = node.func.attr
             if name.startswith("atomic_"):
                 found.add("atomic")
@@ -84,10 +113,13 @@ def constructs(python_source: str) -> set[str]:
                 found.add("spatial query")
             elif name.startswith("rand"):
                 found.add("random numbers")
-    kernel = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and _decorator(n) == "kernel")
-    if any(isinstance(n, ast.Return) for n in ast.walk(kernel)) or any(_early_return(h) for h in helpers):
-        found.add("early return")
-    return found
+        for field in child_fields(kind):
+            value = getattr(node, field)
+            if type(value) is list:
+                stack.extend(value)
+            elif value is not None:
+                stack.append(value)
+    return has_return
 
 
 def _decorator(node: ast.FunctionDef) -> str:
@@ -99,11 +131,6 @@ def _decorator(node: ast.FunctionDef) -> str:
 
 def _calls(node: ast.AST, name: str) -> bool:
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == name
-
-
-def _early_return(function: ast.FunctionDef) -> bool:
-    """A ``return`` anywhere but as the function's last statement."""
-    return any(isinstance(n, ast.Return) for statement in function.body[:-1] for n in ast.walk(statement))
 
 
 @dataclass(frozen=True)
@@ -127,48 +154,70 @@ class Coverage:
         return dict(self.__dict__)
 
 
+# The config whose files describe a release, in order of preference: paired has every column.
+TABLE_CONFIGS = ("paired", "cpu", "cuda")
+
+
 def release_table_files(release: Path) -> list[Path]:
     """The parquet files of one config of a release (``paired`` when present: it has every kernel)."""
-    for config in ("paired", "cpu", "cuda"):
+    for config in TABLE_CONFIGS:
         files = sorted((release / config).glob("*.parquet"))
         if files:
             return files
     raise FileNotFoundError(f"{release}: no parquet files under paired/, cpu/ or cuda/")
 
 
+class CoverageCounter:
+    """Coverage figures gathered batch by batch (rows with ``COLUMNS``), so any release fits in memory."""
+
+    COLUMNS = ("category", "python_source", "metadata")
+
+    def __init__(self) -> None:
+        self.categories: Counter = Counter()
+        self.keys: set[str] = set()
+        self.types: set[str] = set()
+        self.used: Counter = Counter()
+        self.lines: list[int] = []
+
+    def add(self, batch: pa.RecordBatch | pa.Table) -> None:
+        metadata = batch.column("metadata")
+        for category in batch.column("category").to_pylist():
+            self.categories[CATEGORIES[category] if isinstance(category, int) else category] += 1
+        self.keys.update(pc.unique(pc.list_flatten(pc.struct_field(metadata, "builtins"))).to_pylist())
+        self.types.update(pc.unique(pc.list_flatten(pc.struct_field(metadata, "value_types"))).to_pylist())
+        self.lines.extend(pc.struct_field(metadata, "source_lines").to_pylist())
+        for source in batch.column("python_source").to_pylist():
+            self.used.update(constructs(source))
+
+    def result(self, planning: dict[str, Any]) -> Coverage:
+        """The figures of every row added so far."""
+        if not self.lines:
+            raise ValueError("the release has no rows")
+        documented = documented_keys()
+        ordered = sorted(self.lines)
+        return Coverage(
+            rows=len(ordered),
+            per_category={c: self.categories[c] for c in CATEGORIES if self.categories[c]},
+            builtin_keys=tuple(sorted(self.keys & documented)),
+            documented_keys=len(documented),
+            value_types=tuple(sorted(self.types)),
+            possible_value_types=len(universe()),
+            constructs={c: self.used[c] for c in CONSTRUCTS},
+            lines_mean=statistics.fmean(ordered),
+            lines_p50=statistics.median(ordered),
+            lines_p95=ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))],
+            lines_max=ordered[-1],
+            planning=dict(planning),
+        )
+
+
 def measure(files: list[Path], planning: dict[str, Any]) -> Coverage:
     """Coverage of the rows in ``files``."""
-    categories: Counter = Counter()
-    keys: set[str] = set()
-    types: set[str] = set()
-    used: Counter = Counter()
-    lines: list[int] = []
+    counter = CoverageCounter()
     for path in files:
-        data = pq.read_table(path, columns=["category", "python_source", "metadata"]).to_pydict()
-        for category, source, metadata in zip(data["category"], data["python_source"], data["metadata"]):
-            categories[CATEGORIES[category] if isinstance(category, int) else category] += 1
-            keys.update(metadata["builtins"])
-            types.update(metadata["value_types"])
-            lines.append(metadata["source_lines"])
-            used.update(constructs(source))
-    if not lines:
-        raise ValueError("the release has no rows")
-    documented = documented_keys()
-    ordered = sorted(lines)
-    return Coverage(
-        rows=len(lines),
-        per_category={c: categories[c] for c in CATEGORIES if categories[c]},
-        builtin_keys=tuple(sorted(keys & documented)),
-        documented_keys=len(documented),
-        value_types=tuple(sorted(types)),
-        possible_value_types=len(universe()),
-        constructs={c: used[c] for c in CONSTRUCTS},
-        lines_mean=statistics.fmean(lines),
-        lines_p50=statistics.median(lines),
-        lines_p95=ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))],
-        lines_max=ordered[-1],
-        planning=dict(planning),
-    )
+        for batch in pq.ParquetFile(path).iter_batches(columns=list(CoverageCounter.COLUMNS)):
+            counter.add(batch)
+    return counter.result(planning)
 
 
 def _duplicate_line(planning: dict[str, Any]) -> str:

@@ -6,11 +6,15 @@ each category's kernels to train / validation / test with exact counts.
 
 from __future__ import annotations
 
+import itertools
 import logging
+import multiprocessing
+import pickle
 import random
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Sequence, TypeVar
+from typing import Iterable, Iterator, Sequence, TypeVar
 
 import generators
 from builder.splits import DEFAULT_RATIOS, SPLITS, balanced_counts, split_counts, validate_ratios
@@ -26,6 +30,10 @@ MAX_DRAWS_ALLOWANCE = 200
 # A stream (``as_streaming_dataset``) is planned in blocks of this many kernels, so its first row
 # comes after one block's plan (about 2 s) whatever ``num_examples`` is.
 STREAM_BLOCK = 1000
+# Shards per split when ``num_shards`` is not set: one per KERNELS_PER_SHARD kernels, and at
+# least MIN_SHARDS (when there are that many kernels) so up to that many processes have work.
+KERNELS_PER_SHARD = 250
+MIN_SHARDS = 16
 
 T = TypeVar("T")
 
@@ -34,16 +42,31 @@ class PlanError(ValueError):
     """The requested plan cannot be made (bad arguments or a category that runs dry)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a plan holds one per kernel, 100,000s in one process
 class PlannedKernel:
-    """One kernel of the plan, with everything a row needs except Warp's output."""
+    """One kernel of the plan, with everything a row needs except Warp's output.
+
+    The spec is kept pickled and compressed (about 0.6 of 1.9 kB per kernel): the plan lives in
+    the main process, and every worker process forked from it, for the whole build.
+    """
 
     seed: int
     index: int
-    spec: KernelSpec
+    packed_spec: bytes = field(repr=False)
     structural_hash: str
     complexity: int = 0  # AST node count of the source
     difficulty: str = ""  # easy / medium / hard: the complexity tercile within its category
+    category: str = ""
+
+    @classmethod
+    def of(cls, seed: int, index: int, spec: KernelSpec, structural_hash: str, complexity: int) -> "PlannedKernel":
+        packed = zlib.compress(pickle.dumps(spec), 1)
+        return cls(seed, index, packed, structural_hash, complexity, category=spec.category)
+
+    @property
+    def spec(self) -> KernelSpec:
+        """The kernel's ``KernelSpec``, unpacked anew on every access (read it once per use)."""
+        return pickle.loads(zlib.decompress(self.packed_spec))
 
     @property
     def id(self) -> str:
@@ -65,7 +88,7 @@ class Plan:
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Kernels per split and category, e.g. ``counts()["train"]["vector"]``."""
-        return {s: dict(Counter(k.spec.category for k in kernels)) for s, kernels in self.splits.items()}
+        return {s: dict(Counter(k.category for k in kernels)) for s, kernels in self.splits.items()}
 
     def figures(self) -> dict:
         """Planning figures a release records in its card (``stats`` reads them back)."""
@@ -116,10 +139,12 @@ def make_plan(
     categories: Sequence[str] | None = None,
     split_ratios: Sequence[float] = DEFAULT_RATIOS,
     first_round: int = 0,
+    num_proc: int = 1,
 ) -> Plan:
     """Plan ``num_examples`` structurally distinct kernels, balanced over ``categories``.
 
     Candidates are drawn round by round (one index per category per round) from ``first_round`` on.
+    With ``num_proc`` > 1 they are synthesized ahead in that many processes; the plan is the same.
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise PlanError(f"seed {seed!r}: must be an integer >= 0")
@@ -139,32 +164,29 @@ def make_plan(
     open_categories = [c for c in categories if targets[c] > 0]
     step = len(CATEGORIES)
     round_ = first_round
-    while open_categories:
-        for category in list(open_categories):
-            index = CATEGORIES.index(category) + round_ * step
-            draws[category] += 1
-            try:
-                spec = generators.synthesize(seed, index)
-                digest, complexity = structure(spec.python_source)
-            except Exception as error:  # a synthesizer bug: count it, log it, keep drawing
-                reason = f"synthesis {type(error).__name__}"
-                failures[reason] += 1
-                logger.warning("kernel seed=%d index=%d failed (%s): %s", seed, index, reason, error)
-                continue
-            if digest in seen:
-                duplicates += 1
-            else:
-                seen.add(digest)
-                accepted[category].append(PlannedKernel(seed, index, spec, digest, complexity))
-            if len(accepted[category]) == targets[category]:
-                open_categories.remove(category)
-            elif draws[category] >= MAX_DRAWS_PER_KERNEL * targets[category] + MAX_DRAWS_ALLOWANCE:
-                raise PlanError(
-                    f"category {category!r} reached {len(accepted[category])} of {targets[category]} "
-                    f"structurally distinct kernels in {draws[category]} draws (seed {seed}); "
-                    "ask for fewer kernels or more categories"
-                )
-        round_ += 1
+    with _Candidates(seed, num_proc) as candidates:
+        while open_categories:
+            for category in list(open_categories):
+                index = CATEGORIES.index(category) + round_ * step
+                draws[category] += 1
+                spec, digest, complexity = candidates.get(index, _indices(open_categories, round_, step))
+                if spec is None:  # a synthesizer bug: count it, log it, keep drawing (within the bound below)
+                    failures[digest] += 1
+                    logger.warning("kernel seed=%d index=%d failed (%s): %s", seed, index, digest, complexity)
+                elif digest in seen:
+                    duplicates += 1
+                else:
+                    seen.add(digest)
+                    accepted[category].append(PlannedKernel.of(seed, index, spec, digest, complexity))
+                if len(accepted[category]) == targets[category]:
+                    open_categories.remove(category)
+                elif draws[category] >= MAX_DRAWS_PER_KERNEL * targets[category] + MAX_DRAWS_ALLOWANCE:
+                    raise PlanError(
+                        f"category {category!r} reached {len(accepted[category])} of {targets[category]} "
+                        f"structurally distinct kernels in {draws[category]} draws (seed {seed}); "
+                        "ask for fewer kernels or more categories"
+                    )
+            round_ += 1
 
     bounds = {c: difficulty_bounds([k.complexity for k in accepted[c]]) for c in categories}
     splits: dict[str, list[PlannedKernel]] = {s: [] for s in SPLITS}
@@ -187,6 +209,59 @@ def make_plan(
         failures=failures,
         difficulty_bounds=bounds,
     )
+
+
+def candidate(seed: int, index: int) -> tuple:
+    """``(spec, structural hash, complexity)`` of kernel ``index``, or ``(None, reason, message)`` if synthesis failed."""
+    try:
+        spec = generators.synthesize(seed, index)
+        digest, complexity = structure(spec.python_source)
+    except Exception as error:  # the planner counts and logs it
+        return None, f"synthesis {type(error).__name__}", str(error)
+    return spec, digest, complexity
+
+
+def _indices(open_categories: list[str], first_round: int, step: int) -> Iterator[int]:
+    """Indices the planner will draw from ``first_round`` on, if no category closes meanwhile."""
+    for round_ in itertools.count(first_round):
+        for category in open_categories:
+            yield CATEGORIES.index(category) + round_ * step
+
+
+class _Candidates:
+    """``candidate`` results by index: computed on demand, or ahead in batches over ``num_proc`` processes.
+
+    A candidate depends on (seed, index) alone, so computing ahead changes no result; candidates
+    of categories that close meanwhile are computed for nothing (at most one batch).
+    """
+
+    BATCH = 128  # candidates per process per batch
+
+    def __init__(self, seed: int, num_proc: int) -> None:
+        self.seed = seed
+        self.num_proc = num_proc
+        self.ready: dict[int, tuple] = {}
+        self.pool = None
+
+    def __enter__(self) -> "_Candidates":
+        if self.num_proc > 1:
+            self.pool = multiprocessing.get_context().Pool(self.num_proc)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+
+    def get(self, index: int, upcoming: Iterator[int]) -> tuple:
+        """The candidate of ``index``; ``upcoming``: the indices the planner expects to draw next, ``index`` among them."""
+        if self.pool is None:
+            return candidate(self.seed, index)
+        if index not in self.ready:
+            batch = list(itertools.islice(upcoming, self.BATCH * self.num_proc))
+            results = self.pool.starmap(candidate, [(self.seed, i) for i in batch], chunksize=16)
+            self.ready = dict(zip(batch, results))
+        return self.ready.pop(index)
 
 
 def stream_blocks(num_examples: int) -> list[tuple[int, int]]:
@@ -239,3 +314,15 @@ def shard(items: Sequence[T], num_shards: int) -> list[tuple[T, ...]]:
         pieces.append(tuple(items[start : start + size]))
         start += size
     return pieces
+
+
+def split_shards(plan: Plan, num_shards: int | None = None) -> dict[str, list[tuple[PlannedKernel, ...]]]:
+    """Each split's kernels in plan order, cut into ``num_shards`` shards (default: see ``KERNELS_PER_SHARD``).
+
+    The one sharding both executors use, so a shard is the same unit of work and of output for
+    ``datasets`` and for datatrove.
+    """
+    return {
+        split: shard(kernels, num_shards or max(-(-len(kernels) // KERNELS_PER_SHARD), MIN_SHARDS))
+        for split, kernels in plan.splits.items()
+    }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
@@ -21,18 +22,29 @@ SOURCE_COLUMN = "python_source"
 _IR_COLUMNS = tuple(f"{prefix}_{part}" for prefix in BACKEND_PREFIX.values() for part in IR_PARTS[:2])
 
 
+class LineCounter:
+    """Lines per row of ``python_source`` (non-blank) and of each forward/backward IR column, batch by batch."""
+
+    def __init__(self, schema: pa.Schema) -> None:
+        self.columns = [c for c in _IR_COLUMNS if c in schema.names]
+        self.counts: dict[str, list[np.ndarray]] = {SOURCE_COLUMN: [], **{c: [] for c in self.columns}}
+
+    def add(self, batch: pa.RecordBatch | pa.Table) -> None:
+        self.counts[SOURCE_COLUMN].append(pc.struct_field(batch.column("metadata"), "source_lines").to_numpy())
+        for column in self.columns:
+            self.counts[column].append(pc.add(pc.count_substring(batch.column(column), "\n"), 1).to_numpy())
+
+    def result(self) -> dict[str, np.ndarray]:
+        return {column: np.concatenate(parts) for column, parts in self.counts.items()}
+
+
 def line_counts(files: list[Path]) -> dict[str, np.ndarray]:
     """Lines per row of ``python_source`` (non-blank) and of every forward/backward IR column in ``files``."""
-    schema = pq.read_schema(files[0])
-    columns = [c for c in _IR_COLUMNS if c in schema.names]
-    counts: dict[str, list[np.ndarray]] = {SOURCE_COLUMN: [], **{c: [] for c in columns}}
+    counter = LineCounter(pq.read_schema(files[0]))
     for path in files:
-        table = pq.read_table(path, columns=["metadata", *columns])
-        counts[SOURCE_COLUMN].append(pc.struct_field(table.column("metadata"), "source_lines").to_numpy())
-        for column in columns:
-            text = table.column(column)
-            counts[column].append(pc.add(pc.count_substring(text, "\n"), 1).to_numpy())
-    return {column: np.concatenate(parts) for column, parts in counts.items()}
+        for batch in pq.ParquetFile(path).iter_batches(columns=["metadata", *counter.columns]):
+            counter.add(batch)
+    return counter.result()
 
 
 def distribution_table(counts: dict[str, np.ndarray]) -> str:

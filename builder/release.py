@@ -1,4 +1,5 @@
-"""A release: parquet per config and split, plus a dataset card, built through ``WarpIRPairs``.
+"""A release: parquet per config and split, plus a dataset card, built through ``WarpIRPairs``
+(or through datatrove tasks, ``builder.distributed``, from the same plan and shards).
 
 ``paired`` is generated once (one code-generation pass per kernel); ``cpu`` and ``cuda`` are
 derived from it by selecting columns, so all configs hold the same kernels in the same splits.
@@ -8,13 +9,14 @@ complete: a failed or interrupted build leaves no partial release.
 
 from __future__ import annotations
 
-import math
 import os
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -23,9 +25,9 @@ import pyarrow.parquet as pq
 
 from builder.card import CardContext, render_card
 from builder.compile import DEFAULT_CUDA_ARCH
-from builder.coverage import measure, release_table_files
+from builder.coverage import TABLE_CONFIGS, CoverageCounter
 from builder.plan import Plan, PlanError
-from builder.plots import PLOTS_DIR, distribution_table, line_counts, write_plots
+from builder.plots import PLOTS_DIR, LineCounter, distribution_table, write_plots
 from builder.rows import CONFIG_BACKENDS, CONFIGS, ShardFailed, device_label, features, ir_columns, validate_config
 from builder.splits import DEFAULT_RATIOS
 from builder.verify import DEFAULT_VERIFY, VerificationReport, stage_failed
@@ -36,6 +38,10 @@ MAX_FILE_BYTES = 512 * 1024 * 1024
 # let several DataLoader workers share a split (about 1.3 MB of Arrow data per group).
 ROW_GROUP_SIZE = 100
 _RELEASE_ENTRIES = frozenset(CONFIGS) | {"README.md", ".gitattributes", PLOTS_DIR}
+# The datasets builder's cache inside the staging folder of a local build.
+_CACHE_DIR = ".cache"
+# The build arguments that are WarpIRPairsConfig fields (the rest are about the release's files).
+_CONFIG_OPTIONS = ("seed", "num_examples", "split_ratios", "categories", "num_shards", "verify", "cuda_arch")
 
 
 class ReleaseError(Exception):
@@ -92,6 +98,60 @@ def check_output_dir(out: Path, overwrite: bool) -> None:
         )
 
 
+@dataclass(frozen=True)
+class BuildArguments:
+    """What a build is asked for; ``checked()`` validates it the one way every executor does."""
+
+    out: str | os.PathLike
+    num_examples: int
+    seed: int = 0
+    configs: Sequence[str] = CONFIGS
+    split_ratios: Sequence[float] = DEFAULT_RATIOS
+    categories: Sequence[str] | None = None
+    num_proc: int = 1
+    num_shards: int | None = None
+    overwrite: bool = False
+    command: str = ""
+    verify: str = DEFAULT_VERIFY
+    cuda_arch: int = DEFAULT_CUDA_ARCH
+    drop_failed: bool = False
+
+    def checked(self) -> BuildArguments:
+        """These arguments with ``out`` absolute and configs canonical; ``ReleaseError`` names the first bad value.
+
+        Nothing is written: every check runs before a folder is made.
+        """
+        from warp_ir_pairs import WarpIRPairsConfig  # the builder script imports this package
+
+        configs = validate_configs(self.configs)
+        if isinstance(self.num_proc, bool) or not isinstance(self.num_proc, int) or self.num_proc < 1:
+            raise ReleaseError(f"num_proc {self.num_proc!r}: must be an integer >= 1")
+        categories = tuple(self.categories) if self.categories is not None else None
+        checked = replace(self, out=Path(self.out).absolute(), configs=configs, split_ratios=tuple(self.split_ratios), categories=categories)
+        check_output_dir(checked.out, self.overwrite)
+        try:
+            WarpIRPairsConfig(name=checked.source_config, **checked.options)
+        except ValueError as error:
+            raise ReleaseError(str(error)) from None
+        return checked
+
+    @property
+    def source_config(self) -> str:
+        """The config generated: paired unless a single backend is all that was asked for."""
+        return self.configs[0] if len(self.configs) == 1 else "paired"
+
+    @property
+    def options(self) -> dict:
+        """The ``WarpIRPairsConfig`` keywords of the generated rows."""
+        return {name: getattr(self, name) for name in _CONFIG_OPTIONS}
+
+    @property
+    def report_arch(self) -> int | None:
+        """The PTX target the verification report names: only where CUDA source was compiled."""
+        uses_cuda = "cuda" in CONFIG_BACKENDS[self.source_config] and self.verify != "codegen"
+        return self.cuda_arch if uses_cuda else None
+
+
 def build_release(
     out: str | os.PathLike,
     num_examples: int,
@@ -107,90 +167,187 @@ def build_release(
     cuda_arch: int = DEFAULT_CUDA_ARCH,
     drop_failed: bool = False,
 ) -> ReleaseSummary:
-    """Build a release into ``out`` and return what was built."""
-    from warp_ir_pairs import WarpIRPairs, WarpIRPairsConfig  # the builder script imports this package
+    """Build a release into ``out`` through the ``datasets`` builder and return what was built."""
+    from warp_ir_pairs import WarpIRPairs
 
     started = time.perf_counter()
-    out = Path(out).absolute()
-    configs = validate_configs(configs)
-    if isinstance(num_proc, bool) or not isinstance(num_proc, int) or num_proc < 1:
-        raise ReleaseError(f"num_proc {num_proc!r}: must be an integer >= 1")
-    check_output_dir(out, overwrite)
-    # Generate paired unless a single backend is all that was asked for.
-    source_config = configs[0] if len(configs) == 1 else "paired"
-    options = dict(
-        seed=seed,
-        num_examples=num_examples,
-        split_ratios=tuple(split_ratios),
-        categories=tuple(categories) if categories is not None else None,
-        num_shards=num_shards,
-        verify=verify,
-        cuda_arch=cuda_arch,
-    )
-    try:
-        WarpIRPairsConfig(name=source_config, **options)  # validates before anything is written
-    except ValueError as error:
-        raise ReleaseError(str(error)) from None
-    staging = out.parent / f".{out.name}.partial-{os.getpid()}"
+    build = BuildArguments(out, num_examples, seed, configs, split_ratios, categories, num_proc, num_shards, overwrite, command, verify, cuda_arch, drop_failed)
+    build = build.checked()
+    with staging_folder(build.out) as staging:
+        builder = WarpIRPairs(config_name=build.source_config, cache_dir=str(staging / _CACHE_DIR), **build.options)
+        generating = time.perf_counter()
+        with failures_as_release_errors():
+            builder.download_and_prepare(num_proc=num_proc if num_proc > 1 else None)
+        seconds_generating = time.perf_counter() - generating
+        sources = {split: cache_batches(builder.as_dataset(split=split)) for split in builder.plan.splits}
+        return complete_release(build, staging, builder.plan, sources, seconds_generating, started)
+
+
+@contextmanager
+def staging_folder(out: Path) -> Iterator[Path]:
+    """A fresh staging folder beside ``out``, removed when the block fails or is interrupted."""
+    staging = _staging_path(out)
     _make_staging(staging, out)
     try:
-        builder = WarpIRPairs(config_name=source_config, cache_dir=str(staging / ".cache"), **options)
-        generating = time.perf_counter()
-        try:
-            builder.download_and_prepare(num_proc=num_proc if num_proc > 1 else None)
-        except Exception as error:
-            reason = _failure_reason(error)
-            if reason is not None:
-                raise ReleaseError(reason) from error
-            raise
-        seconds_generating = time.perf_counter() - generating
-        uses_cuda = "cuda" in CONFIG_BACKENDS[source_config] and verify != "codegen"
-        report = VerificationReport(verify, cuda_arch if uses_cuda else None, seconds=seconds_generating, num_proc=num_proc)
-        tables, failed = {}, {}
-        for split in builder.plan.splits:
-            tables[split] = builder.as_dataset(split=split).data.table
-            verifications = tables[split].column("verification").to_pylist()
-            for verification in verifications:
-                report.add(verification)
-            failed[split] = pa.array([stage_failed(v) for v in verifications], pa.bool_())
-        plan: Plan = builder.plan
-        if drop_failed:
-            tables, plan = _drop_failed(tables, failed, plan, report)
-        files: dict[str, list[Path]] = {}
-        split_bytes: dict[str, dict[str, int]] = {c: {} for c in configs}
-        for split, table in tables.items():
-            for config in configs:
-                derived = derive_config(table, config)
-                split_bytes[config][split] = derived.nbytes
-                files.setdefault(config, []).extend(write_parquet(derived, staging / config, split))
-        shutil.rmtree(staging / ".cache")
-        table_files = release_table_files(staging)
-        coverage = measure(table_files, plan.figures())
-        lines = line_counts(table_files)
-        write_plots(lines, staging / PLOTS_DIR)
-        context = CardContext(plan, configs, split_bytes, files, command, coverage, report, distribution_table(lines))
-        (staging / "README.md").write_text(render_card(context), encoding="utf-8")
-        _move_into_place(staging, out)
+        yield staging
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    files = {c: [out / p.relative_to(staging) for p in paths] for c, paths in files.items()}
-    return ReleaseSummary(out, plan, configs, num_proc, seconds_generating, time.perf_counter() - started, report, files)
 
 
-def _drop_failed(
-    tables: dict[str, pa.Table], failed: dict[str, pa.Array], plan: Plan, report: VerificationReport
-) -> tuple[dict[str, pa.Table], Plan]:
-    """Tables without failed rows, and the plan without their kernels (the card counts what is kept)."""
-    kept_tables, kept_splits = {}, {}
-    for split, table in tables.items():
-        report.dropped += pc.sum(failed[split]).as_py() or 0
-        table = table.filter(pc.invert(failed[split]))
-        if len(table):
-            ids = set(table.column("id").to_pylist())
-            kept_tables[split] = table
-            kept_splits[split] = tuple(k for k in plan.splits[split] if k.id in ids)
-    return kept_tables, replace(plan, splits=kept_splits)
+def check_writable(out: Path) -> None:
+    """``ReleaseError`` unless a release can be written to ``out`` (a staging folder is made beside it and removed)."""
+    staging = _staging_path(out)
+    _make_staging(staging, out)
+    shutil.rmtree(staging)
+
+
+def _staging_path(out: Path) -> Path:
+    return out.parent / f".{out.name}.partial-{os.getpid()}"
+
+
+@contextmanager
+def failures_as_release_errors() -> Iterator[None]:
+    """Generation errors with a known reason (``ShardFailed``, ``PlanError``) raised as one-line ``ReleaseError``s."""
+    try:
+        yield
+    except Exception as error:
+        reason = _failure_reason(error)
+        if reason is not None:
+            raise ReleaseError(reason) from error
+        raise
+
+
+def complete_release(
+    build: BuildArguments, staging: Path, plan: Plan, sources: dict[str, Iterable[pa.RecordBatch]], seconds_generating: float, started: float
+) -> ReleaseSummary:
+    """Write the release of the generated ``sources`` into ``staging``, move it to ``build.out`` and summarize it.
+
+    ``started`` is the ``time.perf_counter()`` of the build's start.
+    """
+    plan, report, files = write_release(
+        staging, plan, sources, build.configs, build.command, build.verify, build.report_arch, build.drop_failed, seconds_generating, build.num_proc
+    )
+    shutil.rmtree(staging / _CACHE_DIR, ignore_errors=True)  # the datasets builder's cache, when it made one
+    _move_into_place(staging, build.out)
+    files = {c: [build.out / p.relative_to(staging) for p in paths] for c, paths in files.items()}
+    return ReleaseSummary(build.out, plan, build.configs, build.num_proc, seconds_generating, time.perf_counter() - started, report, files)
+
+
+def cache_batches(dataset) -> Iterator[pa.RecordBatch]:
+    """The record batches of a built split, read from its Arrow cache files in order.
+
+    Read as streams rather than memory-mapped, so pages already written out do not stay in the
+    process's resident memory however large the split is.
+    """
+    for cache_file in dataset.cache_files:
+        with pa.OSFile(cache_file["filename"]) as source:
+            yield from pa.ipc.open_stream(source)
+
+
+def write_release(
+    staging: Path,
+    plan: Plan,
+    sources: dict[str, Iterable[pa.RecordBatch]],
+    configs: Sequence[str],
+    command: str,
+    verify: str,
+    cuda_arch: int | None,
+    drop_failed: bool,
+    seconds_generating: float,
+    num_proc: int,
+) -> tuple[Plan, VerificationReport, dict[str, list[Path]]]:
+    """Write every config's parquet files, the plots and the card into ``staging``.
+
+    ``sources`` holds, per split, the generated rows (any config that has every backend of
+    ``configs``) in plan order. Each batch is read once and written to every config, so memory
+    stays at a few row groups whatever the release's size. Returns the plan of the rows kept
+    (``drop_failed`` leaves failed ones out), the verification report and the files per config.
+    """
+    report = VerificationReport(verify, cuda_arch, seconds=seconds_generating, num_proc=num_proc)
+    files: dict[str, list[Path]] = {c: [] for c in configs}
+    split_bytes: dict[str, dict[str, int]] = {c: {} for c in configs}
+    kept: dict[str, tuple] = {}
+    measured = next(c for c in TABLE_CONFIGS if c in configs)  # the files `warp-ir-pairs stats` reads
+    coverage, lines = CoverageCounter(), LineCounter(features(measured).arrow_schema)
+    # Parquet encoding releases the GIL: given more than one process, it runs in a thread beside
+    # the Python-side counting of the same rows instead of before it.
+    with ThreadPoolExecutor(max_workers=1) if num_proc > 1 else nullcontext() as background:
+        for split, batches in sources.items():
+            writers = {c: _SplitFiles(staging / c, split, features(c).arrow_schema) for c in configs}
+            ids: set[str] = set()
+            for group in row_groups(_verified(batches, report, drop_failed), ROW_GROUP_SIZE):
+                ids.update(group.column("id").to_pylist())
+                derived = {c: derive_config(group, c) for c in configs}
+                writing = background.submit(_write_group, writers, derived) if background else _write_group(writers, derived)
+                coverage.add(derived[measured])
+                lines.add(derived[measured])
+                if background:
+                    writing.result()
+            for config, writer in writers.items():
+                split_bytes[config][split] = writer.total_bytes
+                files[config].extend(writer.close())
+            kept[split] = tuple(k for k in plan.splits[split] if k.id in ids) if drop_failed else plan.splits[split]
+    if drop_failed:
+        plan = replace(plan, splits={s: k for s, k in kept.items() if k})
+    coverage = coverage.result(plan.figures())
+    lines = lines.result()
+    write_plots(lines, staging / PLOTS_DIR)
+    split_bytes = {c: {s: n for s, n in b.items() if s in plan.splits} for c, b in split_bytes.items()}
+    context = CardContext(plan, tuple(configs), split_bytes, files, command, coverage, report, distribution_table(lines))
+    (staging / "README.md").write_text(render_card(context), encoding="utf-8")
+    return plan, report, files
+
+
+def _write_group(writers: dict[str, "_SplitFiles"], derived: dict[str, pa.Table]) -> None:
+    for config, writer in writers.items():
+        writer.write(derived[config])
+
+
+def _verified(batches: Iterable[pa.RecordBatch], report: VerificationReport, drop_failed: bool) -> Iterator[pa.RecordBatch]:
+    """``batches`` with every row counted in ``report``; with ``drop_failed``, without failed rows."""
+    for batch in batches:
+        verifications = batch.column(batch.schema.get_field_index("verification")).to_pylist()
+        for verification in verifications:
+            report.add(verification)
+        if drop_failed:
+            failed = [stage_failed(v) for v in verifications]
+            report.dropped += sum(failed)
+            batch = batch.filter(pc.invert(pa.array(failed, pa.bool_())))
+        if batch.num_rows:
+            yield batch
+
+
+def row_groups(batches: Iterable[pa.RecordBatch], size: int) -> Iterator[pa.Table]:
+    """The rows of ``batches`` regrouped into single-chunk tables of ``size`` rows (the last may be shorter).
+
+    Parquet pages follow the Arrow chunks, and chunks depend on how many processes built a
+    split: regrouping makes the file bytes depend on the rows alone.
+    """
+    pending: list[pa.RecordBatch] = []
+    count = 0
+    for batch in batches:
+        while batch.num_rows:
+            take = min(size - count, batch.num_rows)
+            pending.append(batch.slice(0, take))
+            count += take
+            batch = batch.slice(take)
+            if count == size:
+                yield _fresh_table(pending)
+                pending, count = [], 0
+    if count:
+        yield _fresh_table(pending)
+
+
+def _fresh_table(batches: list[pa.RecordBatch]) -> pa.Table:
+    """``batches`` as one table whose columns are concatenated into new buffers.
+
+    New buffers make the layout, and so ``nbytes`` (the card's split sizes), depend on the values
+    alone: a column read from parquet carries a validity bitmap even without nulls, one that
+    ``datasets`` wrote does not, and a slice keeps the buffers of the batch it was cut from.
+    """
+    table = pa.Table.from_batches(batches)
+    return pa.Table.from_arrays([pa.concat_arrays(column.chunks) for column in table.columns], schema=table.schema)
 
 
 def derive_config(table: pa.Table, config: str) -> pa.Table:
@@ -222,22 +379,44 @@ def _alignment_of(table: pa.Table, backend: str) -> pa.ListArray:
     return pa.ListArray.from_arrays(offsets, pc.filter(entries, keep), type=lists.type)
 
 
-def write_parquet(table: pa.Table, folder: Path, split: str) -> list[Path]:
-    """Write ``folder/<split>-0000i-of-0000K.parquet`` files, K from the table's size."""
-    folder.mkdir(parents=True, exist_ok=True)
-    count = max(1, math.ceil(table.nbytes / MAX_FILE_BYTES))
-    rows = math.ceil(len(table) / count)
-    paths = []
-    for i in range(count):
-        path = folder / f"{split}-{i:05d}-of-{count:05d}.parquet"
-        part = table.slice(i * rows, rows)
-        with pq.ParquetWriter(path, table.schema, compression="zstd") as writer:
-            # Page layout follows the Arrow chunks, which depend on how many processes built the
-            # split: re-chunk each row group so the bytes depend on the rows alone.
-            for start in range(0, len(part), ROW_GROUP_SIZE):
-                writer.write_table(part.slice(start, ROW_GROUP_SIZE).combine_chunks(), row_group_size=ROW_GROUP_SIZE)
-        paths.append(path)
-    return paths
+class _SplitFiles:
+    """The parquet files of one config and split, written row group by row group.
+
+    A new file starts once ``MAX_FILE_BYTES`` of Arrow data went into the current one; the files
+    are named ``<split>-0000i-of-0000K.parquet`` when the split is complete and K is known.
+    """
+
+    def __init__(self, folder: Path, split: str, schema: pa.Schema) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder, self.split, self.schema = folder, split, schema
+        self.paths: list[Path] = []
+        self.writer: pq.ParquetWriter | None = None
+        self.file_bytes = 0
+        self.total_bytes = 0
+
+    def write(self, group: pa.Table) -> None:
+        if self.writer is None or self.file_bytes >= MAX_FILE_BYTES:
+            self._next_file()
+        self.writer.write_table(group, row_group_size=ROW_GROUP_SIZE)
+        self.file_bytes += group.nbytes
+        self.total_bytes += group.nbytes
+
+    def close(self) -> list[Path]:
+        if self.writer is None:  # no rows (every one dropped): no file
+            return []
+        self.writer.close()
+        count = len(self.paths)
+        named = [self.folder / f"{self.split}-{i:05d}-of-{count:05d}.parquet" for i in range(count)]
+        for path, name in zip(self.paths, named):
+            path.rename(name)
+        return named
+
+    def _next_file(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.paths.append(self.folder / f".{self.split}-{len(self.paths):05d}.parquet.partial")
+        self.writer = pq.ParquetWriter(self.paths[-1], self.schema, compression="zstd")
+        self.file_bytes = 0
 
 
 def _make_staging(staging: Path, out: Path) -> None:

@@ -4,7 +4,7 @@ import sys
 import pytest
 
 from builder.extract import SOURCE_FILENAME, ExtractionError, extract, function_text
-from builder.plan import make_plan
+from builder.plan import PlannedKernel, make_plan
 from builder.rows import ShardFailed, generate_rows
 from generators import KernelSpec, synthesize
 
@@ -96,7 +96,7 @@ def test_function_text_reports_a_missing_symbol():
 def test_failed_kernels_are_counted_and_the_rest_of_the_shard_still_runs():
     plan = make_plan(seed=0, num_examples=4, categories=["arithmetic"])
     good = plan.splits["train"]
-    bad = type(good[0])(seed=0, index=999, spec=spec(BROKEN, "broken"), structural_hash="x")
+    bad = PlannedKernel.of(seed=0, index=999, spec=spec(BROKEN, "broken"), structural_hash="x", complexity=0)
     rows = []
     with pytest.raises(ShardFailed) as caught:
         for row in generate_rows([good[0], bad, good[1]], "paired"):

@@ -69,6 +69,16 @@ def test_a_category_that_runs_dry_stops_the_plan_naming_it(monkeypatch):
         make_plan(seed=0, num_examples=5, categories=["vector"])
 
 
+def test_a_category_whose_synthesis_always_fails_stops_the_plan(monkeypatch):
+    def broken(rng):
+        raise ValueError("no kernel today")
+
+    monkeypatch.setitem(generators.SYNTHESIZERS, "vector", broken)
+    for num_proc in (1, 2):
+        with pytest.raises(PlanError, match=r"category 'vector' reached 0 of 5 structurally distinct kernels in 300 draws"):
+            make_plan(seed=0, num_examples=5, categories=["vector"], num_proc=num_proc)
+
+
 def test_synthesis_failures_are_counted_and_replaced(monkeypatch):
     real = generators.SYNTHESIZERS["math"]
     calls = Counter()
@@ -90,3 +100,19 @@ def test_shards_are_contiguous_and_cover_everything():
     assert shard(list(range(10)), 3) == [(0, 1, 2, 3), (4, 5, 6), (7, 8, 9)]
     assert shard([1, 2], 16) == [(1,), (2,)]
     assert kernel_id(3, 42) == "s3-000000042"
+
+
+def test_planning_in_two_processes_gives_the_same_plan(monkeypatch):
+    for kwargs in ({"seed": 3, "num_examples": 700}, {"seed": 1, "num_examples": 90, "categories": ["tile", "vector", "scan"]}):
+        assert make_plan(**kwargs, num_proc=2) == make_plan(**kwargs)
+    real = generators.SYNTHESIZERS["math"]
+
+    def flaky(rng):  # fails for a fixed set of indices: the kernel's own RNG decides
+        if rng.random() < 0.3:
+            raise ZeroDivisionError("synthetic bug")
+        return real(rng)
+
+    monkeypatch.setitem(generators.SYNTHESIZERS, "math", flaky)  # the pool's forked processes see it too
+    serial, parallel = make_plan(seed=0, num_examples=40, categories=["math"]), make_plan(seed=0, num_examples=40, categories=["math"], num_proc=2)
+    assert parallel == serial
+    assert serial.failures["synthesis ZeroDivisionError"] > 5 and serial.draws == 40 + serial.duplicates + serial.failures["synthesis ZeroDivisionError"]

@@ -10,6 +10,7 @@ from huggingface_hub import DatasetCard
 
 import generators
 import builder.plan
+import builder.release
 from builder.plan import block_plan, make_plan
 from builder.release import build_release
 from builder.rows import CONFIGS, features, ir_columns
@@ -186,3 +187,18 @@ def test_parquet_files_carry_the_datasets_schema(release):
     schema = pq.read_schema(release / "paired" / "train-00000-of-00001.parquet")
     assert b"huggingface" in schema.metadata
     assert schema.names == list(features("paired"))
+
+
+def test_a_split_past_the_file_size_limit_rolls_over_into_numbered_files(release, tmp_path, monkeypatch):
+    monkeypatch.setattr(builder.release, "MAX_FILE_BYTES", 4_000_000)  # about 35 paired rows: every row group starts a file
+    out = tmp_path / "rolled"
+    build_release(out, num_examples=NUM_EXAMPLES, seed=SEED, configs=["paired", "cpu"], num_proc=1, command="pytest")
+    train = sorted(p.name for p in (out / "paired").glob("train-*"))
+    assert train == [f"train-{i:05d}-of-00004.parquet" for i in range(4)]  # 322 rows in groups of 100
+    assert [pq.ParquetFile(out / "paired" / name).metadata.num_rows for name in train] == [100, 100, 100, 22]
+    assert sorted(p.name for p in (out / "cpu").glob("validation-*")) == ["validation-00000-of-00001.parquet"]
+    for config in ("paired", "cpu"):
+        for split in SPLITS:
+            assert read_split(out, config, split).equals(read_split(release, config, split))
+    assert datasets.load_dataset(str(out), "paired", split="train")["id"] == read_split(release, "paired", "train").column("id").to_pylist()
+    assert not list(out.rglob("*.partial"))
