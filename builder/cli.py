@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
 import shlex
 import sys
-from typing import Sequence
+from typing import Callable, Sequence
 
 from builder.compile import DEFAULT_CUDA_ARCH
 from builder.plan import validate_categories
@@ -18,6 +19,7 @@ from builder.verify import DEFAULT_VERIFY, VERIFY_LEVELS
 from generators import CATEGORIES
 
 PROG = "warp-ir-pairs"
+EXECUTORS = ("local", "datatrove-local")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -68,7 +70,7 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--seed", type=_int_at_least(0), default=0, metavar="S", help="seed of every random choice (default: 0)")
     build.add_argument("--out", required=True, metavar="DIR", help="release folder to create")
     build.add_argument("--configs", type=_configs, default=CONFIGS, metavar="LIST", help=f"comma-separated subset of {','.join(CONFIGS)} (default: all)")
-    build.add_argument("--num-proc", type=_int_at_least(1), default=os.cpu_count() or 1, metavar="P", help="worker processes (default: all cores)")
+    build.add_argument("--num-proc", type=_int_at_least(1), default=os.cpu_count() or 1, metavar="P", help="worker processes; with datatrove-local, tasks run at a time (default: all cores)")
     build.add_argument(
         "--split-ratios",
         type=_ratios,
@@ -88,6 +90,19 @@ def make_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--cuda-arch", type=_int_at_least(1), default=DEFAULT_CUDA_ARCH, metavar="SM", help=f"PTX target of --verify compile/execute (default: {DEFAULT_CUDA_ARCH}, i.e. sm_{DEFAULT_CUDA_ARCH})")
     build.add_argument("--drop-failed", action="store_true", help="leave kernels that fail a verification stage out of the release (default: keep them, flagged)")
+    build.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default="local",
+        help="local: the datasets builder (default); datatrove-local: one datatrove task per shard, --num-proc at a time, "
+        "resumable: rerun the same command after a kill or failure (needs the datatrove extra)",
+    )
+    build.add_argument(
+        "--work-dir",
+        default=None,
+        metavar="DIR",
+        help="datatrove-local: folder of the plan, tasks, shard files and logs, removed once the release is written (default: .<out name>.work beside --out)",
+    )
     stats = commands.add_parser("stats", help="coverage report of a release: builtins, value types, constructs, lines, duplicates")
     stats.add_argument("release", metavar="DIR", help="a release folder written by `build`")
     stats.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -106,7 +121,8 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = make_parser().parse_args(argv)
+    parser = make_parser()
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format=f"{PROG}: %(levelname)s: %(message)s")
     if args.command == "stats":
         return stats(args.release, args.json)
@@ -116,10 +132,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return push(
             args.release, args.repo_id, private=args.private, revision=args.revision, token=args.token, dry_run=args.dry_run, validate=not args.no_validate
         )
+    if args.work_dir is not None and args.executor != "datatrove-local":
+        parser.error("argument --work-dir: only with --executor datatrove-local")
     try:
-        summary = build_release(
-            out=args.out,
-            num_examples=args.num_examples,
+        build = build_release if args.executor == "local" else _datatrove_build(args.work_dir)
+        summary = build(
+            args.out,
+            args.num_examples,
             seed=args.seed,
             configs=args.configs,
             split_ratios=args.split_ratios,
@@ -136,10 +155,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; no release written", file=sys.stderr)
+        resume = "; rerun the same command to resume" if args.executor == "datatrove-local" else ""
+        print(f"{PROG}: interrupted; no release written{resume}", file=sys.stderr)
         return 130
     print(format_summary(summary))
     return 0
+
+
+def _datatrove_build(work_dir: str | None) -> Callable[..., ReleaseSummary]:
+    """``build_with_datatrove`` with ``work_dir``; ``ReleaseError`` if datatrove is not installed."""
+    try:
+        from builder.distributed import build_with_datatrove
+    except ImportError as error:
+        if (error.name or "").partition(".")[0] in ("builder", "generators"):
+            raise  # this project's own import failed: not a missing extra
+        raise ReleaseError(f"--executor datatrove-local needs datatrove ({error}); install it with: pip install -e \".[datatrove]\"") from None
+    return functools.partial(build_with_datatrove, work_dir=work_dir)
 
 
 def stats(release: str, as_json: bool) -> int:

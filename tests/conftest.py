@@ -37,3 +37,15 @@ def read_split(root: Path, config: str, split: str):
     files = sorted((root / config).glob(f"{split}-*.parquet"))
     assert files, f"no parquet files for {config}/{split} in {root}"
     return pa.concat_tables(pq.read_table(f) for f in files)
+
+
+def run_cli(args, capsys) -> tuple[int, str, str]:
+    """``warp-ir-pairs ARGS`` in this process: exit status, stdout, stderr."""
+    from builder.cli import main
+
+    try:
+        code = main(args)
+    except SystemExit as exit_:
+        code = exit_.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err

@@ -7,19 +7,10 @@ from pathlib import Path
 import pytest
 
 import generators
-from builder.cli import main
+from conftest import run_cli as run
 from generators import KernelSpec
 
 BROKEN = "@wp.kernel\ndef broken(a: wp.array(dtype=float)):\n    tid = wp.tid()\n    a[tid] = a[tid] + 1\n"
-
-
-def run(args, capsys):
-    try:
-        code = main(args)
-    except SystemExit as exit_:
-        code = exit_.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.mark.parametrize(
