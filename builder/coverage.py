@@ -11,7 +11,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -47,7 +47,11 @@ CONSTRUCTS = (
 
 def constructs(python_source: str) -> set[str]:
     """The control-flow and language constructs one kernel source uses (names from ``CONSTRUCTS``)."""
-    tree = ast.parse(python_source)
+    return constructs_in(ast.parse(python_source))
+
+
+def constructs_in(tree: ast.Module) -> set[str]:
+    """``constructs`` of an already parsed source."""
     found: set[str] = set()
     functions = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
     helpers = [n for n in tree.body if isinstance(n, ast.FunctionDef) and _decorator(n) == "func"]
@@ -179,15 +183,18 @@ class CoverageCounter:
         self.used: Counter = Counter()
         self.lines: list[int] = []
 
-    def add(self, batch: pa.RecordBatch | pa.Table) -> None:
+    def add(self, batch: pa.RecordBatch | pa.Table, used: Iterable[Iterable[str]] | None = None) -> None:
+        """Count ``batch``'s rows; ``used``: their constructs when known (else parsed from ``python_source``)."""
         metadata = batch.column("metadata")
         for category in batch.column("category").to_pylist():
             self.categories[CATEGORIES[category] if isinstance(category, int) else category] += 1
         self.keys.update(pc.unique(pc.list_flatten(pc.struct_field(metadata, "builtins"))).to_pylist())
         self.types.update(pc.unique(pc.list_flatten(pc.struct_field(metadata, "value_types"))).to_pylist())
         self.lines.extend(pc.struct_field(metadata, "source_lines").to_pylist())
-        for source in batch.column("python_source").to_pylist():
-            self.used.update(constructs(source))
+        if used is None:
+            used = (constructs(source) for source in batch.column("python_source").to_pylist())
+        for names in used:
+            self.used.update(names)
 
     def result(self, planning: dict[str, Any]) -> Coverage:
         """The figures of every row added so far."""

@@ -6,20 +6,24 @@ each category's kernels to train / validation / test with exact counts.
 
 from __future__ import annotations
 
+import ast
 import itertools
 import logging
 import multiprocessing
 import pickle
 import random
+import sys
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator, Sequence, TypeVar
 
 import generators
+from builder.coverage import constructs_in
 from builder.splits import DEFAULT_RATIOS, SPLITS, balanced_counts, split_counts, validate_ratios
-from builder.structure import structure
+from builder.structure import structure_of
 from generators import CATEGORIES, KernelSpec
+from generators.spec import builtins_in
 
 logger = logging.getLogger("warp_ir_pairs")
 
@@ -42,6 +46,28 @@ class PlanError(ValueError):
     """The requested plan cannot be made (bad arguments or a category that runs dry)."""
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """What the plan and the rows need from a kernel's AST."""
+
+    structural_hash: str
+    complexity: int
+    builtins: tuple[str, ...]
+    constructs: tuple[str, ...]
+
+
+def analyze(python_source: str) -> Analysis:
+    """The structural hash, complexity, builtins and constructs of a kernel, from one parse.
+
+    Names are interned: a plan holds these tuples for every kernel, and strings that come back
+    from a planning process would otherwise be copies.
+    """
+    tree = ast.parse(python_source)
+    digest, complexity = structure_of(tree, python_source)
+    builtins = tuple(map(sys.intern, builtins_in(tree)))
+    return Analysis(digest, complexity, builtins, tuple(sorted(map(sys.intern, constructs_in(tree)))))
+
+
 @dataclass(frozen=True, slots=True)  # slots: a plan holds one per kernel, 100,000s in one process
 class PlannedKernel:
     """One kernel of the plan, with everything a row needs except Warp's output.
@@ -57,11 +83,15 @@ class PlannedKernel:
     complexity: int = 0  # AST node count of the source
     difficulty: str = ""  # easy / medium / hard: the complexity tercile within its category
     category: str = ""
+    builtins: tuple[str, ...] = ()  # Warp registry keys the source calls (metadata.builtins)
+    constructs: tuple[str, ...] = ()  # builder.coverage.CONSTRUCTS the source uses (the card's coverage)
 
     @classmethod
-    def of(cls, seed: int, index: int, spec: KernelSpec, structural_hash: str, complexity: int) -> "PlannedKernel":
+    def of(cls, seed: int, index: int, spec: KernelSpec, analysis: Analysis | None = None) -> "PlannedKernel":
+        """The planned kernel of ``spec``; ``analysis`` is ``analyze(spec.python_source)``, made here if not given."""
+        analysis = analysis or analyze(spec.python_source)
         packed = zlib.compress(pickle.dumps(spec), 1)
-        return cls(seed, index, packed, structural_hash, complexity, category=spec.category)
+        return cls(seed, index, packed, analysis.structural_hash, analysis.complexity, "", spec.category, analysis.builtins, analysis.constructs)
 
     @property
     def spec(self) -> KernelSpec:
@@ -169,15 +199,15 @@ def make_plan(
             for category in list(open_categories):
                 index = CATEGORIES.index(category) + round_ * step
                 draws[category] += 1
-                spec, digest, complexity = candidates.get(index, _indices(open_categories, round_, step))
+                spec, analysis = candidates.get(index, _indices(open_categories, round_, step))
                 if spec is None:  # a synthesizer bug: count it, log it, keep drawing (within the bound below)
-                    failures[digest] += 1
-                    logger.warning("kernel seed=%d index=%d failed (%s): %s", seed, index, digest, complexity)
-                elif digest in seen:
+                    failures[analysis[0]] += 1
+                    logger.warning("kernel seed=%d index=%d failed (%s): %s", seed, index, *analysis)
+                elif analysis.structural_hash in seen:
                     duplicates += 1
                 else:
-                    seen.add(digest)
-                    accepted[category].append(PlannedKernel.of(seed, index, spec, digest, complexity))
+                    seen.add(analysis.structural_hash)
+                    accepted[category].append(PlannedKernel.of(seed, index, spec, analysis))
                 if len(accepted[category]) == targets[category]:
                     open_categories.remove(category)
                 elif draws[category] >= MAX_DRAWS_PER_KERNEL * targets[category] + MAX_DRAWS_ALLOWANCE:
@@ -212,13 +242,13 @@ def make_plan(
 
 
 def candidate(seed: int, index: int) -> tuple:
-    """``(spec, structural hash, complexity)`` of kernel ``index``, or ``(None, reason, message)`` if synthesis failed."""
+    """``(spec, analysis)`` of kernel ``index``, or ``(None, (reason, message))`` if synthesis failed."""
     try:
         spec = generators.synthesize(seed, index)
-        digest, complexity = structure(spec.python_source)
+        analysis = analyze(spec.python_source)
     except Exception as error:  # the planner counts and logs it
-        return None, f"synthesis {type(error).__name__}", str(error)
-    return spec, digest, complexity
+        return None, (f"synthesis {type(error).__name__}", str(error))
+    return spec, analysis
 
 
 def _indices(open_categories: list[str], first_round: int, step: int) -> Iterator[int]:

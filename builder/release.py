@@ -270,6 +270,7 @@ def write_release(
     kept: dict[str, tuple] = {}
     measured = next(c for c in TABLE_CONFIGS if c in configs)  # the files `warp-ir-pairs stats` reads
     coverage, lines = CoverageCounter(), LineCounter(features(measured).arrow_schema)
+    planned = {k.id: k for kernels in plan.splits.values() for k in kernels}  # constructs come from the plan's parse
     # Parquet encoding releases the GIL: given more than one process, it runs in a thread beside
     # the Python-side counting of the same rows instead of before it.
     with ThreadPoolExecutor(max_workers=1) if num_proc > 1 else nullcontext() as background:
@@ -280,7 +281,7 @@ def write_release(
                 ids.update(group.column("id").to_pylist())
                 derived = {c: derive_config(group, c) for c in configs}
                 writing = background.submit(_write_group, writers, derived) if background else _write_group(writers, derived)
-                coverage.add(derived[measured])
+                coverage.add(derived[measured], [planned[i].constructs for i in group.column("id").to_pylist()])
                 lines.add(derived[measured])
                 if background:
                     writing.result()

@@ -212,7 +212,7 @@ def make_row(kernel: PlannedKernel, spec: KernelSpec, ir: dict, outcome, config:
         "generator_version": GENERATOR_VERSION,
         "structural_hash": kernel.structural_hash,
         "source_lines": source_lines(spec.python_source),
-        "builtins": list(spec.builtins),
+        "builtins": list(kernel.builtins),
         "value_types": list(spec.value_types),
     }
     return row

@@ -184,7 +184,11 @@ def structural_hash(python_source: str) -> str:
 
 def structure(python_source: str) -> tuple[str, int]:
     """The structural hash and the complexity (AST node count) of a kernel, from one parse."""
-    tree = ast.parse(python_source)
+    return structure_of(ast.parse(python_source), python_source)
+
+
+def structure_of(tree: ast.Module, python_source: str) -> tuple[str, int]:
+    """``structure`` of an already parsed ``python_source`` (the tree is left untouched)."""
     text = _dump(tree, _struct_fields(tree, python_source))
     # Every node prints as ``Class(...)`` and nothing else in the text has a "(": the other
     # values are identifiers, ints, None and constant type names. So "(" counts the nodes.

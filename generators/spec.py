@@ -54,9 +54,14 @@ def used_builtins(python_source: str) -> tuple[str, ...]:
     ``neg``, ``x += y`` is ``add``); a type constructor counts as its constructor builtin
     (``wp.vec3(...)`` is ``vector``, ``wp.float16(x)`` is ``float16``).
     """
+    return builtins_in(ast.parse(python_source))
+
+
+def builtins_in(tree: ast.AST) -> tuple[str, ...]:
+    """``used_builtins`` of an already parsed source."""
     constructors = _constructor_keys()
     names = set()
-    stack: list[Any] = [ast.parse(python_source)]
+    stack: list[Any] = [tree]
     while stack:
         node = stack.pop()
         kind = type(node)

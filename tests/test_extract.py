@@ -96,7 +96,7 @@ def test_function_text_reports_a_missing_symbol():
 def test_failed_kernels_are_counted_and_the_rest_of_the_shard_still_runs():
     plan = make_plan(seed=0, num_examples=4, categories=["arithmetic"])
     good = plan.splits["train"]
-    bad = PlannedKernel.of(seed=0, index=999, spec=spec(BROKEN, "broken"), structural_hash="x", complexity=0)
+    bad = PlannedKernel.of(seed=0, index=999, spec=spec(BROKEN, "broken"))
     rows = []
     with pytest.raises(ShardFailed) as caught:
         for row in generate_rows([good[0], bad, good[1]], "paired"):
