@@ -12,7 +12,6 @@ import logging
 import multiprocessing
 import pickle
 import random
-import sys
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -57,46 +56,52 @@ class Analysis:
 
 
 def analyze(python_source: str) -> Analysis:
-    """The structural hash, complexity, builtins and constructs of a kernel, from one parse.
-
-    Names are interned: a plan holds these tuples for every kernel, and strings that come back
-    from a planning process would otherwise be copies.
-    """
+    """The structural hash, complexity, builtins and constructs of a kernel, from one parse."""
     tree = ast.parse(python_source)
     digest, complexity = structure_of(tree, python_source)
-    builtins = tuple(map(sys.intern, builtins_in(tree)))
-    return Analysis(digest, complexity, builtins, tuple(sorted(map(sys.intern, constructs_in(tree)))))
+    return Analysis(digest, complexity, builtins_in(tree), tuple(sorted(constructs_in(tree))))
+
+
+def pack(spec: KernelSpec, analysis: Analysis) -> bytes:
+    """``PlannedKernel.packed``: spec, builtins and constructs, pickled and compressed."""
+    return zlib.compress(pickle.dumps((spec, analysis.builtins, analysis.constructs)), 1)
 
 
 @dataclass(frozen=True, slots=True)  # slots: a plan holds one per kernel, 100,000s in one process
 class PlannedKernel:
     """One kernel of the plan, with everything a row needs except Warp's output.
 
-    The spec is kept pickled and compressed (about 0.6 of 1.9 kB per kernel): the plan lives in
-    the main process, and every worker process forked from it, for the whole build.
+    The spec, builtins and constructs are kept pickled and compressed (``packed``, about 0.5 kB):
+    the plan lives in the main process, and in every worker process forked from it, for the
+    whole build. ``contents`` unpacks them.
     """
 
     seed: int
     index: int
-    packed_spec: bytes = field(repr=False)
+    packed: bytes = field(repr=False)
     structural_hash: str
     complexity: int = 0  # AST node count of the source
     difficulty: str = ""  # easy / medium / hard: the complexity tercile within its category
     category: str = ""
-    builtins: tuple[str, ...] = ()  # Warp registry keys the source calls (metadata.builtins)
-    constructs: tuple[str, ...] = ()  # builder.coverage.CONSTRUCTS the source uses (the card's coverage)
 
     @classmethod
-    def of(cls, seed: int, index: int, spec: KernelSpec, analysis: Analysis | None = None) -> "PlannedKernel":
-        """The planned kernel of ``spec``; ``analysis`` is ``analyze(spec.python_source)``, made here if not given."""
-        analysis = analysis or analyze(spec.python_source)
-        packed = zlib.compress(pickle.dumps(spec), 1)
-        return cls(seed, index, packed, analysis.structural_hash, analysis.complexity, "", spec.category, analysis.builtins, analysis.constructs)
+    def of(cls, seed: int, index: int, spec: KernelSpec) -> "PlannedKernel":
+        """The planned kernel of ``spec`` (its difficulty is set by the plan)."""
+        analysis = analyze(spec.python_source)
+        return cls(seed, index, pack(spec, analysis), analysis.structural_hash, analysis.complexity, category=spec.category)
+
+    @property
+    def contents(self) -> tuple[KernelSpec, tuple[str, ...], tuple[str, ...]]:
+        """``(spec, builtins, constructs)``, unpacked anew on every access (read it once per use).
+
+        builtins: the Warp registry keys the source calls (``metadata.builtins``); constructs:
+        the ``builder.coverage.CONSTRUCTS`` it uses (the card's coverage).
+        """
+        return pickle.loads(zlib.decompress(self.packed))
 
     @property
     def spec(self) -> KernelSpec:
-        """The kernel's ``KernelSpec``, unpacked anew on every access (read it once per use)."""
-        return pickle.loads(zlib.decompress(self.packed_spec))
+        return self.contents[0]
 
     @property
     def id(self) -> str:
@@ -199,15 +204,15 @@ def make_plan(
             for category in list(open_categories):
                 index = CATEGORIES.index(category) + round_ * step
                 draws[category] += 1
-                spec, analysis = candidates.get(index, _indices(open_categories, round_, step))
-                if spec is None:  # a synthesizer bug: count it, log it, keep drawing (within the bound below)
-                    failures[analysis[0]] += 1
-                    logger.warning("kernel seed=%d index=%d failed (%s): %s", seed, index, *analysis)
-                elif analysis.structural_hash in seen:
+                packed, digest, complexity = candidates.get(index, _indices(open_categories, round_, step))
+                if packed is None:  # a synthesizer bug: count it, log it, keep drawing (within the bound below)
+                    failures[digest] += 1
+                    logger.warning("kernel seed=%d index=%d failed (%s): %s", seed, index, digest, complexity)
+                elif digest in seen:
                     duplicates += 1
                 else:
-                    seen.add(analysis.structural_hash)
-                    accepted[category].append(PlannedKernel.of(seed, index, spec, analysis))
+                    seen.add(digest)
+                    accepted[category].append(PlannedKernel(seed, index, packed, digest, complexity, category=category))
                 if len(accepted[category]) == targets[category]:
                     open_categories.remove(category)
                 elif draws[category] >= MAX_DRAWS_PER_KERNEL * targets[category] + MAX_DRAWS_ALLOWANCE:
@@ -242,13 +247,17 @@ def make_plan(
 
 
 def candidate(seed: int, index: int) -> tuple:
-    """``(spec, analysis)`` of kernel ``index``, or ``(None, (reason, message))`` if synthesis failed."""
+    """``(packed, structural hash, complexity)`` of kernel ``index``, or ``(None, reason, message)`` if synthesis failed.
+
+    Packed where it is made: the planner never builds the spec's objects, whose remains would
+    fragment the heap that every worker process forked from it inherits.
+    """
     try:
         spec = generators.synthesize(seed, index)
         analysis = analyze(spec.python_source)
     except Exception as error:  # the planner counts and logs it
-        return None, (f"synthesis {type(error).__name__}", str(error))
-    return spec, analysis
+        return None, f"synthesis {type(error).__name__}", str(error)
+    return pack(spec, analysis), analysis.structural_hash, analysis.complexity
 
 
 def _indices(open_categories: list[str], first_round: int, step: int) -> Iterator[int]:

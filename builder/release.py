@@ -281,7 +281,7 @@ def write_release(
                 ids.update(group.column("id").to_pylist())
                 derived = {c: derive_config(group, c) for c in configs}
                 writing = background.submit(_write_group, writers, derived) if background else _write_group(writers, derived)
-                coverage.add(derived[measured], [planned[i].constructs for i in group.column("id").to_pylist()])
+                coverage.add(derived[measured], [planned[i].contents[2] for i in group.column("id").to_pylist()])
                 lines.add(derived[measured])
                 if background:
                     writing.result()

@@ -148,11 +148,11 @@ def _rows(kernels: Iterable[PlannedKernel], config: str, backends, verify_level:
     version = warp_version()
     failures: Counter = Counter()
     examples: list[str] = []
-    batch: list[tuple[PlannedKernel, KernelSpec, dict]] = []
+    batch: list[tuple[PlannedKernel, KernelSpec, tuple[str, ...], dict]] = []
     for kernel in kernels:
-        spec = kernel.spec
+        spec, builtins, _ = kernel.contents
         try:
-            batch.append((kernel, spec, extract(spec, backends)))
+            batch.append((kernel, spec, builtins, extract(spec, backends)))
         except ExtractionError as error:
             failures[error.reason] += 1
             examples.append(f"seed={kernel.seed} index={kernel.index} {spec.kernel_name}: {error}")
@@ -176,17 +176,17 @@ def _verified_rows(batch, config: str, version: str, verify_level: str, cuda_arc
             ir["cpu"].source if "cpu" in ir else None,
             ir["cuda"].source if "cuda" in ir else None,
         )
-        for kernel, spec, ir in batch
+        for kernel, spec, _, ir in batch
     ]
-    for (kernel, spec, ir), outcome in zip(batch, verify(units, verify_level, cuda_arch)):
+    for (kernel, spec, builtins, ir), outcome in zip(batch, verify(units, verify_level, cuda_arch)):
         if drop_failed and outcome.failed:
             logger.warning("kernel seed=%d index=%d dropped: %s", kernel.seed, kernel.index, "; ".join(outcome.failures))
             continue
-        yield make_row(kernel, spec, ir, outcome, config, version)
+        yield make_row(kernel, spec, builtins, ir, outcome, config, version)
 
 
-def make_row(kernel: PlannedKernel, spec: KernelSpec, ir: dict, outcome, config: str, version: str) -> dict:
-    """The row of one extracted, verified kernel (``spec``: ``kernel.spec``)."""
+def make_row(kernel: PlannedKernel, spec: KernelSpec, builtins: tuple[str, ...], ir: dict, outcome, config: str, version: str) -> dict:
+    """The row of one extracted, verified kernel (``spec`` and ``builtins`` from ``kernel.contents``)."""
     row = {
         "id": kernel.id,
         "kernel_name": spec.kernel_name,
@@ -212,7 +212,7 @@ def make_row(kernel: PlannedKernel, spec: KernelSpec, ir: dict, outcome, config:
         "generator_version": GENERATOR_VERSION,
         "structural_hash": kernel.structural_hash,
         "source_lines": source_lines(spec.python_source),
-        "builtins": list(kernel.builtins),
+        "builtins": list(builtins),
         "value_types": list(spec.value_types),
     }
     return row
