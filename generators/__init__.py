@@ -40,7 +40,7 @@ from generators.spec import KernelSpec
 __all__ = ["CATEGORIES", "GENERATOR_VERSION", "KernelSpec", "category_of", "kernel_rng", "synthesize"]
 
 # Bump whenever any synthesizer's output for a given (seed, index) changes.
-GENERATOR_VERSION = "0.2.0"
+GENERATOR_VERSION = "0.2.1"
 
 # Order is part of the data contract: it maps indices to categories and labels to ints.
 SYNTHESIZERS: dict[str, Callable[[random.Random], KernelSpec]] = {

@@ -23,7 +23,9 @@ from typing import Iterator, Sequence, Union
 
 from generators.types import INT32, VType
 
-_LITERAL = re.compile(r"-?[0-9.]+|True|False")
+# A literal, perhaps parenthesized or negated (`-(-5)`): Warp treats all of these as constants,
+# which a later `+=` in a dynamic loop may not mutate.
+_LITERAL = re.compile(r"[-( ]*[0-9][0-9.]*[) ]*|True|False")
 
 
 @dataclass(frozen=True)

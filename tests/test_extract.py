@@ -120,3 +120,11 @@ def test_memory_stays_flat_while_extracting():
     for i in range(300, 1300):
         extract(synthesize(21, i))
     assert _rss_mb() - start < 12
+
+
+def test_a_negated_literal_that_a_dynamic_loop_mutates_is_declared_dynamic():
+    """Seed 0, index 67492 once read ``idx = -(-5)`` and then ``idx += ...`` in a dynamic loop,
+    which Warp refuses (the only code generation failure in 100,000 kernels)."""
+    kernel = synthesize(0, 67492)
+    assert "    idx = int(-(-5))\n" in kernel.python_source
+    assert set(extract(kernel)) == {"cpu", "cuda"}
