@@ -269,7 +269,7 @@ def write_release(
     split_bytes: dict[str, dict[str, int]] = {c: {} for c in configs}
     kept: dict[str, tuple] = {}
     measured = next(c for c in TABLE_CONFIGS if c in configs)  # the files `warp-ir-pairs stats` reads
-    coverage, lines = CoverageCounter(), LineCounter(features(measured).arrow_schema)
+    coverage_counter, line_counter = CoverageCounter(), LineCounter(features(measured).arrow_schema)
     planned = {k.id: k for kernels in plan.splits.values() for k in kernels}  # constructs come from the plan's parse
     # Parquet encoding releases the GIL: given more than one process, it runs in a thread beside
     # the Python-side counting of the same rows instead of before it.
@@ -278,11 +278,13 @@ def write_release(
             writers = {c: _SplitFiles(staging / c, split, features(c).arrow_schema) for c in configs}
             ids: set[str] = set()
             for group in row_groups(_verified(batches, report, drop_failed), ROW_GROUP_SIZE):
-                ids.update(group.column("id").to_pylist())
+                group_ids = group.column("id").to_pylist()
+                if drop_failed:
+                    ids.update(group_ids)
                 derived = {c: derive_config(group, c) for c in configs}
                 writing = background.submit(_write_group, writers, derived) if background else _write_group(writers, derived)
-                coverage.add(derived[measured], [planned[i].contents[2] for i in group.column("id").to_pylist()])
-                lines.add(derived[measured])
+                coverage_counter.add(derived[measured], [planned[i].contents[2] for i in group_ids])
+                line_counter.add(derived[measured])
                 if background:
                     writing.result()
                 pa.default_memory_pool().release_unused()  # the allocator would keep freed group buffers: +100s of MB at 100,000 kernels
@@ -292,8 +294,8 @@ def write_release(
             kept[split] = tuple(k for k in plan.splits[split] if k.id in ids) if drop_failed else plan.splits[split]
     if drop_failed:
         plan = replace(plan, splits={s: k for s, k in kept.items() if k})
-    coverage = coverage.result(plan.figures())
-    lines = lines.result()
+    coverage = coverage_counter.result(plan.figures())
+    lines = line_counter.result()
     write_plots(lines, staging / PLOTS_DIR)
     split_bytes = {c: {s: n for s, n in b.items() if s in plan.splits} for c, b in split_bytes.items()}
     context = CardContext(plan, tuple(configs), split_bytes, files, command, coverage, report, distribution_table(lines))
