@@ -73,7 +73,7 @@ from datatrove.utils.logging import logger as datatrove_logger
 from datatrove.utils.logging import setup_default_logger
 from datatrove.utils.stats import PipelineStats
 
-from builder.plan import Plan, PlannedKernel, make_plan, split_shards
+from builder.plan import Plan, PlannedKernel, make_plan, return_freed_memory, split_shards
 from builder.release import (
     ROW_GROUP_SIZE,
     BuildArguments,
@@ -191,7 +191,10 @@ def prepare(out: str | os.PathLike, num_examples: int, *, work_dir: str | os.Pat
     fingerprint = _fingerprint(build)
     _check_work_dir(work, fingerprint)
     plan = _stored_plan(work) or _new_plan(work, build, fingerprint)
-    return Job(build, work, plan, _write_tasks(work, split_shards(plan, build.num_shards)))
+    ranks = _write_tasks(work, split_shards(plan, build.num_shards))
+    plan = plan.without_specs()  # the specs are in the task files now
+    return_freed_memory()
+    return Job(build, work, plan, ranks)
 
 
 def finish(job: Job, seconds_generating: float = 0.0) -> ReleaseSummary:

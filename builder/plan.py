@@ -7,6 +7,7 @@ each category's kernels to train / validation / test with exact counts.
 from __future__ import annotations
 
 import ast
+import ctypes
 import itertools
 import logging
 import multiprocessing
@@ -63,17 +64,17 @@ def analyze(python_source: str) -> Analysis:
 
 
 def pack(spec: KernelSpec, analysis: Analysis) -> bytes:
-    """``PlannedKernel.packed``: spec, builtins and constructs, pickled and compressed."""
-    return zlib.compress(pickle.dumps((spec, analysis.builtins, analysis.constructs)), 1)
+    """``PlannedKernel.packed``: spec and builtins, pickled and compressed."""
+    return zlib.compress(pickle.dumps((spec, analysis.builtins)), 1)
 
 
 @dataclass(frozen=True, slots=True)  # slots: a plan holds one per kernel, 100,000s in one process
 class PlannedKernel:
     """One kernel of the plan, with everything a row needs except Warp's output.
 
-    The spec, builtins and constructs are kept pickled and compressed (``packed``, about 0.5 kB):
-    the plan lives in the main process, and in every worker process forked from it, for the
-    whole build. ``contents`` unpacks them.
+    The spec and builtins are kept pickled and compressed (``packed``, about 0.9 kB): the plan
+    lives in the main process, and in every worker process forked from it, for the whole build.
+    ``contents`` unpacks them. Once the workers have them, ``Plan.without_specs`` drops them.
     """
 
     seed: int
@@ -83,20 +84,24 @@ class PlannedKernel:
     complexity: int = 0  # AST node count of the source
     difficulty: str = ""  # easy / medium / hard: the complexity tercile within its category
     category: str = ""
+    # The builder.coverage.CONSTRUCTS the source uses (the card's coverage); equal tuples are one object.
+    constructs: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, seed: int, index: int, spec: KernelSpec) -> "PlannedKernel":
         """The planned kernel of ``spec`` (its difficulty is set by the plan)."""
         analysis = analyze(spec.python_source)
-        return cls(seed, index, pack(spec, analysis), analysis.structural_hash, analysis.complexity, category=spec.category)
+        packed = pack(spec, analysis)
+        return cls(seed, index, packed, analysis.structural_hash, analysis.complexity, category=spec.category, constructs=analysis.constructs)
 
     @property
-    def contents(self) -> tuple[KernelSpec, tuple[str, ...], tuple[str, ...]]:
-        """``(spec, builtins, constructs)``, unpacked anew on every access (read it once per use).
+    def contents(self) -> tuple[KernelSpec, tuple[str, ...]]:
+        """``(spec, builtins)``, unpacked anew on every access (read it once per use).
 
-        builtins: the Warp registry keys the source calls (``metadata.builtins``); constructs:
-        the ``builder.coverage.CONSTRUCTS`` it uses (the card's coverage).
+        builtins: the Warp registry keys the source calls (``metadata.builtins``).
         """
+        if not self.packed:
+            raise ValueError(f"kernel {self.id} of a plan without specs (Plan.without_specs): synthesize it again")
         return pickle.loads(zlib.decompress(self.packed))
 
     @property
@@ -137,11 +142,33 @@ class Plan:
             "difficulty_bounds": {c: list(b) for c, b in self.difficulty_bounds.items()},
         }
 
+    def without_specs(self) -> "Plan":
+        """This plan without its kernels' packed specs: all the process that writes the release needs
+        once the specs are in shard or task files for the workers.
+
+        The specs are most of a plan's memory (95 MB of the plan's at 100,000 kernels), and that
+        process holds the plan from planning to the card.
+        """
+        return replace(self, splits={s: tuple(replace(k, packed=b"") for k in kernels) for s, kernels in self.splits.items()})
+
     @property
     def duplicate_rate(self) -> float:
         """Share of successfully synthesized candidates dropped as structural duplicates."""
         synthesized = self.draws - sum(self.failures.values())
         return self.duplicates / synthesized if synthesized else 0.0
+
+
+def return_freed_memory() -> None:
+    """Hand the C heap's free pages back to the system (glibc's ``malloc_trim``; elsewhere nothing).
+
+    Freed objects of over 512 bytes, such as a plan's packed specs once ``without_specs`` dropped
+    them, leave free pages that the C allocator keeps in the process's resident memory for good
+    (about 50 MB at 100,000 kernels).
+    """
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def kernel_id(seed: int, index: int) -> str:
@@ -199,12 +226,13 @@ def make_plan(
     open_categories = [c for c in categories if targets[c] > 0]
     step = len(CATEGORIES)
     round_ = first_round
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one object per distinct constructs tuple
     with _Candidates(seed, num_proc) as candidates:
         while open_categories:
             for category in list(open_categories):
                 index = CATEGORIES.index(category) + round_ * step
                 draws[category] += 1
-                packed, digest, complexity = candidates.get(index, _indices(open_categories, round_, step))
+                packed, digest, complexity, constructs = candidates.get(index, _indices(open_categories, round_, step))
                 if packed is None:  # a synthesizer bug: count it, log it, keep drawing (within the bound below)
                     failures[digest] += 1
                     logger.warning("kernel seed=%d index=%d failed (%s): %s", seed, index, digest, complexity)
@@ -212,7 +240,8 @@ def make_plan(
                     duplicates += 1
                 else:
                     seen.add(digest)
-                    accepted[category].append(PlannedKernel(seed, index, packed, digest, complexity, category=category))
+                    constructs = shared.setdefault(constructs, constructs)
+                    accepted[category].append(PlannedKernel(seed, index, packed, digest, complexity, category=category, constructs=constructs))
                 if len(accepted[category]) == targets[category]:
                     open_categories.remove(category)
                 elif draws[category] >= MAX_DRAWS_PER_KERNEL * targets[category] + MAX_DRAWS_ALLOWANCE:
@@ -247,7 +276,7 @@ def make_plan(
 
 
 def candidate(seed: int, index: int) -> tuple:
-    """``(packed, structural hash, complexity)`` of kernel ``index``, or ``(None, reason, message)`` if synthesis failed.
+    """``(packed, structural hash, complexity, constructs)`` of kernel ``index``, or ``(None, reason, message, ())`` if synthesis failed.
 
     Packed where it is made: the planner never builds the spec's objects, whose remains would
     fragment the heap that every worker process forked from it inherits.
@@ -256,8 +285,8 @@ def candidate(seed: int, index: int) -> tuple:
         spec = generators.synthesize(seed, index)
         analysis = analyze(spec.python_source)
     except Exception as error:  # the planner counts and logs it
-        return None, f"synthesis {type(error).__name__}", str(error)
-    return pack(spec, analysis), analysis.structural_hash, analysis.complexity
+        return None, f"synthesis {type(error).__name__}", str(error), ()
+    return pack(spec, analysis), analysis.structural_hash, analysis.complexity, analysis.constructs
 
 
 def _indices(open_categories: list[str], first_round: int, step: int) -> Iterator[int]:

@@ -270,20 +270,20 @@ def write_release(
     kept: dict[str, tuple] = {}
     measured = next(c for c in TABLE_CONFIGS if c in configs)  # the files `warp-ir-pairs stats` reads
     coverage_counter, line_counter = CoverageCounter(), LineCounter(features(measured).arrow_schema)
-    planned = {k.id: k for kernels in plan.splits.values() for k in kernels}  # constructs come from the plan's parse
     # Parquet encoding releases the GIL: given more than one process, it runs in a thread beside
     # the Python-side counting of the same rows instead of before it.
     with ThreadPoolExecutor(max_workers=1) if num_proc > 1 else nullcontext() as background:
         for split, batches in sources.items():
             writers = {c: _SplitFiles(staging / c, split, features(c).arrow_schema) for c in configs}
             ids: set[str] = set()
+            planned = iter(plan.splits[split])  # rows come in plan order, less any dropped ones
             for group in row_groups(_verified(batches, report, drop_failed), ROW_GROUP_SIZE):
                 group_ids = group.column("id").to_pylist()
                 if drop_failed:
                     ids.update(group_ids)
                 derived = {c: derive_config(group, c) for c in configs}
                 writing = background.submit(_write_group, writers, derived) if background else _write_group(writers, derived)
-                coverage_counter.add(derived[measured], [planned[i].contents[2] for i in group_ids])
+                coverage_counter.add(derived[measured], [next(k for k in planned if k.id == i).constructs for i in group_ids])
                 line_counter.add(derived[measured])
                 if background:
                     writing.result()

@@ -119,7 +119,9 @@ def test_prepare_numbers_tasks_across_splits_and_reuses_its_plan(tmp_path, monke
     job = prepare(tmp_path / "release", **SMALL)
     assert job.work_dir == tmp_path / ".release.work" and job.logging_dir == str(job.work_dir / "logs")
     assert job.ranks == {"train": [0, 1], "validation": [2, 3], "test": [4, 5]} and job.tasks == 6
-    shards = split_shards(job.plan, 2)
+    stored = pickle.loads((job.work_dir / "plan.pkl").read_bytes())
+    assert job.plan == stored.without_specs()  # the job keeps what the release needs; the tasks get the specs
+    shards = split_shards(stored, 2)
     for split, ranks in job.ranks.items():
         for rank, kernels in zip(ranks, shards[split]):
             assert pickle.loads(task_path(job.work_dir, rank).read_bytes()) == (split, kernels)
