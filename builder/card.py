@@ -6,9 +6,11 @@ Static metadata (license, tags) and the prose live in ``dataset_card.md``; this 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
+from typing import Sequence
 
 import datasets
 from datasets.info import DatasetInfo, DatasetInfosDict
@@ -18,13 +20,16 @@ from huggingface_hub import DatasetCard
 from builder.coverage import Coverage, markdown
 from builder.extract import warp_version
 from builder.plan import Plan
-from builder.rows import DEFAULT_CONFIG, features, ir_columns
+from builder.rows import DEFAULT_CONFIG, REAL_CATEGORY, features, ir_columns
 from builder.verify import VerificationReport
 from generators import CATEGORIES, GENERATOR_VERSION
 
 TEMPLATE_NAME = "dataset_card.md"
 # Card YAML key holding the planning figures (draws, duplicates ...) that rows cannot show.
 PLANNING_KEY = "warp_ir_pairs"
+# ``card.data[PLANNING_KEY]["kind"]`` of a release of kernels from real files.
+REAL_KIND = "real"
+COUNT_HEADING = "## Counts per category and split"
 
 
 @dataclass(frozen=True)
@@ -152,3 +157,139 @@ def _size_category(n: int) -> str:
         if n < limit:
             return label
     return "1M<n<10M"
+
+
+@dataclass(frozen=True)
+class RealCardContext:
+    """What the card of a release of real kernels (``builder.real_release``) states."""
+
+    configs: Sequence[str]
+    split: str
+    rows: int
+    split_bytes: dict[str, int]  # config -> uncompressed Arrow bytes
+    files: dict[str, list[Path]]  # config -> parquet files
+    license: str
+    command: str
+    failures: Sequence  # builder.real_kernels.Failure
+    duplicates: Counter  # reason -> kernels left out
+    per_file: Counter  # source file -> rows
+    num_files: int
+    distributions: str
+
+
+def render_real_card(context: RealCardContext) -> str:
+    """The README.md text of a release of kernels extracted from real files."""
+    card = DatasetCard(template_path().read_text(encoding="utf-8"))  # the shared YAML: language, tasks, tags
+    data = card.data
+    data["license"] = context.license
+    data["pretty_name"] = "warp-ir-pairs: real kernels"
+    data["language_creators"] = ["found"]
+    data["tags"] = [t for t in data["tags"] if t != "synthetic"] + ["real-code"]
+    default = DEFAULT_CONFIG if DEFAULT_CONFIG in context.configs else context.configs[0]
+    MetadataConfigs(
+        {
+            config: {"data_files": [{"split": context.split, "path": f"{config}/{context.split}-*.parquet"}], **({"default": True} if config == default else {})}
+            for config in context.configs
+        }
+    ).to_dataset_card_data(data)
+    infos = {}
+    for config in context.configs:
+        splits = datasets.SplitDict()
+        splits.add(datasets.SplitInfo(name=context.split, num_bytes=context.split_bytes[config], num_examples=context.rows))
+        download_size = sum(p.stat().st_size for p in context.files[config])
+        infos[config] = DatasetInfo(features=features(config), splits=splits, download_size=download_size, dataset_size=context.split_bytes[config])
+    DatasetInfosDict(infos).to_dataset_card_data(data)
+    data["size_categories"] = [_size_category(context.rows)]
+    failures = Counter(f.reason for f in context.failures)
+    data[PLANNING_KEY] = {
+        "kind": REAL_KIND,
+        "files": context.num_files,
+        "kernels": context.rows,
+        "duplicates_left_out": dict(context.duplicates),
+        "failures": dict(failures.most_common()),
+    }
+    return f"---\n{data.to_yaml()}\n---\n{_real_body(context, default, failures)}"
+
+
+def _real_body(context: RealCardContext, default: str, failures: Counter) -> str:
+    split = context.split
+    configs = "\n".join(f"| `{c}` | {', '.join(f'`{col}`' for col in ir_columns(c))} | {context.rows} |" for c in context.configs)
+    per_file = "\n".join(f"| `{name}` | {n} |" for name, n in sorted(context.per_file.items()))
+    failed = "\n".join(f"- `{f.source_file}`{f' `{f.kernel}`' if f.kernel else ''}: {f.reason}: {f.detail}" for f in context.failures) or "none."
+    counted = "; ".join(f"{r}: {n}" for r, n in failures.most_common()) or "none"
+    dropped = "; ".join(f"{r}: {n}" for r, n in context.duplicates.items()) or "none"
+    return f"""
+# warp-ir-pairs: real kernels
+
+NVIDIA Warp kernels written by people, taken from {context.num_files} Python file(s), paired with the C++ (CPU)
+and CUDA source that Warp's own JIT code generator (`warp-lang` {warp_version()}) emits for them: the forward
+function, the adjoint (backward) function and the whole translation unit. Each file was imported in a
+process of its own; every `@wp.kernel` defined in it at import time (at module level or by a factory
+that ran) was generated with the backward pass on, and a generic kernel once per overload it declared.
+
+The rows have the same schema as the synthetic warp-ir-pairs releases, so a model trained on those can
+be evaluated on these (split `{split}`): `category` is `{REAL_CATEGORY}`, `metadata.seed` and
+`metadata.index` are null, and `metadata.source_file` / `metadata.source_line` give the file (relative to
+the folder given) and the line of the kernel's first decorator. `python_source` is the kernel plus the
+`@wp.struct` and `@wp.func` code it calls, as written; it may use names (constants, imports) of its file.
+`id` is `real-` and 16 hex digits of the SHA-256 of the file name and `python_source`.
+
+## Configs
+
+| config | IR columns | rows |
+|---|---|---|
+{configs}
+
+All configs hold the same kernels with the same `id`, `python_source` and split.
+
+{COUNT_HEADING}
+
+| category | {split} | total |
+|---|---:|---:|
+| {REAL_CATEGORY} | {context.rows} | {context.rows} |
+| **total** | {context.rows} | {context.rows} |
+
+Left out as structural duplicates (the same Python AST after renaming identifiers and erasing literal
+values) of a kernel already taken: {dropped}.
+
+## Kernels per file
+
+| file | kernels |
+|---|---:|
+{per_file}
+
+## Failures
+
+Files and kernels that gave no rows, by reason ({counted}):
+
+{failed}
+
+## Distributions
+
+{context.distributions}
+
+![Distribution of Python source lines per kernel](plots/source_lines.png)
+
+![Distribution of generated IR lines per function](plots/ir_lines.png)
+
+## Usage
+
+```python
+from datasets import load_dataset
+
+ds = load_dataset("path/to/this/folder", "{default}", split="{split}")
+print(ds[0]["metadata"]["source_file"], ds[0]["metadata"]["source_line"])
+print(ds[0]["python_source"])
+```
+
+Command line:
+
+```
+{context.command or "(built from Python)"}
+```
+
+## License
+
+`{context.license}`: the license of the source files. The IR text is the output of Warp's code
+generator (`warp-lang`, Apache-2.0).
+"""

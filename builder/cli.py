@@ -12,6 +12,7 @@ from typing import Callable, Sequence
 
 from builder.compile import DEFAULT_CUDA_ARCH
 from builder.plan import validate_categories
+from builder.real_kernels import DEFAULT_TIMEOUT
 from builder.release import ReleaseError, ReleaseSummary, build_release, validate_configs
 from builder.rows import CONFIGS
 from builder.splits import DEFAULT_RATIOS, SPLITS, validate_ratios
@@ -103,6 +104,22 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="datatrove-local: folder of the plan, tasks, shard files and logs, removed once the release is written (default: .<out name>.work beside --out)",
     )
+    extract = commands.add_parser(
+        "extract", help="pairs from real code: import Python files (each in a child process), extract every @wp.kernel, write a release"
+    )
+    extract.add_argument("paths", nargs="*", metavar="PATH", help="Python files, or folders searched for .py files")
+    extract.add_argument("--warp-examples", action="store_true", help="also the examples of the installed warp package (warp/examples)")
+    extract.add_argument("--out", required=True, metavar="DIR", help="release folder to create")
+    extract.add_argument("--configs", type=_configs, default=CONFIGS, metavar="LIST", help=f"comma-separated subset of {','.join(CONFIGS)} (default: all)")
+    extract.add_argument("--split", default="test", metavar="NAME", help="the split of every row (default: test)")
+    extract.add_argument("--num-proc", type=_int_at_least(1), default=os.cpu_count() or 1, metavar="P", help="files imported at once (default: all cores)")
+    extract.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="S", help=f"seconds a file may take, import and code generation (default: {DEFAULT_TIMEOUT:g})")
+    extract.add_argument(
+        "--exclude-release", action="append", default=[], metavar="DIR", help="leave out kernels structurally equal to one of this release (repeatable)"
+    )
+    extract.add_argument("--license", default=None, metavar="ID", help="license of the files, a Hub license id (default: apache-2.0 with --warp-examples alone, else unknown)")
+    extract.add_argument("--strict", action="store_true", help="exit 1 and write nothing if any file or kernel fails (default: release the rest, list the failures)")
+    extract.add_argument("--overwrite", action="store_true", help="replace an existing release in --out")
     stats = commands.add_parser("stats", help="coverage report of a release: builtins, value types, constructs, lines, duplicates")
     stats.add_argument("release", metavar="DIR", help="a release folder written by `build`")
     stats.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -128,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return stats(args.release, args.json)
     if args.command == "validate":
         return validate(args.release)
+    if args.command == "extract":
+        return extract(args, shlex.join([PROG, *argv]), parser)
     if args.command == "push":
         return push(
             args.release, args.repo_id, private=args.private, revision=args.revision, token=args.token, dry_run=args.dry_run, validate=not args.no_validate
@@ -160,6 +179,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     print(format_summary(summary))
     return 0
+
+
+def extract(args: argparse.Namespace, command: str, parser: argparse.ArgumentParser) -> int:
+    """``warp-ir-pairs extract``: a release of the kernels in ``args.paths`` (see ``builder.real_release``)."""
+    from builder.real_release import WARP_EXAMPLES_LICENSE, extract_release, release_hashes, warp_examples_folder
+
+    paths = [*args.paths, *([warp_examples_folder()] if args.warp_examples else [])]
+    if not paths:
+        parser.error("give PATH (Python files or folders) or --warp-examples")
+    license = args.license or (WARP_EXAMPLES_LICENSE if args.warp_examples and not args.paths else "unknown")
+    try:
+        exclude = set().union(*(release_hashes(r) for r in args.exclude_release))
+        summary = extract_release(
+            paths, args.out, args.configs, args.split, args.timeout, args.num_proc, args.overwrite, exclude, license, args.strict, command
+        )
+    except ReleaseError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; no release written", file=sys.stderr)
+        return 130
+    print("\n".join(summary.lines()))
+    return 0
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be > 0 seconds")
+    return value
 
 
 def _datatrove_build(work_dir: str | None) -> Callable[..., ReleaseSummary]:

@@ -127,9 +127,13 @@ def _scan(roots: list[Any], found: set[str]) -> bool:
 
 
 def _decorator(node: ast.FunctionDef) -> str:
+    """``kernel`` for ``@wp.kernel``, ``@wp.kernel(...)`` and ``@kernel`` (real code spells it all three ways)."""
     for decorator in node.decorator_list:
-        if isinstance(decorator, ast.Attribute):
-            return decorator.attr
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if isinstance(target, ast.Attribute):
+            return target.attr
+        if isinstance(target, ast.Name):
+            return target.id
     return ""
 
 
@@ -185,9 +189,11 @@ class CoverageCounter:
 
     def add(self, batch: pa.RecordBatch | pa.Table, used: Iterable[Iterable[str]] | None = None) -> None:
         """Count ``batch``'s rows; ``used``: their constructs when known (else parsed from ``python_source``)."""
+        from builder.rows import ROW_CATEGORIES  # not at the top: builder.rows imports this module through builder.plan
+
         metadata = batch.column("metadata")
         for category in batch.column("category").to_pylist():
-            self.categories[CATEGORIES[category] if isinstance(category, int) else category] += 1
+            self.categories[ROW_CATEGORIES[category] if isinstance(category, int) else category] += 1
         self.keys.update(pc.unique(pc.list_flatten(pc.struct_field(metadata, "builtins"))).to_pylist())
         self.types.update(pc.unique(pc.list_flatten(pc.struct_field(metadata, "value_types"))).to_pylist())
         self.lines.extend(pc.struct_field(metadata, "source_lines").to_pylist())
@@ -204,7 +210,7 @@ class CoverageCounter:
         ordered = sorted(self.lines)
         return Coverage(
             rows=len(ordered),
-            per_category={c: self.categories[c] for c in CATEGORIES if self.categories[c]},
+            per_category={c: self.categories[c] for c in [*CATEGORIES, *sorted(set(self.categories) - set(CATEGORIES))] if self.categories[c]},
             builtin_keys=tuple(sorted(self.keys & documented)),
             documented_keys=len(documented),
             value_types=tuple(sorted(self.types)),

@@ -25,6 +25,9 @@ GC_THRESHOLD = 20_000
 CONFIG_BACKENDS: dict[str, tuple[str, ...]] = {"cpu": ("cpu",), "cuda": ("cuda",), "paired": ("cpu", "cuda")}
 CONFIGS = tuple(CONFIG_BACKENDS)
 DEFAULT_CONFIG = "paired"
+# The category of kernels from real files (``builder.real_release``), after the synthesized ones.
+REAL_CATEGORY = "real"
+ROW_CATEGORIES = (*CATEGORIES, REAL_CATEGORY)
 # Column prefix of each backend's IR columns.
 BACKEND_PREFIX = {"cpu": "cpp", "cuda": "cuda"}
 IR_PARTS = ("forward", "backward", "source")
@@ -48,7 +51,7 @@ def features(config: str) -> datasets.Features:
         {
             "id": string,
             "kernel_name": string,
-            "category": datasets.ClassLabel(names=list(CATEGORIES)),
+            "category": datasets.ClassLabel(names=list(ROW_CATEGORIES)),
             "description": string,
             "python_source": string,
             **{column: string for column in ir_columns(config)},
@@ -80,6 +83,9 @@ def features(config: str) -> datasets.Features:
                 "source_lines": datasets.Value("int32"),
                 "builtins": datasets.Sequence(string),
                 "value_types": datasets.Sequence(string),
+                # Kernels from real files: the file (relative to the folder given) and the kernel's line; null when synthesized.
+                "source_file": string,
+                "source_line": datasets.Value("int32"),
             },
         }
     )
@@ -150,7 +156,7 @@ def _rows(kernels: Iterable[PlannedKernel], config: str, backends, verify_level:
     examples: list[str] = []
     batch: list[tuple[PlannedKernel, KernelSpec, tuple[str, ...], dict]] = []
     for kernel in kernels:
-        spec, builtins, _ = kernel.contents
+        spec, builtins = kernel.contents
         try:
             batch.append((kernel, spec, builtins, extract(spec, backends)))
         except ExtractionError as error:
@@ -185,8 +191,14 @@ def _verified_rows(batch, config: str, version: str, verify_level: str, cuda_arc
         yield make_row(kernel, spec, builtins, ir, outcome, config, version)
 
 
-def make_row(kernel: PlannedKernel, spec: KernelSpec, builtins: tuple[str, ...], ir: dict, outcome, config: str, version: str) -> dict:
-    """The row of one extracted, verified kernel (``spec`` and ``builtins`` from ``kernel.contents``)."""
+def make_row(
+    kernel: PlannedKernel, spec: KernelSpec, builtins: tuple[str, ...], ir: dict, outcome, config: str, version: str, provenance: tuple[str, int] | None = None
+) -> dict:
+    """The row of one extracted, verified kernel (``spec`` and ``builtins`` from ``kernel.contents``).
+
+    ``provenance``: (file, line) of a kernel from a real file (``builder.real_release``), whose
+    ``kernel`` has an ``id``, ``structural_hash``, ``complexity`` and ``difficulty`` but no seed or index.
+    """
     row = {
         "id": kernel.id,
         "kernel_name": spec.kernel_name,
@@ -214,5 +226,7 @@ def make_row(kernel: PlannedKernel, spec: KernelSpec, builtins: tuple[str, ...],
         "source_lines": source_lines(spec.python_source),
         "builtins": list(builtins),
         "value_types": list(spec.value_types),
+        "source_file": provenance[0] if provenance else None,
+        "source_line": provenance[1] if provenance else None,
     }
     return row

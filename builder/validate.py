@@ -26,18 +26,19 @@ from datasets.exceptions import NonMatchingSplitsSizesError
 from datasets.info import DatasetInfosDict
 from huggingface_hub import DatasetCard
 
+from builder.card import COUNT_HEADING, PLANNING_KEY, REAL_KIND
 from builder.plan import kernel_id
+from builder.real_release import real_id
 from builder.rows import BACKEND_PREFIX, CONFIG_BACKENDS, CONFIGS, features, ir_columns
 from builder.splits import SPLITS
 from builder.structure import structure
 
-LICENSE = "apache-2.0"
-COUNT_HEADING = "## Counts per category and split"
+LICENSE = "apache-2.0"  # of synthetic releases; a release of real kernels states its files' license
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SHOWN = 5  # problems spelled out per check; the rest are counted
 BATCH_ROWS = 200  # rows per read: about 20 MB of paired Arrow data, plus their IR as Python strings
 _IMAGE = re.compile(r"!\[[^\]]*\]\(\s*(<[^>]*>|[^)\s]+)(?:\s+[\"'][^)]*[\"'])?\s*\)")
-_KEPT = ("id", "kernel_name", "category", "python_source")  # + seed, index, structural_hash from metadata
+_KEPT = ("id", "kernel_name", "category", "python_source")  # + seed, index, structural_hash, source_file from metadata
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,7 @@ def _read_file(path: Path, rel: str, config: str, data: ConfigData) -> list[pa.T
 def _kept_columns(batch: pa.RecordBatch) -> pa.Table:
     metadata = _column(batch, "metadata")
     columns = {name: _column(batch, name) for name in _KEPT}
-    for name in ("seed", "index", "structural_hash"):
+    for name in ("seed", "index", "structural_hash", "source_file"):
         if metadata.type.get_field_index(name) < 0:
             raise KeyError(f"metadata.{name}")
         columns[name] = metadata.field(name)
@@ -298,8 +299,12 @@ def check_card(release: Release) -> CheckResult:
         return CheckResult("card", False, f"README.md YAML does not parse: {release.card_error}")
     yaml = release.card.data.to_dict()
     configs, infos = release.card_configs(), release.card_infos()
-    if yaml.get("license") != LICENSE:
-        problems.add("", f"license is {yaml.get('license')!r}, expected {LICENSE!r}")
+    real = isinstance(yaml.get(PLANNING_KEY), dict) and yaml[PLANNING_KEY].get("kind") == REAL_KIND
+    license = yaml.get("license")
+    if real and not (isinstance(license, str) and license):
+        problems.add("", f"license is {license!r}, expected the source files' license")
+    elif not real and license != LICENSE:
+        problems.add("", f"license is {license!r}, expected {LICENSE!r}")
     if not configs:
         problems.add("", "no configs in the YAML")
     if not infos:
@@ -348,7 +353,7 @@ def check_card(release: Release) -> CheckResult:
     for folder in sorted(set(folders) - set(configs)):
         problems.add(folder, f"folder {folder}/ holds parquet files but is not a config in the card")
     return problems.result(
-        f"{len(configs)} configs, {len(parquet)} parquet files matched by {patterns} data_files patterns, license {LICENSE}"
+        f"{len(configs)} configs, {len(parquet)} parquet files matched by {patterns} data_files patterns, license {license}"
     )
 
 
@@ -588,14 +593,19 @@ def _data_count(counts: dict[str, Counter], split: str, category: str, total: bo
 
 
 def check_ids(release: Release) -> CheckResult:
-    """Ids are unique within each config (all splits) and equal ``kernel_id(seed, index)``."""
+    """Ids are unique within each config (all splits) and equal ``kernel_id(seed, index)`` (``real_id(source_file, python_source)`` for real kernels)."""
     problems = _Problems("ids")
     good, problems.skipped = release.usable()
     for config, data in good.items():
         where: dict[str, list[str]] = {}
         for split, table in data.tables.items():
-            for kid, seed, index in _split_rows(table, "id", "seed", "index"):
+            for kid, seed, index, source_file, source in _split_rows(table, "id", "seed", "index", "source_file", "python_source"):
                 where.setdefault(kid, []).append(split)
+                if seed is None and index is None and isinstance(source_file, str):
+                    expected = real_id(source_file, source)
+                    if kid != expected:
+                        problems.add(config, f"{split} id {kid} but metadata source_file {source_file!r} and python_source give {expected}")
+                    continue
                 expected = kernel_id(seed, index) if isinstance(seed, int) and isinstance(index, int) else None
                 if kid != expected:
                     problems.add(config, f"{split} id {kid} but metadata seed {seed} index {index} give {expected}")
@@ -603,7 +613,7 @@ def check_ids(release: Release) -> CheckResult:
             if len(splits) > 1:
                 problems.add(config, f"id {kid} appears {len(splits)} times ({', '.join(splits)})")
     rows = sum(d.rows for d in good.values())
-    return problems.result(f"{rows} ids in {len(good)} configs, unique per config, each kernel_id(seed, index)")
+    return problems.result(f"{rows} ids in {len(good)} configs, unique per config, each kernel_id(seed, index) or real_id(source_file, python_source)")
 
 
 def check_aligned(release: Release) -> CheckResult:

@@ -39,8 +39,8 @@ from generators.spec import KernelSpec
 
 __all__ = ["CATEGORIES", "GENERATOR_VERSION", "KernelSpec", "category_of", "kernel_rng", "synthesize"]
 
-# Bump whenever any synthesizer's output for a given (seed, index) changes.
-GENERATOR_VERSION = "0.2.1"
+# Bump whenever any synthesizer's output for a given (seed, index), or the row schema, changes.
+GENERATOR_VERSION = "0.3.0"
 
 # Order is part of the data contract: it maps indices to categories and labels to ints.
 SYNTHESIZERS: dict[str, Callable[[random.Random], KernelSpec]] = {

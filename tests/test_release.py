@@ -37,7 +37,8 @@ def test_load_dataset_gives_the_planned_counts_per_category(release, config):
     ds = datasets.load_dataset(str(release), config)
     assert set(ds) == set(SPLITS)
     label = ds["train"].features["category"]
-    assert isinstance(label, datasets.ClassLabel) and label.names == list(CATEGORIES)
+    # Every synthesized category, then `real` (rows from real files, none here).
+    assert isinstance(label, datasets.ClassLabel) and label.names == [*CATEGORIES, "real"]
     for split in SPLITS:
         counts = Counter(label.int2str(c) for c in ds[split]["category"])
         assert counts == Counter(plan.counts()[split])
@@ -175,7 +176,7 @@ def test_torch_workers_share_the_blocks_of_a_builder_stream(monkeypatch):
 
 
 def test_builder_rejects_bad_config_values():
-    with pytest.raises(ValueError, match=r"'metal' not found. Available: \['cpu', 'cuda', 'paired'\]"):
+    with pytest.raises(ValueError, match=r"'metal' not found. Available: \['cpu', 'cuda', 'paired', 'real'\]"):
         WarpIRPairs(config_name="metal")
     with pytest.raises(ValueError, match="num_examples -1"):
         WarpIRPairs(config_name="cpu", num_examples=-1)
