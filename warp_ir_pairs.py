@@ -87,6 +87,8 @@ class WarpIRPairsConfig(datasets.BuilderConfig):
         """Raise ``ValueError`` naming the first bad value and what is allowed."""
         if self.name != REAL_CONFIG:
             validate_config(self.name)
+        if self.real_paths is not None and (isinstance(self.real_paths, str) or not all(isinstance(p, str) for p in self.real_paths)):
+            raise ValueError(f"real_paths {self.real_paths!r}: must be a tuple of file or folder paths, or None (warp/examples)")
         if not (isinstance(self.real_timeout, (int, float)) and self.real_timeout > 0):
             raise ValueError(f"real_timeout {self.real_timeout!r}: must be > 0 seconds")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:

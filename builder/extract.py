@@ -73,7 +73,7 @@ def extract(spec: KernelSpec, backends: Iterable[str] = BACKENDS) -> dict[str, B
             emitted = {b: module_builder.codegen(b) for b in backends}
         except Exception as error:  # Warp raises many types; all mean "no IR for this kernel"
             raise ExtractionError(f"codegen {type(error).__name__}", error_line(error)) from error
-    return {b: _split_functions(spec.kernel_name, b, source) for b, source in emitted.items()}
+    return {b: split_functions(spec.kernel_name, b, source) for b, source in emitted.items()}
 
 
 @contextmanager
@@ -122,7 +122,8 @@ def error_line(error: BaseException) -> str:
     return text.splitlines()[-1] if text else type(error).__name__
 
 
-def _split_functions(kernel_name: str, backend: str, source: str) -> BackendIR:
+def split_functions(kernel_name: str, backend: str, source: str) -> BackendIR:
+    """The forward and backward functions of ``kernel_name`` in a translation unit Warp emitted for ``backend``."""
     return BackendIR(
         forward=function_text(source, f"{kernel_name}_{backend}_kernel_forward"),
         backward=function_text(source, f"{kernel_name}_{backend}_kernel_backward"),

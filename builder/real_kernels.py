@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from builder.extract import BACKENDS, BackendIR, _split_functions, error_line, import_warp
+from builder.extract import BACKENDS, BackendIR, split_functions, error_line, import_warp
 
 # Seconds one file may take to import and generate code for all its kernels.
 DEFAULT_TIMEOUT = 120.0
@@ -259,7 +259,7 @@ def _found(warp, context, kernel, target, rel: str, backends: Sequence[str]) -> 
         description=description_of(kernel.func, rel, kernel.key),
         python_source="\n\n".join(p.strip("\n") for p in parts if p) + "\n",
         value_types=_value_types(target),
-        ir={b: _split_functions(name, b, source) for b, source in emitted.items()},
+        ir={b: split_functions(name, b, source) for b, source in emitted.items()},
     )
 
 

@@ -21,10 +21,10 @@ import pyarrow.parquet as pq
 
 from builder.card import RealCardContext, render_real_card
 from builder.extract import BACKENDS, warp_version
-from builder.plan import analyze, difficulty, difficulty_bounds
+from builder.plan import Analysis, analyze, difficulty, difficulty_bounds
 from builder.plots import PLOTS_DIR, LineCounter, distribution_table, write_plots
 from builder.real_kernels import DEFAULT_TIMEOUT, Failure, FoundKernel, harvest, python_files
-from builder.release import ROW_GROUP_SIZE, ReleaseError, _move_into_place, _SplitFiles, check_output_dir, derive_config, row_groups, staging_folder
+from builder.release import ROW_GROUP_SIZE, ReleaseError, SplitFiles, check_output_dir, derive_config, move_into_place, row_groups, staging_folder
 from builder.rows import CONFIG_BACKENDS, CONFIGS, REAL_CATEGORY, features, make_row, validate_config
 from builder.verify import Outcome
 from generators import KernelSpec
@@ -96,7 +96,7 @@ def real_rows(found: Sequence[FoundKernel], config: str, exclude_hashes: Collect
     """The rows (``config``'s schema) of ``found``, less structural duplicates of ``exclude_hashes`` or of an earlier kernel."""
     version = warp_version()
     analyses = [analyze(k.python_source) for k in found]
-    kept: list[tuple[FoundKernel, object]] = []
+    kept: list[tuple[FoundKernel, Analysis]] = []
     duplicates: Counter = Counter()
     seen: set[str] = set()
     for kernel, analysis in zip(found, analyses):
@@ -180,14 +180,14 @@ def extract_release(
             RealCardContext(configs, split, len(real.rows), split_bytes, written, license, command, failures, real.duplicates, per_file, len(files), distribution_table(lines))
         )
         (staging / "README.md").write_text(card, encoding="utf-8")
-        _move_into_place(staging, out)
+        move_into_place(staging, out)
     release_files = {c: [out / p.relative_to(staging) for p in paths] for c, paths in written.items()}
     return ExtractSummary(out, len(files), len(real.rows), failures, real.duplicates, per_file, time.perf_counter() - started, release_files)
 
 
 def _write_tables(staging: Path, table: pa.Table, configs: Sequence[str], split: str) -> tuple[dict[str, list[Path]], dict[str, int], dict]:
     """Each config's parquet files of ``table``; returns the files, the Arrow bytes and the line counts per config."""
-    writers = {c: _SplitFiles(staging / c, split, features(c).arrow_schema) for c in configs}
+    writers = {c: SplitFiles(staging / c, split, features(c).arrow_schema) for c in configs}
     counter = LineCounter(features(configs[0]).arrow_schema)
     for group in row_groups(table.to_batches(), ROW_GROUP_SIZE):
         for config, writer in writers.items():

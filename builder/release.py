@@ -229,7 +229,7 @@ def complete_release(
         staging, plan, sources, build.configs, build.command, build.verify, build.report_arch, build.drop_failed, seconds_generating, build.num_proc
     )
     shutil.rmtree(staging / _CACHE_DIR, ignore_errors=True)  # the datasets builder's cache, when it made one
-    _move_into_place(staging, build.out)
+    move_into_place(staging, build.out)
     files = {c: [build.out / p.relative_to(staging) for p in paths] for c, paths in files.items()}
     return ReleaseSummary(build.out, plan, build.configs, build.num_proc, seconds_generating, time.perf_counter() - started, report, files)
 
@@ -274,7 +274,7 @@ def write_release(
     # the Python-side counting of the same rows instead of before it.
     with ThreadPoolExecutor(max_workers=1) if num_proc > 1 else nullcontext() as background:
         for split, batches in sources.items():
-            writers = {c: _SplitFiles(staging / c, split, features(c).arrow_schema) for c in configs}
+            writers = {c: SplitFiles(staging / c, split, features(c).arrow_schema) for c in configs}
             ids: set[str] = set()
             planned = iter(plan.splits[split])  # rows come in plan order, less any dropped ones
             for group in row_groups(_verified(batches, report, drop_failed), ROW_GROUP_SIZE):
@@ -303,7 +303,7 @@ def write_release(
     return plan, report, files
 
 
-def _write_group(writers: dict[str, "_SplitFiles"], derived: dict[str, pa.Table]) -> None:
+def _write_group(writers: dict[str, "SplitFiles"], derived: dict[str, pa.Table]) -> None:
     for config, writer in writers.items():
         writer.write(derived[config])
 
@@ -383,7 +383,7 @@ def _alignment_of(table: pa.Table, backend: str) -> pa.ListArray:
     return pa.ListArray.from_arrays(offsets, pc.filter(entries, keep), type=lists.type)
 
 
-class _SplitFiles:
+class SplitFiles:
     """The parquet files of one config and split, written row group by row group.
 
     A new file starts once ``MAX_FILE_BYTES`` of Arrow data went into the current one; the files
@@ -436,7 +436,8 @@ def _make_staging(staging: Path, out: Path) -> None:
         raise ReleaseError(f"cannot write the release to {str(out)!r}: {error.strerror or error}") from None
 
 
-def _move_into_place(staging: Path, out: Path) -> None:
+def move_into_place(staging: Path, out: Path) -> None:
+    """Replace ``out`` (checked by ``check_output_dir``) with the finished ``staging`` folder."""
     if out.exists():
         shutil.rmtree(out)
     staging.rename(out)

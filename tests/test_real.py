@@ -288,3 +288,14 @@ def test_builder_real_config_leaves_out_synthetic_duplicates(mixed, tmp_path):
     # Without the synthetic plan's hashes the copy is a row of its own.
     rows = extract_release([folder], tmp_path / "all", configs=["paired"], timeout=TIMEOUT).rows
     assert rows == 2
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [({"real_paths": "examples"}, "real_paths 'examples': must be a tuple"), ({"real_timeout": 0}, "real_timeout 0: must be > 0 seconds")],
+)
+def test_builder_real_config_rejects_bad_values(options, message):
+    from warp_ir_pairs import WarpIRPairs
+
+    with pytest.raises(ValueError, match=message):
+        WarpIRPairs(config_name="real", **options)
