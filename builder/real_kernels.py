@@ -16,6 +16,7 @@ import inspect
 import multiprocessing
 import os
 import sys
+import tempfile
 import textwrap
 import time
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from builder.extract import BACKENDS, BackendIR, split_functions, error_line, im
 
 # Seconds one file may take to import and generate code for all its kernels.
 DEFAULT_TIMEOUT = 120.0
+# Runs of a file whose process dies before sending results (a crash may be a one-off).
+CRASH_ATTEMPTS = 2
 # block_dim values tried, in order, when Warp refuses to generate a kernel at its module's block_dim.
 RETRY_BLOCK_DIMS = (128, 64, 32, 16, 8)
 _MODULE_PREFIX = "warp_ir_pairs_real_"
@@ -82,7 +85,10 @@ def harvest(
 ) -> tuple[list[FoundKernel], list[Failure]]:
     """The kernels of ``files`` (from ``python_files``), and every file or kernel that failed, in file order.
 
-    Up to ``num_proc`` files are imported at once, each in its own process, killed after ``timeout`` seconds.
+    Up to ``num_proc`` files are imported at once, each in its own process, killed after ``timeout``
+    seconds. A file whose process dies before sending results is run once more (files that compile
+    Warp modules at import crashed about once in five runs of all of ``warp/examples``); a second
+    crash is its failure.
     """
     if timeout <= 0:
         raise ValueError(f"timeout {timeout!r}: must be > 0 seconds")
@@ -90,17 +96,21 @@ def harvest(
         raise ValueError(f"num_proc {num_proc!r}: must be >= 1")
     context = _process_context()
     results: dict[int, list] = {}
-    pending = list(enumerate(files))
+    pending = [(position, path, rel, 1) for position, (path, rel) in enumerate(files)]
     running: list[_Child] = []
     while pending or running:
         while pending and len(running) < num_proc:
-            position, (path, rel) = pending.pop(0)
-            running.append(_Child.start(context, position, path, rel, tuple(backends), timeout))
+            position, path, rel, attempt = pending.pop(0)
+            running.append(_Child.start(context, position, path, rel, tuple(backends), timeout, attempt))
         for child in list(running):
             outcome = child.poll()
-            if outcome is not None:
+            if outcome is None:
+                continue
+            running.remove(child)
+            if child.attempt < CRASH_ATTEMPTS and any(isinstance(o, Failure) and o.reason == "crashed" for o in outcome):
+                pending.insert(0, (child.position, child.path, child.rel, child.attempt + 1))
+            else:
                 results[child.position] = outcome
-                running.remove(child)
         if running:
             time.sleep(0.02)
     kernels: list[FoundKernel] = []
@@ -123,19 +133,25 @@ def _process_context():
 @dataclass
 class _Child:
     position: int
+    path: Path
     rel: str
+    attempt: int
     process: multiprocessing.Process
     connection: object
     deadline: float
     timeout: float
 
+    stderr: Path  # what the child wrote there: the cause, when it dies before sending results
+
     @classmethod
-    def start(cls, context, position: int, path: Path, rel: str, backends: tuple[str, ...], timeout: float) -> "_Child":
+    def start(cls, context, position: int, path: Path, rel: str, backends: tuple[str, ...], timeout: float, attempt: int = 1) -> "_Child":
         receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=_child_main, args=(sender, str(path), rel, backends), daemon=True)
+        descriptor, stderr = tempfile.mkstemp(prefix="warp-ir-pairs-extract-", suffix=".log")
+        os.close(descriptor)
+        process = context.Process(target=_child_main, args=(sender, str(path), rel, backends, stderr), daemon=True)
         process.start()
         sender.close()
-        return cls(position, rel, process, receiver, time.monotonic() + timeout, timeout)
+        return cls(position, path, rel, attempt, process, receiver, time.monotonic() + timeout, timeout, Path(stderr))
 
     def poll(self) -> list | None:
         """The child's results once it is done (or a ``Failure`` once it died or ran out of time), else None."""
@@ -147,14 +163,12 @@ class _Child:
                 return results
         except (EOFError, OSError):  # it died before sending: the exit status says how
             self.process.join(timeout=10)
-            self._close()
-            return [Failure(self.rel, None, "crashed", _exit_text(self.process.exitcode))]
+            return [Failure(self.rel, None, "crashed", self._crash_text())]
         if not self.process.is_alive():
             self.process.join()
             if self.connection.poll():  # sent just before it ended
                 return self.poll()
-            self._close()
-            return [Failure(self.rel, None, "crashed", _exit_text(self.process.exitcode))]
+            return [Failure(self.rel, None, "crashed", self._crash_text())]
         if time.monotonic() > self.deadline:
             self.process.kill()
             self.process.join()
@@ -164,19 +178,25 @@ class _Child:
 
     def _close(self) -> None:
         self.connection.close()
+        self.stderr.unlink(missing_ok=True)
+
+    def _crash_text(self) -> str:
+        """How the child ended, and the last line it wrote to stderr."""
+        code = self.process.exitcode
+        text = f"the process died of signal {-code}" if code is not None and code < 0 else f"the process exited with status {code} before sending results"
+        try:
+            last = next((line.strip() for line in reversed(self.stderr.read_text(errors="replace").splitlines()) if line.strip()), "")
+        except OSError:
+            last = ""
+        self._close()
+        return f"{text}; its last error line: {last}" if last else text
 
 
-def _exit_text(code: int | None) -> str:
-    if code is not None and code < 0:
-        return f"the process died of signal {-code}"
-    return f"the process exited with status {code} before sending results"
-
-
-def _child_main(sender, path: str, rel: str, backends: tuple[str, ...]) -> None:
-    # The file's own prints would mix with the command's output.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
+def _child_main(sender, path: str, rel: str, backends: tuple[str, ...], stderr: str) -> None:
+    # The file's own prints would mix with the command's output; its errors go to ``stderr``,
+    # read back only if this process dies before sending its results.
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    os.dup2(os.open(stderr, os.O_WRONLY | os.O_APPEND), 2)
     try:
         results = kernels_of_file(path, rel, backends)
     except BaseException as error:  # anything that escaped (SystemExit from the file included)

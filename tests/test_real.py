@@ -221,10 +221,20 @@ def test_cli_bad_arguments(argv, message, tmp_path, monkeypatch, capsys):
 
 
 def test_crash_is_isolated(tmp_path):
-    files = _write(tmp_path, {"crash.py": "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n", "ok.py": NESTED})
+    files = _write(
+        tmp_path,
+        {
+            "crash.py": "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n",
+            "exits.py": "import os, sys\nprint('fatal: no licence server', file=sys.stderr, flush=True)\nos._exit(3)\n",
+            "ok.py": NESTED,
+        },
+    )
     kernels, failures = harvest(python_files([files]), timeout=TIMEOUT, num_proc=2)
     assert [k.kernel_name for k in kernels] == ["clamp_all"]
-    assert [(f.source_file, f.reason, f.detail) for f in failures] == [("crash.py", "crashed", "the process died of signal 11")]
+    assert [(f.source_file, f.reason, f.detail) for f in failures] == [
+        ("crash.py", "crashed", "the process died of signal 11"),
+        ("exits.py", "crashed", "the process exited with status 3 before sending results; its last error line: fatal: no licence server"),
+    ]
 
 
 def test_kernel_that_fails_codegen_is_listed_with_the_rest_kept(tmp_path):
@@ -299,3 +309,17 @@ def test_builder_real_config_rejects_bad_values(options, message):
 
     with pytest.raises(ValueError, match=message):
         WarpIRPairs(config_name="real", **options)
+
+
+def test_a_file_that_crashes_once_is_run_again(tmp_path):
+    once = f"""
+import os
+marker = {str(tmp_path / "crashed-once")!r}
+if not os.path.exists(marker):
+    open(marker, "w").close()
+    os._exit(1)
+""" + NESTED
+    files = _write(tmp_path / "src", {"flaky.py": once})
+    kernels, failures = harvest(python_files([files]), timeout=TIMEOUT)
+    assert (tmp_path / "crashed-once").exists()
+    assert [k.kernel_name for k in kernels] == ["clamp_all"] and failures == []
