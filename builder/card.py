@@ -20,6 +20,7 @@ from huggingface_hub import DatasetCard
 from builder.coverage import Coverage, markdown
 from builder.extract import warp_version
 from builder.plan import Plan
+from builder.real_kernels import Failure, failure_counts
 from builder.rows import DEFAULT_CONFIG, REAL_CATEGORY, features, ir_columns
 from builder.verify import VerificationReport
 from generators import CATEGORIES, GENERATOR_VERSION
@@ -57,23 +58,13 @@ def render_card(context: CardContext) -> str:
     """The README.md text of a release."""
     card = DatasetCard(template_path().read_text(encoding="utf-8"))
     plan = context.plan
-    default = DEFAULT_CONFIG if DEFAULT_CONFIG in context.configs else context.configs[0]
-    MetadataConfigs(
-        {
-            config: {
-                "data_files": [{"split": split, "path": f"{config}/{split}-*.parquet"} for split in plan.splits],
-                **({"default": True} if config == default else {}),
-            }
-            for config in context.configs
-        }
-    ).to_dataset_card_data(card.data)
-    DatasetInfosDict({config: _info(context, config) for config in context.configs}).to_dataset_card_data(card.data)
-    card.data["size_categories"] = [_size_category(sum(len(k) for k in plan.splits.values()))]
+    split_rows = {split: len(kernels) for split, kernels in plan.splits.items()}
+    default = _release_metadata(card.data, context.configs, split_rows, context.split_bytes, context.files)
     card.data[PLANNING_KEY] = {**plan.figures(), "verification": context.verification.figures()}
     body = Template(card.text).substitute(
         warp_version=warp_version(),
         generator_version=GENERATOR_VERSION,
-        config_table=_config_table(context),
+        config_table=_config_table(context.configs, sum(split_rows.values())),
         count_table=count_table(plan),
         category_names=", ".join(f"`{c}`" for c in CATEGORIES),
         statistics=_statistics(context),
@@ -89,38 +80,51 @@ def render_card(context: CardContext) -> str:
     return f"---\n{card.data.to_yaml()}\n---\n{body}"
 
 
-def _info(context: CardContext, config: str) -> DatasetInfo:
-    splits = datasets.SplitDict()
-    for split, kernels in context.plan.splits.items():
-        splits.add(datasets.SplitInfo(name=split, num_bytes=context.split_bytes[config][split], num_examples=len(kernels)))
-    download_size = sum(p.stat().st_size for p in context.files[config])
-    return DatasetInfo(
-        features=features(config),
-        splits=splits,
-        download_size=download_size,
-        dataset_size=sum(context.split_bytes[config].values()),
-    )
+def _release_metadata(
+    data, configs: Sequence[str], split_rows: dict[str, int], split_bytes: dict[str, dict[str, int]], files: dict[str, list[Path]]
+) -> str:
+    """Write the YAML that ``load_dataset`` reads (``configs``, ``dataset_info``) and ``size_categories``; returns the default config."""
+    default = DEFAULT_CONFIG if DEFAULT_CONFIG in configs else configs[0]
+    MetadataConfigs(
+        {
+            config: {
+                "data_files": [{"split": split, "path": f"{config}/{split}-*.parquet"} for split in split_rows],
+                **({"default": True} if config == default else {}),
+            }
+            for config in configs
+        }
+    ).to_dataset_card_data(data)
+    infos = {}
+    for config in configs:
+        splits = datasets.SplitDict()
+        for split, rows in split_rows.items():
+            splits.add(datasets.SplitInfo(name=split, num_bytes=split_bytes[config][split], num_examples=rows))
+        download_size = sum(p.stat().st_size for p in files[config])
+        infos[config] = DatasetInfo(features=features(config), splits=splits, download_size=download_size, dataset_size=sum(split_bytes[config].values()))
+    DatasetInfosDict(infos).to_dataset_card_data(data)
+    data["size_categories"] = [_size_category(sum(split_rows.values()))]
+    return default
 
 
 def count_table(plan: Plan) -> str:
     """Markdown table of kernels per category (rows) and split (columns), with totals."""
-    counts = plan.counts()
-    splits = list(plan.splits)
+    return markdown_count_table(plan.categories, plan.counts())
+
+
+def markdown_count_table(categories: Sequence[str], counts: dict[str, dict[str, int]]) -> str:
+    """The count table (what ``validate`` reads back): ``counts[split][category]`` rows, with totals."""
+    splits = list(counts)
     lines = ["| category | " + " | ".join(splits) + " | total |", "|---|" + "---:|" * (len(splits) + 1)]
-    for category in plan.categories:
+    for category in categories:
         row = [counts[s].get(category, 0) for s in splits]
         lines.append(f"| {category} | " + " | ".join(map(str, row)) + f" | {sum(row)} |")
-    totals = [len(plan.splits[s]) for s in splits]
+    totals = [sum(counts[s].values()) for s in splits]
     lines.append("| **total** | " + " | ".join(map(str, totals)) + f" | {sum(totals)} |")
     return "\n".join(lines)
 
 
-def _config_table(context: CardContext) -> str:
-    rows = []
-    for config in context.configs:
-        total = sum(len(k) for k in context.plan.splits.values())
-        rows.append(f"| `{config}` | {', '.join(f'`{c}`' for c in ir_columns(config))} | {total} |")
-    return "\n".join(rows)
+def _config_table(configs: Sequence[str], rows: int) -> str:
+    return "\n".join(f"| `{config}` | {', '.join(f'`{c}`' for c in ir_columns(config))} | {rows} |" for config in configs)
 
 
 def _statistics(context: CardContext) -> str:
@@ -170,7 +174,7 @@ class RealCardContext:
     files: dict[str, list[Path]]  # config -> parquet files
     license: str
     command: str
-    failures: Sequence  # builder.real_kernels.Failure
+    failures: Sequence[Failure]
     duplicates: Counter  # reason -> kernels left out
     per_file: Counter  # source file -> rows
     num_files: int
@@ -185,22 +189,9 @@ def render_real_card(context: RealCardContext) -> str:
     data["pretty_name"] = "warp-ir-pairs: real kernels"
     data["language_creators"] = ["found"]
     data["tags"] = [t for t in data["tags"] if t != "synthetic"] + ["real-code"]
-    default = DEFAULT_CONFIG if DEFAULT_CONFIG in context.configs else context.configs[0]
-    MetadataConfigs(
-        {
-            config: {"data_files": [{"split": context.split, "path": f"{config}/{context.split}-*.parquet"}], **({"default": True} if config == default else {})}
-            for config in context.configs
-        }
-    ).to_dataset_card_data(data)
-    infos = {}
-    for config in context.configs:
-        splits = datasets.SplitDict()
-        splits.add(datasets.SplitInfo(name=context.split, num_bytes=context.split_bytes[config], num_examples=context.rows))
-        download_size = sum(p.stat().st_size for p in context.files[config])
-        infos[config] = DatasetInfo(features=features(config), splits=splits, download_size=download_size, dataset_size=context.split_bytes[config])
-    DatasetInfosDict(infos).to_dataset_card_data(data)
-    data["size_categories"] = [_size_category(context.rows)]
-    failures = Counter(f.reason for f in context.failures)
+    split_bytes = {config: {context.split: n} for config, n in context.split_bytes.items()}
+    default = _release_metadata(data, context.configs, {context.split: context.rows}, split_bytes, context.files)
+    failures = failure_counts(context.failures)
     data[PLANNING_KEY] = {
         "kind": REAL_KIND,
         "files": context.num_files,
@@ -213,7 +204,6 @@ def render_real_card(context: RealCardContext) -> str:
 
 def _real_body(context: RealCardContext, default: str, failures: Counter) -> str:
     split = context.split
-    configs = "\n".join(f"| `{c}` | {', '.join(f'`{col}`' for col in ir_columns(c))} | {context.rows} |" for c in context.configs)
     per_file = "\n".join(f"| `{name}` | {n} |" for name, n in sorted(context.per_file.items()))
     failed = "\n".join(f"- `{f.source_file}`{f' `{f.kernel}`' if f.kernel else ''}: {f.reason}: {f.detail}" for f in context.failures) or "none."
     counted = "; ".join(f"{r}: {n}" for r, n in failures.most_common()) or "none"
@@ -238,16 +228,13 @@ the folder given) and the line of the kernel's first decorator. `python_source` 
 
 | config | IR columns | rows |
 |---|---|---|
-{configs}
+{_config_table(context.configs, context.rows)}
 
 All configs hold the same kernels with the same `id`, `python_source` and split.
 
 {COUNT_HEADING}
 
-| category | {split} | total |
-|---|---:|---:|
-| {REAL_CATEGORY} | {context.rows} | {context.rows} |
-| **total** | {context.rows} | {context.rows} |
+{markdown_count_table([REAL_CATEGORY], {split: {REAL_CATEGORY: context.rows}})}
 
 Left out as structural duplicates (the same Python AST after renaming identifiers and erasing literal
 values) of a kernel already taken: {dropped}.

@@ -63,17 +63,27 @@ def extract(spec: KernelSpec, backends: Iterable[str] = BACKENDS) -> dict[str, B
     unknown = [b for b in backends if b not in BACKENDS]
     if unknown:
         raise ValueError(f"unknown backend(s) {unknown}; allowed: {list(BACKENDS)}")
-    warp, context = import_warp()
     with loaded_kernel(spec) as kernel:
-        module = kernel.module
-        module.options["strip_hash"] = True
-        options = module.resolve_options(warp.config) | {"output_arch": None}
         try:
-            module_builder = context.ModuleBuilder(module, options)
-            emitted = {b: module_builder.codegen(b) for b in backends}
+            _, emitted = generate(kernel.module, backends)
         except Exception as error:  # Warp raises many types; all mean "no IR for this kernel"
             raise ExtractionError(f"codegen {type(error).__name__}", error_line(error)) from error
     return {b: split_functions(spec.kernel_name, b, source) for b, source in emitted.items()}
+
+
+def generate(module, backends: Iterable[str], kernels: list | None = None, **overrides) -> tuple[object, dict[str, str]]:
+    """Warp's ``ModuleBuilder`` of ``module`` and the translation unit it emits for each backend.
+
+    Symbol names carry no content hash (the module's ``strip_hash`` option is set) and no GPU
+    architecture is assumed. ``kernels``: build only these (with what they call); ``overrides``
+    replace resolved module options (``enable_backward``, ``block_dim``).
+    """
+    warp, context = import_warp()
+    module.options["strip_hash"] = True  # read by Kernel.get_mangled_name, not from the builder's options
+    options = module.resolve_options(warp.config) | {"output_arch": None} | overrides
+    hasher = context.ModuleHasher(kernels, options) if kernels is not None else None
+    builder = context.ModuleBuilder(module, options, hasher)
+    return builder, {b: builder.codegen(b) for b in backends}
 
 
 @contextmanager

@@ -19,11 +19,12 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from builder.extract import BACKENDS, BackendIR, split_functions, error_line, import_warp
+from builder.extract import BACKENDS, BackendIR, error_line, generate, import_warp, split_functions
 
 # Seconds one file may take to import and generate code for all its kernels.
 DEFAULT_TIMEOUT = 120.0
@@ -59,6 +60,11 @@ class Failure:
     def line(self) -> str:
         where = self.source_file + (f" {self.kernel}" if self.kernel else "")
         return f"{where}: {self.reason}: {self.detail}"
+
+
+def failure_counts(failures: Iterable[Failure]) -> Counter:
+    """Failures by reason."""
+    return Counter(f.reason for f in failures)
 
 
 def python_files(paths: Iterable[str | os.PathLike]) -> list[tuple[Path, str]]:
@@ -236,40 +242,38 @@ def kernels_of_file(path: str, rel: str, backends: Sequence[str] = BACKENDS) -> 
             continue
         for target in kernel.overloads.values() if kernel.is_generic else (kernel,):
             try:
-                results.append(_found(warp, context, kernel, target, rel, backends))
+                results.append(_found(warp, kernel, target, rel, backends))
             except Exception as error:  # Warp raises many types; all mean "no IR for this kernel"
                 results.append(Failure(rel, kernel.key, f"codegen {type(error).__name__}", error_line(error)))
     return results
 
 
-def _found(warp, context, kernel, target, rel: str, backends: Sequence[str]) -> FoundKernel:
+def _found(warp, kernel, target, rel: str, backends: Sequence[str]) -> FoundKernel:
     module = target.module
     saved_module, saved_kernel = dict(module.options), dict(target.options)
-    module.options["strip_hash"] = True  # the name in emitted code is the kernel's key, no hash suffix
     # Every row has a backward pass: files often turn it off (set_module_options, @wp.kernel(enable_backward=False)) to build faster.
+    # A kernel's own options override the module's, so both are set.
     target.options["enable_backward"] = True
     try:
-        options = module.resolve_options(warp.config) | {"output_arch": None, "enable_backward": True}
         first_error = None
         # Tile kernels' shapes depend on the block_dim they are launched with, which the file passes at
         # launch time: when Warp refuses the module's, smaller ones are tried (the IR states the one used).
-        for block_dim in (options["block_dim"], *RETRY_BLOCK_DIMS):
+        for block_dim in (module.resolve_options(warp.config)["block_dim"], *RETRY_BLOCK_DIMS):
             try:
-                builder = context.ModuleBuilder(module, options | {"block_dim": block_dim}, hasher=context.ModuleHasher([target], options))
-                emitted = {b: builder.codegen(b) for b in backends}
+                builder, emitted = generate(module, backends, [target], enable_backward=True, block_dim=block_dim)
                 break
             except Exception as error:
                 first_error = first_error or error
         else:
             raise first_error
-        name = target.get_mangled_name()
+        name = target.get_mangled_name()  # the kernel's key: generate() strips the hash
     finally:
         module.options.clear()
         module.options.update(saved_module)
         target.options.clear()
         target.options.update(saved_kernel)
     helpers = [s.cls for s in builder.structs] + [f.func for f in builder.functions if getattr(f, "func", None) is not None]
-    parts = [_source_of(obj) for obj in _unique(helpers)] + [_source_of(kernel.func)]
+    parts = [_source_of(obj) for obj in dict.fromkeys(helpers)] + [_source_of(kernel.func)]
     if target is not kernel:
         parts.append(f"wp.overload({kernel.func.__name__}, {{{', '.join(f'{a!r}: {_type_text(t)}' for a, t in target.adj.arg_types.items())}}})\n")
     return FoundKernel(
@@ -281,16 +285,6 @@ def _found(warp, context, kernel, target, rel: str, backends: Sequence[str]) -> 
         value_types=_value_types(target),
         ir={b: split_functions(name, b, source) for b, source in emitted.items()},
     )
-
-
-def _unique(objects: list) -> list:
-    seen: set[int] = set()
-    kept = []
-    for obj in objects:
-        if id(obj) not in seen:
-            seen.add(id(obj))
-            kept.append(obj)
-    return kept
 
 
 def _source_of(obj) -> str:

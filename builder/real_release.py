@@ -23,7 +23,7 @@ from builder.card import RealCardContext, render_real_card
 from builder.extract import BACKENDS, warp_version
 from builder.plan import Analysis, analyze, difficulty, difficulty_bounds
 from builder.plots import PLOTS_DIR, LineCounter, distribution_table, write_plots
-from builder.real_kernels import DEFAULT_TIMEOUT, Failure, FoundKernel, harvest, python_files
+from builder.real_kernels import DEFAULT_TIMEOUT, Failure, FoundKernel, failure_counts, harvest, python_files
 from builder.release import ROW_GROUP_SIZE, ReleaseError, SplitFiles, check_output_dir, derive_config, move_into_place, row_groups, staging_folder
 from builder.rows import CONFIG_BACKENDS, CONFIGS, REAL_CATEGORY, features, make_row, validate_config
 from builder.verify import Outcome
@@ -74,10 +74,6 @@ class ExtractSummary:
         ]
         lines += [f"  {failure.line()}" for failure in self.failures]
         return lines
-
-
-def failure_counts(failures: Sequence[Failure]) -> Counter:
-    return Counter(f.reason for f in failures)
 
 
 def real_id(source_file: str, python_source: str) -> str:
