@@ -1,15 +1,15 @@
 """warp-ir-pairs: Python -> C++ / CUDA pairs from NVIDIA Warp's own code generator.
 
 ``WarpIRPairs`` synthesizes Warp kernels (``generators``), plans seeded, category-stratified,
-structurally deduplicated splits (``builder.plan``) and records what Warp emits for each kernel
-(``builder.extract``), forward and backward, for the CPU and CUDA backends.
+structurally deduplicated splits (``builder.plan.planner``) and records what Warp emits for each kernel
+(``builder.codegen.ir``), forward and backward, for the CPU and CUDA backends.
 
     builder = WarpIRPairs(config_name="paired", num_examples=1000, seed=0)
     builder.download_and_prepare(num_proc=2)
     dataset = builder.as_dataset()
 
 ``as_streaming_dataset()`` generates rows as they are read, planning one block of
-``builder.plan.STREAM_BLOCK`` kernels at a time, so ``num_examples`` may be very large.
+``builder.plan.planner.STREAM_BLOCK`` kernels at a time, so ``num_examples`` may be very large.
 """
 
 from __future__ import annotations
@@ -24,14 +24,23 @@ from pathlib import Path
 
 import datasets
 
-from builder.compile import DEFAULT_CUDA_ARCH, validate_arch
-from builder.extract import BACKENDS
-from builder.real_kernels import DEFAULT_TIMEOUT, harvest, python_files
-from builder.real_release import real_rows, warp_examples_folder
-from builder.plan import block_plan, make_plan, return_freed_memory, split_shards, stream_blocks, validate_categories, validate_count
-from builder.rows import CONFIGS, DEFAULT_CONFIG, features, generate_rows, validate_config
-from builder.splits import DEFAULT_RATIOS, SPLITS, validate_ratios
-from builder.verify import DEFAULT_VERIFY, validate_level
+from builder.codegen.ir import BACKENDS
+from builder.codegen.rows import generate_rows
+from builder.plan.planner import (
+    block_plan,
+    make_plan,
+    return_freed_memory,
+    split_shards,
+    stream_blocks,
+    validate_categories,
+    validate_count,
+)
+from builder.plan.splits import DEFAULT_RATIOS, SPLITS, validate_ratios
+from builder.real.harvest import DEFAULT_TIMEOUT, harvest, python_files
+from builder.real.rows import real_rows, warp_examples_folder
+from builder.schema import CONFIGS, DEFAULT_CONFIG, features, validate_config
+from builder.verify.compile import DEFAULT_CUDA_ARCH, validate_arch
+from builder.verify.levels import DEFAULT_VERIFY, validate_level
 from generators import GENERATOR_VERSION
 
 logger = logging.getLogger("warp_ir_pairs")
@@ -72,8 +81,8 @@ class WarpIRPairsConfig(datasets.BuilderConfig):
     num_examples: int = 1000
     split_ratios: tuple[float, float, float] = DEFAULT_RATIOS
     categories: tuple[str, ...] | None = None  # None: every registered category
-    num_shards: int | None = None  # per split; None: see builder.plan.KERNELS_PER_SHARD
-    verify: str = DEFAULT_VERIFY  # codegen, compile or execute (see builder.verify)
+    num_shards: int | None = None  # per split; None: see builder.plan.planner.KERNELS_PER_SHARD
+    verify: str = DEFAULT_VERIFY  # codegen, compile or execute (see builder.verify.levels)
     cuda_arch: int = DEFAULT_CUDA_ARCH  # PTX target when verify is compile or execute: 90 is sm_90
     drop_failed: bool = False  # leave out kernels that fail a requested verification stage
     real_paths: tuple[str, ...] | None = None  # real: None is the installed warp/examples
@@ -150,7 +159,7 @@ class WarpIRPairs(datasets.GeneratorBasedBuilder):
     def _split_generators(self, dl_manager) -> list[datasets.SplitGenerator]:
         config = self.config
         if isinstance(dl_manager, datasets.StreamingDownloadManager):
-            # as_streaming_dataset(): plan block by block as the stream is read (see builder.plan.block_plan).
+            # as_streaming_dataset(): plan block by block as the stream is read (see builder.plan.planner.block_plan).
             blocks = stream_blocks(config.num_examples)
             splits = [s for s, ratio in zip(SPLITS, config.split_ratios) if ratio > 0]
             return [datasets.SplitGenerator(name=split, gen_kwargs={"blocks": blocks, "split": split}) for split in splits]

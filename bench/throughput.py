@@ -101,7 +101,7 @@ def _descendants(root: int) -> list[int]:
 
 
 def planned_kernels(seed: int, count: int) -> list:
-    from builder.plan import make_plan
+    from builder.plan.planner import make_plan
 
     plan = make_plan(seed, count)
     return sorted((k for kernels in plan.splits.values() for k in kernels), key=lambda k: k.index)
@@ -166,9 +166,9 @@ def phase_compile_floor(args) -> dict:
 
 
 def phase_pipeline(args) -> dict:
-    from builder.release import build_release
-    from builder.rows import CONFIGS
-    from builder.extract import import_warp
+    from builder.codegen.ir import import_warp
+    from builder.release.writer import build_release
+    from builder.schema import CONFIGS
 
     import_warp()  # the floor is timed after Warp's import too
     with tempfile.TemporaryDirectory() as folder:

@@ -10,13 +10,14 @@ import shlex
 import sys
 from typing import Callable, Sequence
 
-from builder.compile import DEFAULT_CUDA_ARCH
-from builder.plan import validate_categories
-from builder.real_kernels import DEFAULT_TIMEOUT
-from builder.release import ReleaseError, ReleaseSummary, build_release, validate_configs
-from builder.rows import CONFIGS
-from builder.splits import DEFAULT_RATIOS, SPLITS, validate_ratios
-from builder.verify import DEFAULT_VERIFY, VERIFY_LEVELS
+from builder.errors import ReleaseError
+from builder.plan.planner import validate_categories
+from builder.plan.splits import DEFAULT_RATIOS, SPLITS, validate_ratios
+from builder.real.harvest import DEFAULT_TIMEOUT
+from builder.release.writer import ReleaseSummary, build_release, validate_configs
+from builder.schema import CONFIGS
+from builder.verify.compile import DEFAULT_CUDA_ARCH
+from builder.verify.levels import DEFAULT_VERIFY, VERIFY_LEVELS
 from generators import CATEGORIES
 
 PROG = "warp-ir-pairs"
@@ -182,8 +183,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def extract(args: argparse.Namespace, command: str, parser: argparse.ArgumentParser) -> int:
-    """``warp-ir-pairs extract``: a release of the kernels in ``args.paths`` (see ``builder.real_release``)."""
-    from builder.real_release import WARP_EXAMPLES_LICENSE, extract_release, release_hashes, warp_examples_folder
+    """``warp-ir-pairs extract``: a release of the kernels in ``args.paths`` (see ``builder.real.release``)."""
+    from builder.real.release import (
+        WARP_EXAMPLES_LICENSE,
+        extract_release,
+        release_hashes,
+    )
+    from builder.real.rows import warp_examples_folder
 
     paths = [*args.paths, *([warp_examples_folder()] if args.warp_examples else [])]
     if not paths:
@@ -217,7 +223,7 @@ def _seconds(text: str) -> float:
 def _datatrove_build(work_dir: str | None) -> Callable[..., ReleaseSummary]:
     """``build_with_datatrove`` with ``work_dir``; ``ReleaseError`` if datatrove is not installed."""
     try:
-        from builder.distributed import build_with_datatrove
+        from builder.executors.datatrove import build_with_datatrove
     except ImportError as error:
         if (error.name or "").partition(".")[0] in ("builder", "generators"):
             raise  # this project's own import failed: not a missing extra
@@ -232,8 +238,8 @@ def stats(release: str, as_json: bool) -> int:
 
     from huggingface_hub import DatasetCard
 
-    from builder.card import PLANNING_KEY
-    from builder.coverage import measure, release_table_files, report
+    from builder.release.card import PLANNING_KEY
+    from builder.release.stats import measure, release_table_files, report
 
     folder = Path(release)
     try:
@@ -249,8 +255,8 @@ def stats(release: str, as_json: bool) -> int:
 
 
 def push(release: str, repo_id: str, *, private: bool, revision: str | None, token: str | None, dry_run: bool, validate: bool = True) -> int:
-    """Validate the release in ``release``, then push it to the dataset repo ``repo_id`` (see ``builder.hub``)."""
-    from builder.hub import PushError, push_release
+    """Validate the release in ``release``, then push it to the dataset repo ``repo_id`` (see ``builder.release.hub``)."""
+    from builder.release.hub import PushError, push_release
 
     try:
         result = push_release(release, repo_id, private=private, revision=revision, token=token, dry_run=dry_run, validate=validate)
@@ -263,7 +269,7 @@ def push(release: str, repo_id: str, *, private: bool, revision: str | None, tok
 
 def validate(release: str) -> int:
     """Print one line per check of the release in ``release``; 0 only when every check passes."""
-    from builder.validate import format_report, validate_release
+    from builder.release.checks import format_report, validate_release
 
     try:
         results = validate_release(release)
@@ -276,7 +282,7 @@ def validate(release: str) -> int:
 
 def format_summary(summary: ReleaseSummary) -> str:
     """The end-of-build report: counts per category and split, failures, throughput, files."""
-    from builder.card import count_table
+    from builder.release.card import count_table
 
     plan = summary.plan
     failures = ", ".join(f"{r}: {n}" for r, n in plan.failures.most_common()) or "none"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from builder.rows import BACKEND_PREFIX, CONFIG_BACKENDS
+from builder.schema import BACKEND_PREFIX, CONFIG_BACKENDS
 
 STYLES = ("prompt", "chat")
 SYSTEM_PROMPT = (

@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from builder.release import build_release
+from builder.release.writer import build_release
 
 # One plan shared by the release fixtures and the builder test that must match them.
 SEED = 1

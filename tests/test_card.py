@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 import numpy as np
+from conftest import read_split
 from huggingface_hub import DatasetCard
 from matplotlib.colors import to_rgb
 from matplotlib.image import imread
 
-from builder.plots import IR_PLOT, PLOTS_DIR, SOURCE_PLOT, line_counts
-from conftest import read_split
+from builder.release.plots import IR_PLOT, PLOTS_DIR, SOURCE_PLOT, line_counts
 
 
 def _pixels_of(image: np.ndarray, color: str) -> int:

@@ -5,9 +5,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_cli as run
 
 import generators
-from conftest import run_cli as run
 from generators import KernelSpec
 
 BROKEN = "@wp.kernel\ndef broken(a: wp.array(dtype=float)):\n    tid = wp.tid()\n    a[tid] = a[tid] + 1\n"

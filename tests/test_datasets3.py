@@ -18,7 +18,7 @@ import datasets
 import pytest
 
 from builder.cli import main
-from builder.rows import CONFIGS
+from builder.schema import CONFIGS
 from warp_ir_pairs import WarpIRPairs
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,15 +14,22 @@ from pathlib import Path
 
 import datasets
 import pytest
+from conftest import run_cli as run
 
 import generators
 from builder.cli import main
-from conftest import run_cli as run
-from builder.distributed import QuietLocalExecutor, build_with_datatrove, finish, prepare, shard_path, task_path
-from builder.plan import split_shards
-from builder.release import ReleaseError
-from builder.rows import CONFIGS
-from builder.splits import SPLITS
+from builder.errors import ReleaseError
+from builder.executors.datatrove import (
+    QuietLocalExecutor,
+    build_with_datatrove,
+    finish,
+    prepare,
+    shard_path,
+    task_path,
+)
+from builder.plan.planner import split_shards
+from builder.plan.splits import SPLITS
+from builder.schema import CONFIGS
 
 REPO = Path(__file__).resolve().parents[1]
 # 200 kernels, seed 7: 138 / 39 / 23 over train / validation / test.
@@ -130,7 +137,7 @@ def test_prepare_numbers_tasks_across_splits_and_reuses_its_plan(tmp_path, monke
     def no_planning(*args, **kwargs):
         raise AssertionError("planned again")
 
-    monkeypatch.setattr("builder.distributed.make_plan", no_planning)
+    monkeypatch.setattr("builder.executors.datatrove.make_plan", no_planning)
     again = prepare(tmp_path / "release", **SMALL)
     assert again.plan == job.plan and again.ranks == job.ranks
     assert (os.stat(job.work_dir / "plan.pkl").st_ino, os.stat(job.work_dir / "plan.pkl").st_mtime_ns) == (plan_file.st_ino, plan_file.st_mtime_ns)
@@ -212,7 +219,7 @@ def test_without_datatrove_the_executor_says_how_to_install_it(tmp_path, capsys,
     # None in sys.modules makes an import fail as if the module were not installed.
     for name in ["datatrove", *(n for n in sys.modules if n.startswith("datatrove."))]:
         monkeypatch.setitem(sys.modules, name, None)
-    monkeypatch.delitem(sys.modules, "builder.distributed")
+    monkeypatch.delitem(sys.modules, "builder.executors.datatrove")
     code, _, stderr = run(["build", "--out", str(tmp_path / "release"), "--num-examples", "20", "--executor", "datatrove-local"], capsys)
     assert code == 1 and stderr.count("\n") == 1
     assert stderr.startswith("warp-ir-pairs: error: --executor datatrove-local needs datatrove (")

@@ -3,9 +3,9 @@ import sys
 
 import pytest
 
-from builder.extract import SOURCE_FILENAME, ExtractionError, extract, function_text
-from builder.plan import PlannedKernel, make_plan
-from builder.rows import ShardFailed, generate_rows
+from builder.codegen.ir import SOURCE_FILENAME, ExtractionError, extract, function_text
+from builder.codegen.rows import ShardFailed, generate_rows
+from builder.plan.planner import PlannedKernel, make_plan
 from generators import KernelSpec, synthesize
 
 HELPER_KERNEL = '''@wp.func

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import datasets
 import pytest
+from conftest import read_split
 
 from builder.formatting import STYLES, SYSTEM_PROMPT, TASKS, format_row, formatter
-from conftest import read_split
 
 ROOT = Path(__file__).resolve().parent.parent
 

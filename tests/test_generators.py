@@ -6,16 +6,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from warp._src.context import builtin_functions
 
 import generators
-from builder.extract import extract
-from builder.plan import make_plan
-from builder.structure import structural_hash
+from builder.codegen.ir import extract
+from builder.plan.planner import make_plan
+from builder.plan.structure import structural_hash
 from generators import CATEGORIES, category_of, synthesize
 from generators.draft import MAX_LINES, line_count
 from generators.spec import used_builtins
 from generators.types import universe
-from warp._src.context import builtin_functions
 
 ROOT = Path(__file__).resolve().parents[1]
 THE_OLD_TEN = (

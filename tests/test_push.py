@@ -16,12 +16,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import NUM_EXAMPLES, SEED
+from hub_standin import GITATTRIBUTES, HubStandIn
 from huggingface_hub import HfApi, constants
 
 from builder.cli import main
-from builder.hub import format_size, push_release
-from conftest import NUM_EXAMPLES, SEED
-from hub_standin import GITATTRIBUTES, HubStandIn
+from builder.release.hub import format_size, push_release
 
 ROOT = Path(__file__).resolve().parent.parent
 MESSAGE = f"warp-ir-pairs release: {NUM_EXAMPLES} kernels, seed {SEED}, configs cpu, cuda, paired"

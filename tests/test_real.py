@@ -11,11 +11,19 @@ import pyarrow.parquet as pq
 import pytest
 
 from builder.cli import main
-from builder.plan import analyze
-from builder.real_kernels import Failure, FoundKernel, harvest, kernels_of_file, python_files
-from builder.real_release import ReleaseError, extract_release, real_id, release_hashes, warp_examples_folder
-from builder.rows import CONFIGS
-from builder.validate import validate_release
+from builder.errors import ReleaseError
+from builder.plan.planner import analyze
+from builder.real.harvest import (
+    Failure,
+    FoundKernel,
+    harvest,
+    kernels_of_file,
+    python_files,
+)
+from builder.real.release import extract_release, release_hashes
+from builder.real.rows import real_id, warp_examples_folder
+from builder.release.checks import validate_release
+from builder.schema import CONFIGS
 
 GOOD = '''
 from typing import Any
@@ -281,8 +289,8 @@ def test_warp_examples(tmp_path):
 
 def test_builder_real_config_leaves_out_synthetic_duplicates(mixed, tmp_path):
     """The `real` config: the rows of `extract`, less kernels structurally equal to the synthetic plan's."""
-    from builder.plan import make_plan
-    from builder.rows import features
+    from builder.plan.planner import make_plan
+    from builder.schema import features
     from warp_ir_pairs import WarpIRPairs
 
     synthetic = make_plan(0, 40).splits["train"][0].spec

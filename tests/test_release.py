@@ -6,16 +6,16 @@ from collections import Counter
 import datasets
 import pyarrow.parquet as pq
 import pytest
+from conftest import NUM_EXAMPLES, SEED, read_split
 from huggingface_hub import DatasetCard
 
+import builder.plan.planner
+import builder.release.writer
 import generators
-import builder.plan
-import builder.release
-from builder.plan import block_plan, make_plan
-from builder.release import build_release
-from builder.rows import CONFIGS, features, ir_columns
-from builder.structure import structural_hash
-from conftest import NUM_EXAMPLES, SEED, read_split
+from builder.plan.planner import block_plan, make_plan
+from builder.plan.structure import structural_hash
+from builder.release.writer import build_release
+from builder.schema import CONFIGS, features, ir_columns
 from generators import CATEGORIES
 from warp_ir_pairs import WarpIRPairs
 
@@ -143,7 +143,7 @@ def test_streaming_the_builder_yields_the_planned_kernels():
 
 
 def test_a_long_stream_is_planned_block_by_block_from_disjoint_indices(monkeypatch):
-    monkeypatch.setattr(builder.plan, "STREAM_BLOCK", 46)
+    monkeypatch.setattr(builder.plan.planner, "STREAM_BLOCK", 46)
     stream = WarpIRPairs(config_name="cpu", num_examples=100, seed=SEED).as_streaming_dataset(split="train")
     assert stream.num_shards == 3  # blocks of 46, 46 and 8 kernels
     ids = [row["id"] for row in stream]
@@ -167,7 +167,7 @@ def test_a_stream_of_a_hundred_million_kernels_starts_with_the_first_block():
 def test_torch_workers_share_the_blocks_of_a_builder_stream(monkeypatch):
     from torch.utils.data import DataLoader
 
-    monkeypatch.setattr(builder.plan, "STREAM_BLOCK", 46)
+    monkeypatch.setattr(builder.plan.planner, "STREAM_BLOCK", 46)
     stream = WarpIRPairs(config_name="cuda", num_examples=92, seed=SEED).as_streaming_dataset(split="train")
     loader = DataLoader(stream.select_columns(["id"]), batch_size=10, num_workers=2)
     ids = [i for batch in loader for i in batch["id"]]
@@ -191,7 +191,7 @@ def test_parquet_files_carry_the_datasets_schema(release):
 
 
 def test_a_split_past_the_file_size_limit_rolls_over_into_numbered_files(release, tmp_path, monkeypatch):
-    monkeypatch.setattr(builder.release, "MAX_FILE_BYTES", 4_000_000)  # about 35 paired rows: every row group starts a file
+    monkeypatch.setattr(builder.release.writer, "MAX_FILE_BYTES", 4_000_000)  # about 35 paired rows: every row group starts a file
     out = tmp_path / "rolled"
     build_release(out, num_examples=NUM_EXAMPLES, seed=SEED, configs=["paired", "cpu"], num_proc=1, command="pytest")
     train = sorted(p.name for p in (out / "paired").glob("train-*"))

@@ -1,7 +1,7 @@
 import pytest
 
-from builder.splits import balanced_counts, split_counts, validate_ratios
-from builder.structure import structural_hash
+from builder.plan.splits import balanced_counts, split_counts, validate_ratios
+from builder.plan.structure import structural_hash
 
 KERNEL = """@wp.kernel
 def scale(a: wp.array(dtype=float), out: wp.array(dtype=float)):

@@ -15,10 +15,17 @@ from typing import Any, Callable
 
 import pytest
 
-from builder.coverage import constructs
-from builder.structure import canonical_dump, structural_hash, structure
+from builder.plan.constructs import constructs
+from builder.plan.structure import canonical_dump, structural_hash, structure
 from generators import CATEGORIES, synthesize
-from generators.spec import _BINARY, _LEAF_FIELDS, _NOT_BUILTINS, _UNARY, _constructor_keys, used_builtins
+from generators.spec import (
+    _BINARY,
+    _LEAF_FIELDS,
+    _NOT_BUILTINS,
+    _UNARY,
+    _constructor_keys,
+    used_builtins,
+)
 
 # --- reference: builder/structure.py before the single-pass rewrite -----------------------------
 

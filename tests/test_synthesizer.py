@@ -6,13 +6,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import read_split
 from warp._src.context import builtin_functions
 
 from builder.cli import main
-from builder.coverage import constructs, measure, release_table_files
-from builder.plan import difficulty, difficulty_bounds
-from builder.structure import structure
-from conftest import read_split
+from builder.plan.constructs import constructs
+from builder.plan.planner import difficulty, difficulty_bounds
+from builder.plan.structure import structure
+from builder.release.stats import measure, release_table_files
 from generators import CATEGORIES, kernel_rng, synthesize
 from generators.registry import HAND_WRITTEN, documented_keys, signatures
 from generators.swarm import draw
@@ -143,7 +144,7 @@ def test_stats_on_a_folder_that_is_not_a_release_fails(tmp_path, capsys):
 def test_a_sample_runs_on_the_cpu_under_warps_debug_checks(seed):
     """Two kernels per category, compiled with bounds checks and launched on seeded inputs."""
     result = subprocess.run(
-        [sys.executable, "-m", "builder.launch", "--seed", str(seed), "--count", str(2 * len(CATEGORIES))],
+        [sys.executable, "-m", "builder.verify.launch", "--seed", str(seed), "--count", str(2 * len(CATEGORIES))],
         capture_output=True, text=True, cwd=ROOT, timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]

@@ -10,10 +10,10 @@ import datasets
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import read_split
 
 from builder.cli import main
-from builder.validate import CHECK_NAMES
-from conftest import read_split
+from builder.release.checks import CHECK_NAMES
 
 SPLITS = ("train", "validation", "test")
 CONFIGS = ("cpu", "cuda", "paired")

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from huggingface_hub import DatasetCard
 
-import builder.rows
-from builder.alignment import MARKER, alignment
-from builder.execute import replay, same_outputs
-from builder.release import build_release
-from builder.verify import Outcome, Unit, Worker, verify
+import builder.codegen.rows
+from builder.codegen.alignment import MARKER, alignment
+from builder.release.writer import build_release
+from builder.verify.execute import replay, same_outputs
+from builder.verify.levels import Outcome, Unit, Worker, verify
 from generators import CATEGORIES, KernelSpec
 from tests.conftest import read_split
 
@@ -156,7 +156,7 @@ def unit(name: str, source: str, cpp: str | None = None) -> Unit:
 
 
 def test_compile_failures_are_attributed_to_the_kernel_and_counted():
-    from builder.extract import extract
+    from builder.codegen.ir import extract
     from generators import synthesize
 
     good = [synthesize(9, i) for i in range(3)]
@@ -175,7 +175,7 @@ def test_a_crashing_or_hanging_kernel_costs_one_row_not_the_build():
     fine = synthesize(9, 0)
     try:
         crash = worker.request({"op": "execute", "kernel_name": "crash", "python_source": CRASH, "seed": 0, "index": 0})
-        assert 0 in np.random.default_rng([0, 0, 0]).integers(-8, 9, size=16)  # builder.inputs' draw for `a`
+        assert 0 in np.random.default_rng([0, 0, 0]).integers(-8, 9, size=16)  # builder.verify.inputs' draw for `a`
         assert crash == {"fatal": "execute: crashed (SIGFPE)"}
         assert worker.request({"op": "execute", "kernel_name": fine.kernel_name, "python_source": fine.python_source, "seed": 9, "index": 0})["executed"]
         worker.timeout = 5
@@ -186,7 +186,7 @@ def test_a_crashing_or_hanging_kernel_costs_one_row_not_the_build():
 
 
 def test_drop_failed_leaves_failing_kernels_out_and_counts_them(tmp_path, monkeypatch):
-    real_verify = builder.rows.verify
+    real_verify = builder.codegen.rows.verify
 
     def one_fails(units, level, cuda_arch=90):
         outcomes = real_verify(units, level, cuda_arch)
@@ -195,7 +195,7 @@ def test_drop_failed_leaves_failing_kernels_out_and_counts_them(tmp_path, monkey
                 o.cpu_compiled, o.failures = False, ["cpu compile: error: injected"]
         return outcomes
 
-    monkeypatch.setattr(builder.rows, "verify", one_fails)
+    monkeypatch.setattr(builder.codegen.rows, "verify", one_fails)
     kept = build_release(tmp_path / "kept", num_examples=23, seed=SEED, num_proc=1, verify="compile", configs=("cpu",), split_ratios=(1.0, 0.0, 0.0))
     dropped = build_release(tmp_path / "dropped", num_examples=23, seed=SEED, num_proc=1, verify="compile", configs=("cpu",), split_ratios=(1.0, 0.0, 0.0), drop_failed=True)
     kept_rows = {r["metadata"]["index"]: r for r in read_split(tmp_path / "kept", "cpu", "train").to_pylist()}

@@ -17,12 +17,12 @@ from datasets.info import DatasetInfo, DatasetInfosDict
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCard
 
-from builder.coverage import Coverage, markdown
-from builder.extract import warp_version
-from builder.plan import Plan
-from builder.real_kernels import Failure, failure_counts
-from builder.rows import DEFAULT_CONFIG, REAL_CATEGORY, features, ir_columns
-from builder.verify import VerificationReport
+from builder.codegen.ir import warp_version
+from builder.plan.planner import Plan
+from builder.real.harvest import Failure, failure_counts
+from builder.release.stats import Coverage, markdown
+from builder.schema import DEFAULT_CONFIG, REAL_CATEGORY, features, ir_columns
+from builder.verify.levels import VerificationReport
 from generators import CATEGORIES, GENERATOR_VERSION
 
 TEMPLATE_NAME = "dataset_card.md"
@@ -42,16 +42,16 @@ class CardContext:
     command: str
     coverage: Coverage
     verification: VerificationReport
-    distributions: str  # markdown table of line counts (builder.plots)
+    distributions: str  # markdown table of line counts (builder.release.plots)
 
 
 def template_path() -> Path:
     """``dataset_card.md``: inside the package in a wheel, at the repository root otherwise."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / TEMPLATE_NAME, here.parent / TEMPLATE_NAME):
+    package = Path(__file__).resolve().parents[1]  # builder/
+    for candidate in (package / TEMPLATE_NAME, package.parent / TEMPLATE_NAME):
         if candidate.is_file():
             return candidate
-    raise FileNotFoundError(f"{TEMPLATE_NAME} not found beside {here} or in its parent")
+    raise FileNotFoundError(f"{TEMPLATE_NAME} not found in {package} or in its parent")
 
 
 def render_card(context: CardContext) -> str:
@@ -165,7 +165,7 @@ def _size_category(n: int) -> str:
 
 @dataclass(frozen=True)
 class RealCardContext:
-    """What the card of a release of real kernels (``builder.real_release``) states."""
+    """What the card of a release of real kernels (``builder.real.release``) states."""
 
     configs: Sequence[str]
     split: str

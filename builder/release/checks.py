@@ -26,12 +26,18 @@ from datasets.exceptions import NonMatchingSplitsSizesError
 from datasets.info import DatasetInfosDict
 from huggingface_hub import DatasetCard
 
-from builder.card import COUNT_HEADING, PLANNING_KEY, REAL_KIND
-from builder.plan import kernel_id
-from builder.real_release import real_id
-from builder.rows import BACKEND_PREFIX, CONFIG_BACKENDS, CONFIGS, features, ir_columns
-from builder.splits import SPLITS
-from builder.structure import structure
+from builder.plan.planner import kernel_id
+from builder.plan.splits import SPLITS
+from builder.plan.structure import structure
+from builder.real.rows import real_id
+from builder.release.card import COUNT_HEADING, PLANNING_KEY, REAL_KIND
+from builder.schema import (
+    BACKEND_PREFIX,
+    CONFIG_BACKENDS,
+    CONFIGS,
+    features,
+    ir_columns,
+)
 
 LICENSE = "apache-2.0"  # of synthetic releases; a release of real kernels states its files' license
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -485,7 +491,7 @@ def check_schema(release: Release) -> CheckResult:
                 problems.add(config, f"{rel} Arrow schema differs from features({config!r}): {_schema_diff(schema, arrow)}")
         if data.unusable:
             problems.skipped.append(f"{config}: {data.unusable}")
-    return problems.result(f"{len(release.data)} configs: loaded, card and file schemas equal builder.rows.features")
+    return problems.result(f"{len(release.data)} configs: loaded, card and file schemas equal builder.schema.features")
 
 
 def _compare_features(problems: _Problems, config: str, what: str, got: datasets.Features, expected: datasets.Features) -> None:
@@ -497,7 +503,7 @@ def _compare_features(problems: _Problems, config: str, what: str, got: datasets
     parts = [f"{label} {', '.join(names)}" for label, names in (("missing", missing), ("extra", extra), ("different", changed)) if names]
     if not parts and list(got) != list(expected):
         parts = ["column order"]
-    problems.add(config, f"{what} differ from builder.rows.features: {'; '.join(parts)}")
+    problems.add(config, f"{what} differ from builder.schema.features: {'; '.join(parts)}")
 
 
 def _schema_diff(schema: pa.Schema, expected: pa.Schema) -> str:

@@ -1,5 +1,5 @@
 """A release: parquet per config and split, plus a dataset card, built through ``WarpIRPairs``
-(or through datatrove tasks, ``builder.distributed``, from the same plan and shards).
+(or through datatrove tasks, ``builder.executors.datatrove``, from the same plan and shards).
 
 ``paired`` is generated once (one code-generation pass per kernel); ``cpu`` and ``cuda`` are
 derived from it by selecting columns, so all configs hold the same kernels in the same splits.
@@ -23,29 +23,39 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from builder.card import CardContext, render_card
-from builder.compile import DEFAULT_CUDA_ARCH
-from builder.coverage import TABLE_CONFIGS, CoverageCounter
-from builder.plan import Plan, PlanError
-from builder.plots import PLOTS_DIR, LineCounter, distribution_table, write_plots
-from builder.rows import CONFIG_BACKENDS, CONFIGS, ShardFailed, device_label, features, ir_columns, validate_config
-from builder.splits import DEFAULT_RATIOS
-from builder.verify import DEFAULT_VERIFY, VerificationReport, stage_failed
+from builder.codegen.rows import ShardFailed
+from builder.errors import ReleaseError
+from builder.plan.planner import Plan, PlanError
+from builder.plan.splits import DEFAULT_RATIOS
+from builder.release.card import CardContext, render_card
+from builder.release.output import check_output_dir, move_into_place, staging_folder
+from builder.release.plots import (
+    PLOTS_DIR,
+    LineCounter,
+    distribution_table,
+    write_plots,
+)
+from builder.release.stats import TABLE_CONFIGS, CoverageCounter
+from builder.schema import (
+    CONFIG_BACKENDS,
+    CONFIGS,
+    device_label,
+    features,
+    ir_columns,
+    validate_config,
+)
+from builder.verify.compile import DEFAULT_CUDA_ARCH
+from builder.verify.levels import DEFAULT_VERIFY, VerificationReport, stage_failed
 
 # Uncompressed Arrow bytes per parquet file; larger splits are cut into several files.
 MAX_FILE_BYTES = 512 * 1024 * 1024
 # Rows per parquet row group: streaming's reshard() makes one shard per row group, so small groups
 # let several DataLoader workers share a split (about 1.3 MB of Arrow data per group).
 ROW_GROUP_SIZE = 100
-_RELEASE_ENTRIES = frozenset(CONFIGS) | {"README.md", ".gitattributes", PLOTS_DIR}
 # The datasets builder's cache inside the staging folder of a local build.
 _CACHE_DIR = ".cache"
 # The build arguments that are WarpIRPairsConfig fields (the rest are about the release's files).
 _CONFIG_OPTIONS = ("seed", "num_examples", "split_ratios", "categories", "num_shards", "verify", "cuda_arch")
-
-
-class ReleaseError(Exception):
-    """The release cannot be built as asked; the message names the value and what is allowed."""
 
 
 @dataclass
@@ -81,23 +91,6 @@ def validate_configs(configs: Sequence[str]) -> tuple[str, ...]:
     return tuple(c for c in CONFIGS if c in configs)
 
 
-def check_output_dir(out: Path, overwrite: bool) -> None:
-    """``out`` must be absent, empty, or (with ``overwrite``) an earlier release."""
-    if out.exists() and not out.is_dir():
-        raise ReleaseError(f"output path {str(out)!r} exists and is not a directory")
-    if not out.is_dir() or not any(out.iterdir()):
-        return
-    if not overwrite:
-        raise ReleaseError(f"output directory {str(out)!r} exists and is not empty; pass --overwrite to replace it")
-    # --overwrite deletes the folder: only ever one that holds nothing but a release.
-    foreign = sorted(p.name for p in out.iterdir() if p.name not in _RELEASE_ENTRIES and not p.name.endswith(".png"))
-    if foreign or not (out / "README.md").is_file():
-        raise ReleaseError(
-            f"output directory {str(out)!r} does not look like a warp-ir-pairs release "
-            f"(unexpected entries: {', '.join(foreign) or 'no README.md'}); refusing to overwrite it"
-        )
-
-
 @dataclass(frozen=True)
 class BuildArguments:
     """What a build is asked for; ``checked()`` validates it the one way every executor does."""
@@ -121,7 +114,9 @@ class BuildArguments:
 
         Nothing is written: every check runs before a folder is made.
         """
-        from warp_ir_pairs import WarpIRPairsConfig  # the builder script imports this package
+        from warp_ir_pairs import (
+            WarpIRPairsConfig,  # the builder script imports this package
+        )
 
         configs = validate_configs(self.configs)
         if isinstance(self.num_proc, bool) or not isinstance(self.num_proc, int) or self.num_proc < 1:
@@ -181,29 +176,6 @@ def build_release(
         seconds_generating = time.perf_counter() - generating
         sources = {split: cache_batches(builder.as_dataset(split=split)) for split in builder.plan.splits}
         return complete_release(build, staging, builder.plan, sources, seconds_generating, started)
-
-
-@contextmanager
-def staging_folder(out: Path) -> Iterator[Path]:
-    """A fresh staging folder beside ``out``, removed when the block fails or is interrupted."""
-    staging = _staging_path(out)
-    _make_staging(staging, out)
-    try:
-        yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
-def check_writable(out: Path) -> None:
-    """``ReleaseError`` unless a release can be written to ``out`` (a staging folder is made beside it and removed)."""
-    staging = _staging_path(out)
-    _make_staging(staging, out)
-    shutil.rmtree(staging)
-
-
-def _staging_path(out: Path) -> Path:
-    return out.parent / f".{out.name}.partial-{os.getpid()}"
 
 
 @contextmanager
@@ -421,26 +393,6 @@ class SplitFiles:
         self.paths.append(self.folder / f".{self.split}-{len(self.paths):05d}.parquet.partial")
         self.writer = pq.ParquetWriter(self.paths[-1], self.schema, compression="zstd")
         self.file_bytes = 0
-
-
-def _make_staging(staging: Path, out: Path) -> None:
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if staging.exists():
-            shutil.rmtree(staging)
-        staging.mkdir()
-        probe = staging / ".write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as error:
-        raise ReleaseError(f"cannot write the release to {str(out)!r}: {error.strerror or error}") from None
-
-
-def move_into_place(staging: Path, out: Path) -> None:
-    """Replace ``out`` (checked by ``check_output_dir``) with the finished ``staging`` folder."""
-    if out.exists():
-        shutil.rmtree(out)
-    staging.rename(out)
 
 
 def _failure_reason(error: BaseException | None) -> str | None:

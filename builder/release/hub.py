@@ -14,13 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from huggingface_hub import CommitOperationAdd, CommitOperationDelete, DatasetCard, HfApi
+from huggingface_hub import (
+    CommitOperationAdd,
+    CommitOperationDelete,
+    DatasetCard,
+    HfApi,
+)
 from huggingface_hub.errors import HfHubHTTPError, HFValidationError
 from huggingface_hub.utils import validate_repo_id
 
-from builder.card import PLANNING_KEY
-from builder.plots import PLOTS_DIR
-from builder.rows import CONFIGS
+from builder.release.card import PLANNING_KEY
+from builder.release.plots import PLOTS_DIR
+from builder.schema import CONFIGS
 
 CARD = "README.md"
 # The folders a release owns in the repo: the only places a push deletes from.
@@ -163,7 +168,7 @@ def push_release(
 ) -> PushResult:
     """Push the release in ``folder`` to the dataset repo ``repo_id`` in one commit.
 
-    The release must first pass every check of ``builder.validate`` (unless ``validate`` is
+    The release must first pass every check of ``builder.release.checks`` (unless ``validate`` is
     False): a broken release is never published. ``api`` defaults to ``default_api(token)``; with
     ``dry_run`` nothing is sent anywhere and the result lists what would be. Bad input, a failed
     check and Hub errors raise ``PushError`` (one line).
@@ -198,7 +203,7 @@ def push_release(
 
 def check_release(folder: str | os.PathLike) -> str:
     """``N of N checks passed`` when every ``validate`` check holds; a ``PushError`` naming the failures otherwise."""
-    from builder.validate import validate_release
+    from builder.release.checks import validate_release
 
     results = validate_release(folder)
     failed = [r for r in results if not r.passed]

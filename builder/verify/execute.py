@@ -1,6 +1,6 @@
 """The verification worker: native compilation and CPU execution, in a child process.
 
-``builder.verify`` starts one ``python -m builder.execute`` per build process and sends it one JSON
+``builder.verify.levels`` starts one ``python -m builder.verify.execute`` per build process and sends it one JSON
 request per line; each answer is one JSON line. Compilers and kernels run here, so a crash (a
 SIGFPE or SIGSEGV in a kernel, a compiler fault) or a hang costs one request, never the build.
 The worker keeps Warp, its precompiled headers and its kernel cache warm between requests, and
@@ -26,9 +26,16 @@ from pathlib import Path
 
 import numpy as np
 
-from builder.compile import CompileError, compile_cpu, compile_ptx
-from builder.extract import error_line, import_warp, loaded_kernel
-from builder.inputs import block_dim, decode, draw_inputs, launch_dims, resolved_block_dim, run
+from builder.codegen.ir import error_line, import_warp, loaded_kernel
+from builder.verify.compile import CompileError, compile_cpu, compile_ptx
+from builder.verify.inputs import (
+    block_dim,
+    decode,
+    draw_inputs,
+    launch_dims,
+    resolved_block_dim,
+    run,
+)
 from generators import KernelSpec
 
 # Launches recorded per kernel, each with inputs drawn from (seed, index, example).

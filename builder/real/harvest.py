@@ -1,5 +1,5 @@
 """Kernels from real Python files: each file imported in a child process, its kernels found and
-run through Warp's code generator there, as ``builder.extract`` does for synthesized ones.
+run through Warp's code generator there, as ``builder.codegen.ir`` does for synthesized ones.
 
 Importing a file runs its code, which may crash the interpreter, loop forever, print or need
 packages that are not installed. So each file is imported in a process of its own with a time
@@ -24,7 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from builder.extract import BACKENDS, BackendIR, error_line, generate, import_warp, split_functions
+from builder.codegen.ir import (
+    BACKENDS,
+    BackendIR,
+    error_line,
+    generate,
+    import_warp,
+    split_functions,
+)
 
 # Seconds one file may take to import and generate code for all its kernels.
 DEFAULT_TIMEOUT = 120.0
@@ -131,7 +138,7 @@ def _process_context():
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["warp", "builder.real_kernels"])  # children start with Warp imported
+        context.set_forkserver_preload(["warp", "builder.real.harvest"])  # children start with Warp imported
         return context
     return multiprocessing.get_context("spawn")
 

@@ -8,95 +8,23 @@ from collections import Counter
 from contextlib import contextmanager
 from typing import Iterable, Iterator
 
-import datasets
-
-from builder.alignment import alignment
-from builder.compile import CPU_BATCH, DEFAULT_CUDA_ARCH
-from builder.extract import ExtractionError, extract, warp_version
-from builder.plan import DIFFICULTIES, PlannedKernel
-from builder.verify import DEFAULT_VERIFY, Unit, verify
-from generators import CATEGORIES, GENERATOR_VERSION, KernelSpec
+from builder.codegen.alignment import alignment
+from builder.codegen.ir import ExtractionError, extract, warp_version
+from builder.plan.planner import PlannedKernel
+from builder.schema import (
+    BACKEND_PREFIX,
+    CONFIG_BACKENDS,
+    device_label,
+    validate_config,
+)
+from builder.verify.compile import CPU_BATCH, DEFAULT_CUDA_ARCH
+from builder.verify.levels import DEFAULT_VERIFY, Unit, verify
+from generators import GENERATOR_VERSION, KernelSpec
 
 logger = logging.getLogger("warp_ir_pairs")
 
 # Allocations between young-generation collections while rows are made (Python's default: 700).
 GC_THRESHOLD = 20_000
-# Config name -> the backends its rows carry.
-CONFIG_BACKENDS: dict[str, tuple[str, ...]] = {"cpu": ("cpu",), "cuda": ("cuda",), "paired": ("cpu", "cuda")}
-CONFIGS = tuple(CONFIG_BACKENDS)
-DEFAULT_CONFIG = "paired"
-# The category of kernels from real files (``builder.real_release``), after the synthesized ones.
-REAL_CATEGORY = "real"
-ROW_CATEGORIES = (*CATEGORIES, REAL_CATEGORY)
-# Column prefix of each backend's IR columns.
-BACKEND_PREFIX = {"cpu": "cpp", "cuda": "cuda"}
-IR_PARTS = ("forward", "backward", "source")
-
-
-def ir_columns(config: str) -> list[str]:
-    """Names of the IR columns of ``config``, e.g. ``cpp_forward``."""
-    return [f"{BACKEND_PREFIX[b]}_{part}" for b in CONFIG_BACKENDS[config] for part in IR_PARTS]
-
-
-def device_label(config: str) -> str:
-    """``metadata.device`` of a config's rows: ``cpu``, ``cuda`` or ``cpu+cuda``."""
-    return "+".join(CONFIG_BACKENDS[config])
-
-
-def features(config: str) -> datasets.Features:
-    """The ``datasets`` schema of ``config``'s rows."""
-    validate_config(config)
-    string = datasets.Value("string")
-    return datasets.Features(
-        {
-            "id": string,
-            "kernel_name": string,
-            "category": datasets.ClassLabel(names=list(ROW_CATEGORIES)),
-            "description": string,
-            "python_source": string,
-            **{column: string for column in ir_columns(config)},
-            "cuda_ptx": string,
-            "complexity": datasets.Value("int32"),
-            "difficulty": datasets.ClassLabel(names=list(DIFFICULTIES)),
-            "alignment": [{"python_line": datasets.Value("int32"), "backend": string, "start": datasets.Value("int32"), "end": datasets.Value("int32")}],
-            "verification": {
-                "level": string,
-                "codegen": datasets.Value("bool"),
-                "cpu_compiled": datasets.Value("bool"),
-                "cuda_compiled": datasets.Value("bool"),
-                "cuda_arch": datasets.Value("int32"),
-                "executed": datasets.Value("bool"),
-                "outputs_finite": datasets.Value("bool"),
-                "reproducible": datasets.Value("bool"),
-                "comparison": string,
-                "cuda_matches_cpu": datasets.Value("bool"),
-                "failures": datasets.Sequence(string),
-            },
-            "io_examples": string,
-            "metadata": {
-                "device": string,
-                "seed": datasets.Value("int64"),
-                "index": datasets.Value("int64"),
-                "warp_version": string,
-                "generator_version": string,
-                "structural_hash": string,
-                "source_lines": datasets.Value("int32"),
-                "builtins": datasets.Sequence(string),
-                "value_types": datasets.Sequence(string),
-                # Kernels from real files: the file (relative to the folder given) and the kernel's line; null when synthesized.
-                "source_file": string,
-                "source_line": datasets.Value("int32"),
-            },
-        }
-    )
-
-
-def validate_config(config: str) -> str:
-    if config not in CONFIG_BACKENDS:
-        raise ValueError(f"unknown config {config!r}; allowed: {', '.join(CONFIGS)}")
-    return config
-
-
 def source_lines(python_source: str) -> int:
     """Non-blank lines of Python."""
     return sum(1 for line in python_source.splitlines() if line.strip())
@@ -196,7 +124,7 @@ def make_row(
 ) -> dict:
     """The row of one extracted, verified kernel (``spec`` and ``builtins`` from ``kernel.contents``).
 
-    ``provenance``: (file, line) of a kernel from a real file (``builder.real_release``), whose
+    ``provenance``: (file, line) of a kernel from a real file (``builder.real.release``), whose
     ``kernel`` has an ``id``, ``structural_hash``, ``complexity`` and ``difficulty`` but no seed or index.
     """
     row = {

@@ -1,8 +1,8 @@
 """Launch synthesized kernels on the CPU with seeded inputs (a check of the synthesizer's safety).
 
-Inputs come from ``builder.inputs``: the same seeded records the ``execute`` verification stores.
+Inputs come from ``builder.verify.inputs``: the same seeded records the ``execute`` verification stores.
 
-Run as ``python -m builder.launch --seed S --count N [--debug]``: each kernel's id is printed
+Run as ``python -m builder.verify.launch --seed S --count N [--debug]``: each kernel's id is printed
 before its launch, so a crash (an assertion of Warp's debug build on an out-of-bounds index,
 or SIGFPE on an integer division by zero) names the kernel that caused it.
 """
@@ -16,8 +16,8 @@ import time
 from collections import Counter
 from typing import Any
 
-from builder.extract import error_line, import_warp, loaded_kernel
-from builder.inputs import draw_inputs, run
+from builder.codegen.ir import error_line, import_warp, loaded_kernel
+from builder.verify.inputs import draw_inputs, run
 from generators import CATEGORIES, KernelSpec, synthesize
 
 
@@ -30,7 +30,7 @@ def launch(spec: KernelSpec, seed: int, index: int, debug: bool = True) -> list[
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m builder.launch", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m builder.verify.launch", description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--count", type=int, default=len(CATEGORIES) * 2, help="kernels to launch, spread over the categories")
     parser.add_argument("--start", type=int, default=0, help="first index")

@@ -7,7 +7,7 @@
   inputs (each launch twice, to check that it reproduces) and record inputs and outputs. With a
   CUDA device present, the same inputs run on it too and ``cuda_matches_cpu`` is recorded.
 
-Compilers and launches run in a worker process (``builder.execute``): a crash or a hang there is a
+Compilers and launches run in a worker process (``builder.verify.execute``): a crash or a hang there is a
 counted failure of that kernel, and the worker is restarted for the next one.
 """
 
@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from builder.compile import CPU_BATCH, DEFAULT_CUDA_ARCH
+from builder.verify.compile import CPU_BATCH, DEFAULT_CUDA_ARCH
 
 VERIFY_LEVELS = ("codegen", "compile", "execute")
 DEFAULT_VERIFY = "codegen"
@@ -130,7 +130,7 @@ def verify(units: Sequence[Unit], level: str, cuda_arch: int = DEFAULT_CUDA_ARCH
 
 
 class Worker:
-    """A ``python -m builder.execute`` child: one JSON request and one JSON answer per line."""
+    """A ``python -m builder.verify.execute`` child: one JSON request and one JSON answer per line."""
 
     def __init__(self, timeout: float = REQUEST_TIMEOUT) -> None:
         self.timeout = timeout
@@ -175,7 +175,7 @@ class Worker:
             return self.process
         self._log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "builder.execute"],
+            [sys.executable, "-m", "builder.verify.execute"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._log,

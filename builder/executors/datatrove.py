@@ -17,7 +17,7 @@ On Slurm, ``run()`` submits job arrays and returns; the tasks need the project i
     from datatrove.executor.slurm import SlurmPipelineExecutor
 
     from builder.cli import format_summary
-    from builder.distributed import finish, prepare
+    from builder.executors.datatrove import finish, prepare
 
     job = prepare("/shared/wirp/release", num_examples=1_000_000, seed=0, num_shards=100)
     if sys.argv[1:] == ["submit"]:
@@ -40,7 +40,7 @@ On Ray (``pip install ray``), ``run()`` returns once every task has run or faile
     from datatrove.executor.ray import RayPipelineExecutor
 
     from builder.cli import format_summary
-    from builder.distributed import finish, prepare
+    from builder.executors.datatrove import finish, prepare
 
     ray.init()
     job = prepare("/shared/wirp/release", num_examples=1_000_000, seed=0, num_shards=100)
@@ -73,20 +73,25 @@ from datatrove.utils.logging import logger as datatrove_logger
 from datatrove.utils.logging import setup_default_logger
 from datatrove.utils.stats import PipelineStats
 
-from builder.plan import Plan, PlannedKernel, make_plan, return_freed_memory, split_shards
-from builder.release import (
+from builder.codegen.rows import generate_rows
+from builder.errors import ReleaseError
+from builder.plan.planner import (
+    Plan,
+    PlannedKernel,
+    make_plan,
+    return_freed_memory,
+    split_shards,
+)
+from builder.plan.splits import SPLITS
+from builder.release.output import check_output_dir, check_writable, staging_folder
+from builder.release.writer import (
     ROW_GROUP_SIZE,
     BuildArguments,
-    ReleaseError,
     ReleaseSummary,
-    check_output_dir,
-    check_writable,
     complete_release,
     failures_as_release_errors,
-    staging_folder,
 )
-from builder.rows import features, generate_rows
-from builder.splits import SPLITS
+from builder.schema import features
 from generators import GENERATOR_VERSION
 
 # The work folder: the build's arguments, its plan, one task file per rank, the tasks' shard files

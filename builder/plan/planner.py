@@ -19,9 +19,16 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator, Sequence, TypeVar
 
 import generators
-from builder.coverage import constructs_in
-from builder.splits import DEFAULT_RATIOS, SPLITS, balanced_counts, split_counts, validate_ratios
-from builder.structure import structure_of
+from builder.plan.constructs import constructs_in
+from builder.plan.splits import (
+    DEFAULT_RATIOS,
+    SPLITS,
+    balanced_counts,
+    split_counts,
+    validate_ratios,
+)
+from builder.plan.structure import structure_of
+from builder.schema import DIFFICULTIES
 from generators import CATEGORIES, KernelSpec
 from generators.spec import builtins_in
 
@@ -84,7 +91,7 @@ class PlannedKernel:
     complexity: int = 0  # AST node count of the source
     difficulty: str = ""  # easy / medium / hard: the complexity tercile within its category
     category: str = ""
-    # The builder.coverage.CONSTRUCTS the source uses (the card's coverage); equal tuples are one object.
+    # The builder.plan.constructs.CONSTRUCTS the source uses (the card's coverage); equal tuples are one object.
     constructs: tuple[str, ...] = ()
 
     @classmethod
@@ -354,9 +361,6 @@ def block_plan(
     # The most rounds a block may draw (MAX_DRAWS_PER_KERNEL per kernel of its largest category).
     rounds_per_block = MAX_DRAWS_PER_KERNEL * STREAM_BLOCK + MAX_DRAWS_ALLOWANCE
     return make_plan(seed, num_examples, categories, split_ratios, first_round=block * rounds_per_block)
-
-
-DIFFICULTIES = ("easy", "medium", "hard")
 
 
 def difficulty_bounds(complexities: Sequence[int]) -> tuple[int, int]:

@@ -1,4 +1,4 @@
-"""A release of kernels from real Python files (``warp-ir-pairs extract``), and the ``real`` rows.
+"""A release of kernels from real Python files (``warp-ir-pairs extract``).
 
 The rows have the synthetic rows' schema: category ``real``, no seed or index, and the kernel's
 file and line in ``metadata.source_file`` / ``source_line``. Kernels whose structural hash is
@@ -8,50 +8,45 @@ and counted, so a model can be evaluated on them without near-duplicates of its 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Collection, Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from builder.card import RealCardContext, render_real_card
-from builder.extract import BACKENDS, warp_version
-from builder.plan import Analysis, analyze, difficulty, difficulty_bounds
-from builder.plots import PLOTS_DIR, LineCounter, distribution_table, write_plots
-from builder.real_kernels import DEFAULT_TIMEOUT, Failure, FoundKernel, failure_counts, harvest, python_files
-from builder.release import ROW_GROUP_SIZE, ReleaseError, SplitFiles, check_output_dir, derive_config, move_into_place, row_groups, staging_folder
-from builder.rows import CONFIG_BACKENDS, CONFIGS, REAL_CATEGORY, features, make_row, validate_config
-from builder.verify import Outcome
-from generators import KernelSpec
+from builder.codegen.ir import BACKENDS
+from builder.errors import ReleaseError
+from builder.real.harvest import (
+    DEFAULT_TIMEOUT,
+    Failure,
+    failure_counts,
+    harvest,
+    python_files,
+)
+from builder.real.rows import real_rows
+from builder.release.card import RealCardContext, render_real_card
+from builder.release.output import check_output_dir, move_into_place, staging_folder
+from builder.release.plots import (
+    PLOTS_DIR,
+    LineCounter,
+    distribution_table,
+    write_plots,
+)
+from builder.release.writer import ROW_GROUP_SIZE, SplitFiles, derive_config, row_groups
+from builder.schema import (
+    CONFIG_BACKENDS,
+    CONFIGS,
+    features,
+    validate_config,
+)
 
 DEFAULT_SPLIT = "test"
 # The license of the examples that ship with warp-lang (its LICENSE.md).
 WARP_EXAMPLES_LICENSE = "apache-2.0"
-
-
-@dataclass(frozen=True)
-class RealKernel:
-    """What ``make_row`` reads of a plan entry, for a kernel from a real file."""
-
-    id: str
-    structural_hash: str
-    complexity: int
-    difficulty: str
-    seed: None = None
-    index: None = None
-
-
-@dataclass
-class RealRows:
-    """Rows of the kernels kept, and the kernels left out as structural duplicates, by reason."""
-
-    rows: list[dict]
-    duplicates: Counter = field(default_factory=Counter)
 
 
 @dataclass(frozen=True)
@@ -74,42 +69,6 @@ class ExtractSummary:
         ]
         lines += [f"  {failure.line()}" for failure in self.failures]
         return lines
-
-
-def real_id(source_file: str, python_source: str) -> str:
-    """Stable row id of a kernel from a real file: its file and source (an overload's source names its types)."""
-    return "real-" + hashlib.sha256(f"{source_file}\n{python_source}".encode()).hexdigest()[:16]
-
-
-def warp_examples_folder() -> Path:
-    """The ``examples`` folder of the installed ``warp`` package."""
-    import warp
-
-    return Path(warp.__file__).resolve().parent / "examples"
-
-
-def real_rows(found: Sequence[FoundKernel], config: str, exclude_hashes: Collection[str] = ()) -> RealRows:
-    """The rows (``config``'s schema) of ``found``, less structural duplicates of ``exclude_hashes`` or of an earlier kernel."""
-    version = warp_version()
-    analyses = [analyze(k.python_source) for k in found]
-    kept: list[tuple[FoundKernel, Analysis]] = []
-    duplicates: Counter = Counter()
-    seen: set[str] = set()
-    for kernel, analysis in zip(found, analyses):
-        if analysis.structural_hash in exclude_hashes:
-            duplicates["of the synthetic data"] += 1
-        elif analysis.structural_hash in seen:
-            duplicates["of an earlier real kernel"] += 1
-        else:
-            seen.add(analysis.structural_hash)
-            kept.append((kernel, analysis))
-    bounds = difficulty_bounds([a.complexity for _, a in kept]) if kept else (0, 0)
-    rows = []
-    for kernel, analysis in kept:
-        entry = RealKernel(real_id(kernel.source_file, kernel.python_source), analysis.structural_hash, analysis.complexity, difficulty(analysis.complexity, bounds))
-        spec = KernelSpec(kernel.kernel_name, REAL_CATEGORY, kernel.description, kernel.python_source, kernel.value_types)
-        rows.append(make_row(entry, spec, analysis.builtins, kernel.ir, Outcome("codegen"), config, version, (kernel.source_file, kernel.source_line)))
-    return RealRows(rows, duplicates)
 
 
 def release_hashes(release: str | os.PathLike) -> set[str]:

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from builder.extract import import_warp
+from builder.codegen.ir import import_warp
 
 DEFAULT_CUDA_ARCH = 90
 # Kernels per batched C++ translation unit.

@@ -1,6 +1,6 @@
 """Line-count distributions of a release: a table and PNG plots for the card.
 
-Read from the release's parquet files alone, like ``builder.coverage``, so a card always shows
+Read from the release's parquet files alone, like ``builder.release.stats``, so a card always shows
 what the files hold.
 """
 
@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from builder.rows import BACKEND_PREFIX, IR_PARTS
+from builder.schema import BACKEND_PREFIX, IR_PARTS
 
 PLOTS_DIR = "plots"
 SOURCE_PLOT = "source_lines.png"
@@ -58,7 +58,9 @@ def distribution_table(counts: dict[str, np.ndarray]) -> str:
 
 def write_plots(counts: dict[str, np.ndarray], folder: Path) -> list[Path]:
     """``source_lines.png`` and ``ir_lines.png`` in ``folder``; returns their paths."""
-    from matplotlib.figure import Figure  # no pyplot: no global figure state, no GUI backend
+    from matplotlib.figure import (
+        Figure,  # no pyplot: no global figure state, no GUI backend
+    )
 
     folder.mkdir(parents=True, exist_ok=True)
     source = counts[SOURCE_COLUMN]
