@@ -64,8 +64,34 @@ def _ratios(text: str) -> tuple[float, float, float]:
         raise argparse.ArgumentTypeError(f"{text!r}: {error}") from None
 
 
+class _Versions(argparse.Action):
+    """``--version``: Warp is imported only when asked (it takes a second or two)."""
+
+    def __init__(self, option_strings, dest, **kwargs) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(versions())
+        parser.exit()
+
+
+def versions() -> str:
+    """``warp-ir-pairs X, generator Y, warp-lang Z``: what a row's content depends on."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from builder.codegen.ir import warp_version
+    from generators import GENERATOR_VERSION
+
+    try:
+        package = version("warp-ir-pairs")
+    except PackageNotFoundError:  # run from a checkout that is not installed
+        package = "not installed"
+    return f"{PROG} {package}, generator {GENERATOR_VERSION}, warp-lang {warp_version()}"
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Python -> Warp C++/CUDA IR pairs as a Hugging Face dataset.")
+    parser.add_argument("--version", action=_Versions, help="print the package, generator and Warp versions and exit")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     build = commands.add_parser("build", help="synthesize kernels, run Warp's code generator, write a parquet release")
     build.add_argument("--num-examples", type=_int_at_least(1), default=2000, metavar="N", help="unique kernels to deliver (default: 2000)")
@@ -282,6 +308,8 @@ def validate(release: str) -> int:
 
 def format_summary(summary: ReleaseSummary) -> str:
     """The end-of-build report: counts per category and split, failures, throughput, files."""
+    from builder.codegen.ir import cuda_driver_found
+    from builder.plan.ratios import ratio_lines, split_sizes
     from builder.release.card import count_table
 
     plan = summary.plan
@@ -296,8 +324,11 @@ def format_summary(summary: ReleaseSummary) -> str:
         f"plan: {plan.draws} candidates drawn, {plan.duplicates} structural duplicates dropped "
         f"({100 * plan.duplicate_rate:.2f}%)",
         f"failures by reason: {failures}",
+        *ratio_lines(split_sizes(plan), plan.split_ratios, categories=len(plan.categories)),
         *summary.verification.lines(),
     ]
+    if not cuda_driver_found():
+        lines.append("CUDA source was generated without a CUDA driver (Warp's code generator needs none)")
     for config, paths in summary.files.items():
         size = sum(p.stat().st_size for p in paths)
         lines.append(f"{config}: {len(paths)} parquet file(s), {size / 1e6:.1f} MB")

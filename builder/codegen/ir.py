@@ -10,7 +10,9 @@ before it in the process or shared its shard.
 from __future__ import annotations
 
 import linecache
+import os
 import sys
+import tempfile
 import types
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ BACKENDS = ("cpu", "cuda")
 # Emitted code names its source file in comments; a fixed name keeps IR free of build details.
 SOURCE_FILENAME = "kernel.py"
 _MODULE_PREFIX = "warp_ir_pairs_kernel_"
+_NO_DRIVER = "Could not find or load the NVIDIA CUDA driver"
 
 
 class ExtractionError(Exception):
@@ -43,14 +46,40 @@ class BackendIR:
 
 
 def import_warp():
-    """Import Warp lazily: planning and synthesis never need it."""
+    """Import Warp lazily (planning and synthesis never need it) and start its runtime quietly."""
     import warp
     import warp._src.context as context
 
-    # Warp's greeting is noise here. Its native "no CUDA driver" warning still reaches stderr once per
-    # process when the runtime starts (code generation starts it for a struct with a float16 field).
-    warp.config.log_level = warp.LOG_ERROR
+    warp.config.log_level = warp.LOG_ERROR  # Warp's greeting is noise here
+    if context.runtime is None:
+        _init_quietly(warp)
     return warp, context
+
+
+def cuda_driver_found() -> bool:
+    """Whether Warp found a CUDA driver; without one, CUDA source is still generated (no GPU is needed)."""
+    warp, _ = import_warp()
+    return warp.is_cuda_available()
+
+
+def _init_quietly(warp) -> None:
+    # Warp's native code prints "Could not find or load the NVIDIA CUDA driver" to stderr when its
+    # runtime starts, once per process, in the middle of progress bars; the build summary says it
+    # once instead (cuda_driver_found). Other native messages still reach stderr.
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            warp.init()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        sink.seek(0)
+        text = sink.read().decode(errors="replace")
+    kept = [line for line in text.splitlines() if line and _NO_DRIVER not in line]
+    if kept:
+        print("\n".join(kept), file=sys.stderr)
 
 
 def warp_version() -> str:

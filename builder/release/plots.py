@@ -52,7 +52,7 @@ def distribution_table(counts: dict[str, np.ndarray]) -> str:
     lines = ["| column | mean | median | p95 | max |", "|---|---:|---:|---:|---:|"]
     for column, values in counts.items():
         p50, p95 = np.percentile(values, [50, 95])
-        lines.append(f"| `{column}` | {values.mean():.1f} | {p50:g} | {p95:g} | {values.max()} |")
+        lines.append(f"| `{column}` | {values.mean():.1f} | {p50:g} | {p95:.0f} | {values.max()} |")
     return "\n".join(lines)
 
 
