@@ -24,6 +24,7 @@ from pathlib import Path
 
 import datasets
 
+from builder.bounds import MAX_SEED
 from builder.codegen.ir import BACKENDS
 from builder.codegen.rows import generate_rows
 from builder.plan.planner import (
@@ -100,8 +101,8 @@ class WarpIRPairsConfig(datasets.BuilderConfig):
             raise ValueError(f"real_paths {self.real_paths!r}: must be a tuple of file or folder paths, or None (warp/examples)")
         if not (isinstance(self.real_timeout, (int, float)) and self.real_timeout > 0):
             raise ValueError(f"real_timeout {self.real_timeout!r}: must be > 0 seconds")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed {self.seed!r}: must be an integer >= 0")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"seed {self.seed!r}: must be an integer from 0 to {MAX_SEED} (2**63-1)")
         validate_count(self.num_examples)
         self.split_ratios = validate_ratios(self.split_ratios)
         if self.categories is not None:

@@ -7,9 +7,13 @@ import functools
 import logging
 import os
 import shlex
+import signal
 import sys
+from pathlib import Path
 from typing import Callable, Sequence
 
+from builder import interrupts
+from builder.bounds import MAX_SEED, estimate, size_problem
 from builder.errors import ReleaseError
 from builder.plan.planner import validate_categories
 from builder.plan.splits import DEFAULT_RATIOS, SPLITS, validate_ratios
@@ -21,6 +25,8 @@ from builder.verify.levels import DEFAULT_VERIFY, VERIFY_LEVELS
 from generators import CATEGORIES
 
 PROG = "warp-ir-pairs"
+# Estimated builds longer than this (seconds) are announced before they start.
+ESTIMATE_SHOWN_FROM = 600
 EXECUTORS = ("local", "datatrove-local")
 
 
@@ -40,6 +46,17 @@ def _int_at_least(minimum: int):
         return value
 
     parse.__name__ = f"integer >= {minimum}"
+    return parse
+
+
+def _int_between(minimum: int, maximum: int):
+    def parse(text: str) -> int:
+        value = _int_at_least(minimum)(text)
+        if value > maximum:
+            raise argparse.ArgumentTypeError(f"{text!r}: must be an integer from {minimum} to {maximum}")
+        return value
+
+    parse.__name__ = f"integer from {minimum} to {maximum}"
     return parse
 
 
@@ -95,7 +112,7 @@ def make_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     build = commands.add_parser("build", help="synthesize kernels, run Warp's code generator, write a parquet release")
     build.add_argument("--num-examples", type=_int_at_least(1), default=2000, metavar="N", help="unique kernels to deliver (default: 2000)")
-    build.add_argument("--seed", type=_int_at_least(0), default=0, metavar="S", help="seed of every random choice (default: 0)")
+    build.add_argument("--seed", type=_int_between(0, MAX_SEED), default=0, metavar="S", help="seed of every random choice, 0 to 2**63-1 (default: 0)")
     build.add_argument("--out", required=True, metavar="DIR", help="release folder to create")
     build.add_argument("--configs", type=_configs, default=CONFIGS, metavar="LIST", help=f"comma-separated subset of {','.join(CONFIGS)} (default: all)")
     build.add_argument("--num-proc", type=_int_at_least(1), default=os.cpu_count() or 1, metavar="P", help="worker processes; with datatrove-local, tasks run at a time (default: all cores)")
@@ -109,6 +126,7 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--categories", type=_categories, default=None, metavar="LIST", help=f"comma-separated subset of: {','.join(CATEGORIES)}")
     build.add_argument("--num-shards", type=_int_at_least(1), default=None, metavar="K", help="shards per split (default: automatic)")
     build.add_argument("--overwrite", action="store_true", help="replace an existing release in --out")
+    build.add_argument("--yes", action="store_true", help="build even if the estimated time or disk is beyond this machine (default: refuse)")
     build.add_argument(
         "--verify",
         choices=VERIFY_LEVELS,
@@ -180,6 +198,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if args.work_dir is not None and args.executor != "datatrove-local":
         parser.error("argument --work-dir: only with --executor datatrove-local")
+    cost = estimate(args.num_examples, args.verify, min(args.num_proc, os.cpu_count() or 1))
+    too_big = size_problem(cost, Path(args.out).absolute())
+    if too_big and not args.yes:
+        print(f"{PROG}: error: --num-examples {args.num_examples} is beyond this machine ({too_big}): {cost.line()}; pass --yes to build it anyway", file=sys.stderr)
+        return 1
+    if too_big or cost.seconds > ESTIMATE_SHOWN_FROM:
+        print(f"{PROG}: estimate for {args.num_examples} kernels: {cost.line()}", file=sys.stderr)
+    interrupts.install()
     try:
         build = build_release if args.executor == "local" else _datatrove_build(args.work_dir)
         summary = build(
@@ -197,15 +223,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             cuda_arch=args.cuda_arch,
             drop_failed=args.drop_failed,
         )
-    except ReleaseError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        resume = "; rerun the same command to resume" if args.executor == "datatrove-local" else ""
-        print(f"{PROG}: interrupted; no release written{resume}", file=sys.stderr)
-        return 130
+    except BaseException as error:
+        if interrupts.received() is None and not isinstance(error, KeyboardInterrupt):
+            if isinstance(error, ReleaseError):
+                print(f"{PROG}: error: {error}", file=sys.stderr)
+                return 1
+            raise
+        resume = "; rerun the same command to resume" if args.executor == "datatrove-local" and not interrupts.written() else ""
+        return _interrupted(args.out, resume)
+    finally:
+        interrupts.uninstall()
+    if interrupts.received() is not None:  # during the final move, which completed
+        return _interrupted(args.out, "")
     print(format_summary(summary))
     return 0
+
+
+def _interrupted(out: str, resume: str) -> int:
+    """Print the one line of an interrupted command; its exit status (130 for SIGINT, 143 for SIGTERM)."""
+    print(f"{PROG}: {interrupts.message(out)}{resume}", file=sys.stderr)
+    return interrupts.exit_status(interrupts.received() or signal.SIGINT)
 
 
 def extract(args: argparse.Namespace, command: str, parser: argparse.ArgumentParser) -> int:

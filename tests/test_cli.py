@@ -84,7 +84,7 @@ def test_overwrite_replaces_an_earlier_release(tmp_path, capsys):
     code, stdout, _ = run([*args, "--seed", "5", "--overwrite"], capsys)
     assert code == 0 and "Built 10 kernels" in stdout
     assert (out / "cpu" / "train-00000-of-00001.parquet").read_bytes() != first
-    assert sorted(p.name for p in out.iterdir()) == ["README.md", "cpu", "plots"]
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "checksums.sha256", "cpu", "plots"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rel"]
 
 
@@ -108,4 +108,4 @@ def test_installed_command_builds_and_prints_the_summary(tmp_path):
     assert any(line.startswith("verify level codegen: 92 kernels in ") and "kernels/s with 2 process(es)" in line for line in lines)
     assert "verification failures by reason: none" in lines
     assert "Generating train split" in result.stderr  # the progress bar
-    assert sorted(p.name for p in out.iterdir()) == ["README.md", "cpu", "cuda", "paired", "plots"]
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "checksums.sha256", "cpu", "cuda", "paired", "plots"]

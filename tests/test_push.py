@@ -80,7 +80,7 @@ def test_dry_run_lists_one_commit_and_sends_nothing(built, hub, monkeypatch, cap
     assert dict(listed) == {p: format_size((built / p).stat().st_size) for p in files}
     assert len(re.findall(r"^commit ", out, re.M)) == 1
     assert f"commit 1 of 1 on main: {MESSAGE!r}" in out
-    assert "validate: 10 of 10 checks passed" in out
+    assert "validate: 11 of 11 checks passed" in out
     assert f"repo:    dataset me/wirp  {hub.url}/datasets/me/wirp" in out
     assert "create:  dataset repo me/wirp, public, if it does not exist" in out
     total = sum((built / p).stat().st_size for p in files)
@@ -101,7 +101,7 @@ def test_push_uploads_every_file_in_one_commit_through_lfs(built, hub, monkeypat
     assert stored(hub) == {**files, ".gitattributes": sha256(GITATTRIBUTES)}  # byte for byte
     lfs = {p for p in files if p.endswith((".parquet", ".png"))}
     assert commit.added == {p: "lfs" if p in lfs else "regular" for p in files}
-    assert commit.added["README.md"] == "regular" and len(lfs) == len(files) - 1
+    assert commit.added["README.md"] == commit.added["checksums.sha256"] == "regular" and len(lfs) == len(files) - 2
     assert set(hub.lfs) == {files[p] for p in lfs}
     assert sorted(path for method, path in hub.requests if method == "PUT") == sorted(f"/lfs-objects/{files[p]}" for p in lfs)
     assert set(hub.tokens) == {"secret"}
@@ -152,12 +152,13 @@ def test_a_release_that_fails_validation_is_not_pushed_unless_asked(built, hub, 
     monkeypatch.setenv("HF_ENDPOINT", hub.url)
     edited = tmp_path / "rel"
     shutil.copytree(built, edited)
+    (edited / "checksums.sha256").unlink()  # as an older release: only the count table fails
     card = edited / "README.md"
     card.write_text(card.read_text().replace("| arithmetic | 14 | 3 | 3 | 20 |", "| arithmetic | 15 | 3 | 3 | 21 |", 1))
     for extra in ([], ["--dry-run"]):
         assert main(["push", str(edited), "--repo-id", "me/wirp", "--token", "t", *extra]) == 1
         error = capsys.readouterr().err.strip()
-        assert "\n" not in error and "fails 1 of 10 release checks (FAIL counts: " in error
+        assert "\n" not in error and "fails 1 of 11 release checks (FAIL counts: " in error
         assert "arithmetic/train: 15 in the card, 14 in the data" in error and "--no-validate pushes anyway" in error
     assert hub.requests == []
     assert main(["push", str(edited), "--repo-id", "me/wirp", "--token", "t", "--no-validate"]) == 0
@@ -181,6 +182,7 @@ def _closed_port_url() -> str:
         ("no-parquet", ["no-parquet'", "not a release", "no parquet files", "cpu/, cuda/, paired/"]),
         ("no-token", ["'me/wirp'", "401 Unauthorized", "POST", "/api/repos/create", "Invalid username or password", "--token"]),
         ("unreachable", ["'me/wirp'", "ConnectError", "refused"]),
+        ("credentials", ["'me/wirp'", "ConnectError", "(endpoint http://***@127.0.0.1:"]),
     ],
 )
 def test_bad_input_exits_1_with_one_line_and_stores_nothing(built, hub, tmp_path, monkeypatch, capsys, case, expected):
@@ -199,12 +201,15 @@ def test_bad_input_exits_1_with_one_line_and_stores_nothing(built, hub, tmp_path
         shutil.copy(built / "README.md", folder / "README.md")
     elif case == "no-token":
         token = []  # no HF_TOKEN, no saved login (hub_client_env): no authorization header
+    elif case == "credentials":  # user:password in HF_ENDPOINT is never echoed
+        monkeypatch.setenv("HF_ENDPOINT", _closed_port_url().replace("http://", "http://alice:s3cret@"))
     else:
         monkeypatch.setenv("HF_ENDPOINT", _closed_port_url())
     assert main(["push", str(folder), "--repo-id", repo_id, *token]) == 1
     captured = capsys.readouterr()
     error = captured.err.strip()
     assert captured.out == "" and "\n" not in error and error.startswith("warp-ir-pairs: error: ")
+    assert "s3cret" not in error and "alice" not in error
     for text in expected:
         assert text in error
     assert hub.repos == {} and hub.lfs == {}

@@ -201,7 +201,7 @@ def test_cli_prints_failures_and_strict_writes_nothing(mixed, tmp_path, capsys):
     assert "extracted 5 kernel(s) from 1 of 2 file(s)" in printed
     assert "  raises.py: import RuntimeError: boom at import" in printed
     assert "imported" not in printed
-    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["README.md", "cpu", "plots"]
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["README.md", "checksums.sha256", "cpu", "plots"]
     code = main(["extract", str(mixed / "good.py"), str(mixed / "raises.py"), "--out", str(tmp_path / "s"), "--strict", "--timeout", str(TIMEOUT)])
     assert code == 1
     assert "1 failure(s) with --strict; first: raises.py: import RuntimeError" in capsys.readouterr().err

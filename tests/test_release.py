@@ -23,7 +23,7 @@ SPLITS = ("train", "validation", "test")
 
 
 def test_layout_is_one_folder_per_config_with_numbered_parquet_files(release):
-    assert sorted(p.name for p in release.iterdir()) == ["README.md", "cpu", "cuda", "paired", "plots"]
+    assert sorted(p.name for p in release.iterdir()) == ["README.md", "checksums.sha256", "cpu", "cuda", "paired", "plots"]
     assert sorted(p.name for p in (release / "plots").iterdir()) == ["ir_lines.png", "source_lines.png"]
     for config in CONFIGS:
         names = sorted(p.name for p in (release / config).iterdir())

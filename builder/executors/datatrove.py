@@ -83,7 +83,8 @@ from builder.plan.planner import (
     split_shards,
 )
 from builder.plan.splits import SPLITS
-from builder.release.output import check_output_dir, check_writable, staging_folder
+from builder.executors.timing import RunTimes
+from builder.release.output import check_output_dir, check_writable, claim_output, staging_folder
 from builder.release.writer import (
     ROW_GROUP_SIZE,
     BuildArguments,
@@ -190,7 +191,12 @@ def prepare(out: str | os.PathLike, num_examples: int, *, work_dir: str | os.Pat
     folder defaults to ``default_work_dir(out)``. Called again with the same arguments, it reuses
     the stored plan; a work folder of other arguments is refused.
     """
-    build = BuildArguments(out, num_examples, **options).checked()
+    with claim_output(out):
+        return _prepare(BuildArguments(out, num_examples, **options), work_dir)
+
+
+def _prepare(build: BuildArguments, work_dir: str | os.PathLike | None) -> Job:
+    build = build.checked()
     check_writable(build.out)  # now, not after the tasks ran
     work = Path(work_dir).absolute() if work_dir is not None else default_work_dir(build.out)
     fingerprint = _fingerprint(build)
@@ -217,10 +223,11 @@ def finish(job: Job, seconds_generating: float = 0.0) -> ReleaseSummary:
             f"{len(missing)} of {job.tasks} task(s) have no shard file in {str(job.work_dir / SHARDS_DIR)!r} "
             f"(rank(s) {listed}); rerun the build to generate them"
         )
-    check_output_dir(job.build.out, job.build.overwrite)
-    sources = {split: _shard_batches(job.work_dir, ranks) for split, ranks in job.ranks.items()}
-    with staging_folder(job.build.out) as staging:
-        summary = complete_release(job.build, staging, job.plan, sources, seconds_generating, job.started)
+    with claim_output(job.build.out):
+        check_output_dir(job.build.out, job.build.overwrite)
+        sources = {split: _shard_batches(job.work_dir, ranks) for split, ranks in job.ranks.items()}
+        with staging_folder(job.build.out) as staging:
+            summary = complete_release(job.build, staging, job.plan, sources, seconds_generating, job.started)
     shutil.rmtree(job.work_dir)
     return summary
 
@@ -228,23 +235,30 @@ def finish(job: Job, seconds_generating: float = 0.0) -> ReleaseSummary:
 def build_with_datatrove(out: str | os.PathLike, num_examples: int, *, work_dir: str | os.PathLike | None = None, **options: Any) -> ReleaseSummary:
     """``build_release`` through datatrove's local executor: ``num_proc`` tasks at a time, resumable after a kill.
 
-    ``options`` are ``build_release``'s keywords. Tasks a killed or failed run finished are not run again.
+    ``options`` are ``build_release``'s keywords. Tasks a killed or failed run finished are not run again;
+    the card's generation time sums every run's (``RunTimes``). ``out`` stays locked throughout.
     """
-    job = prepare(out, num_examples, work_dir=work_dir, **options)
+    with claim_output(out):
+        return _build_with_datatrove(prepare(out, num_examples, work_dir=work_dir, **options))
+
+
+def _build_with_datatrove(job: Job) -> ReleaseSummary:
     executor = QuietLocalExecutor(pipeline=[job.step], tasks=job.tasks, logging_dir=job.logging_dir, skip_completed=True)
     remaining = len(executor.get_incomplete_ranks())
     executor.workers = max(1, min(job.build.num_proc, remaining))  # no idle worker processes to start
     done = job.tasks - remaining
     if done:
         print(f"resuming: {done} of {job.tasks} tasks already complete in {job.work_dir}", file=sys.stderr)
-    generating = time.perf_counter()
+    times = RunTimes(job.work_dir)
+    times.start()
     try:
         _console_warnings_only()
         with failures_as_release_errors():
             executor.run()
     finally:
+        times.end()
         setup_default_logger()
-    return finish(job, time.perf_counter() - generating)
+    return finish(job, times.total())
 
 
 class QuietLocalExecutor(LocalPipelineExecutor):

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import textwrap
 import time
+import tokenize
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -227,6 +228,9 @@ def kernels_of_file(path: str, rel: str, backends: Sequence[str] = BACKENDS) -> 
     """
     warp, context = import_warp()
     path = os.path.abspath(path)
+    undecodable = _decoding_error(path)
+    if undecodable is not None:  # Warp would read it as no source at all and blame exec()
+        return [Failure(rel, None, f"import {type(undecodable).__name__}", error_line(undecodable))]
     sys.path.insert(0, os.path.dirname(path))  # sibling imports, as when the file is run
     name = _MODULE_PREFIX + hashlib.sha1(path.encode()).hexdigest()[:12]
     try:
@@ -253,6 +257,20 @@ def kernels_of_file(path: str, rel: str, backends: Sequence[str] = BACKENDS) -> 
             except Exception as error:  # Warp raises many types; all mean "no IR for this kernel"
                 results.append(Failure(rel, kernel.key, f"codegen {type(error).__name__}", error_line(error)))
     return results
+
+
+def _decoding_error(path: str) -> Exception | None:
+    """Why the text of ``path`` does not decode in its declared encoding (UTF-8 unless a coding line says), or None."""
+    try:
+        with open(path, "rb") as file:
+            encoding, _ = tokenize.detect_encoding(file.readline)
+            file.seek(0)
+            file.read().decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as error:
+        return error
+    except OSError:
+        return None  # the import reports it
+    return None
 
 
 def _found(warp, kernel, target, rel: str, backends: Sequence[str]) -> FoundKernel:

@@ -29,7 +29,8 @@ from builder.real.harvest import (
 )
 from builder.real.rows import real_rows
 from builder.release.card import RealCardContext, render_real_card
-from builder.release.output import check_output_dir, move_into_place, staging_folder
+from builder.release.checksums import write_checksums
+from builder.release.output import check_output_dir, check_writable, claim_output, move_into_place, staging_folder
 from builder.release.plots import (
     PLOTS_DIR,
     LineCounter,
@@ -100,8 +101,27 @@ def extract_release(
     """Extract every kernel of the Python files in ``paths`` and write them as a release into ``out``.
 
     Files and kernels that fail are listed in the summary and the card; with ``strict``, any
-    failure is a ``ReleaseError`` and nothing is written.
+    failure is a ``ReleaseError`` and nothing is written. ``out`` is locked (``claim_output``)
+    from the first check to the final move.
     """
+    with claim_output(out):
+        return _extract_release(paths, out, configs, split, timeout, num_proc, overwrite, exclude_hashes, license, strict, command)
+
+
+def _extract_release(
+    paths: Sequence[str | os.PathLike],
+    out: str | os.PathLike,
+    configs: Sequence[str] = CONFIGS,
+    split: str = DEFAULT_SPLIT,
+    timeout: float = DEFAULT_TIMEOUT,
+    num_proc: int = 1,
+    overwrite: bool = False,
+    exclude_hashes: Collection[str] = (),
+    license: str = "unknown",
+    strict: bool = False,
+    command: str = "",
+) -> ExtractSummary:
+    """``extract_release`` with ``out`` claimed."""
     started = time.perf_counter()
     configs = [validate_config(c) for c in dict.fromkeys(configs)]
     if not configs:
@@ -116,6 +136,7 @@ def extract_release(
         raise ReleaseError(f"no .py files under {', '.join(map(str, paths))}")
     out = Path(out).absolute()
     check_output_dir(out, overwrite)
+    check_writable(out)  # before harvesting, which takes minutes
     backends = [b for b in BACKENDS if any(b in CONFIG_BACKENDS[c] for c in configs)]
     found, failures = harvest(files, backends, timeout, num_proc)
     if strict and failures:
@@ -135,7 +156,8 @@ def extract_release(
             RealCardContext(configs, split, len(real.rows), split_bytes, written, license, command, failures, real.duplicates, per_file, len(files), distribution_table(lines))
         )
         (staging / "README.md").write_text(card, encoding="utf-8")
-        move_into_place(staging, out)
+        write_checksums(staging)
+        move_into_place(staging, out, overwrite)
     release_files = {c: [out / p.relative_to(staging) for p in paths] for c, paths in written.items()}
     return ExtractSummary(out, len(files), len(real.rows), failures, real.duplicates, per_file, time.perf_counter() - started, release_files)
 

@@ -9,6 +9,7 @@ and reports SKIP or FAIL, never PASS.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import struct
@@ -31,6 +32,7 @@ from builder.plan.splits import SPLITS
 from builder.plan.structure import structure
 from builder.real.rows import real_id
 from builder.release.card import COUNT_HEADING, PLANNING_KEY, REAL_KIND
+from builder.release.checksums import CHECKSUMS_FILE, verify_checksums
 from builder.schema import (
     BACKEND_PREFIX,
     CONFIG_BACKENDS,
@@ -194,7 +196,7 @@ def _read_file(path: Path, rel: str, config: str, data: ConfigData) -> list[pa.T
             if data.unusable:
                 continue  # read on to the end all the same: the parquet check needs every row
             try:
-                parts.append(_kept_columns(batch))
+                parts.append(_kept_columns(batch, config))
                 _check_ir_batch(batch, config, data)
             except (KeyError, AttributeError, TypeError, pa.ArrowException) as error:
                 data.unusable = f"{rel} lacks what the checks need ({_one_line(error)})"
@@ -205,9 +207,12 @@ def _read_file(path: Path, rel: str, config: str, data: ConfigData) -> list[pa.T
     return parts
 
 
-def _kept_columns(batch: pa.RecordBatch) -> pa.Table:
+def _kept_columns(batch: pa.RecordBatch, config: str) -> pa.Table:
     metadata = _column(batch, "metadata")
     columns = {name: _column(batch, name) for name in _KEPT}
+    for name in ir_columns(config):  # as digests: `aligned` compares them across configs row by row
+        texts = _column(batch, name).to_pylist()
+        columns[name] = pa.array([hashlib.sha1(t.encode()).digest() if isinstance(t, str) else None for t in texts], pa.binary())
     for name in ("seed", "index", "structural_hash", "source_file"):
         if metadata.type.get_field_index(name) < 0:
             raise KeyError(f"metadata.{name}")
@@ -639,8 +644,39 @@ def check_aligned(release: Release) -> CheckResult:
                 if a != b:
                     shown = f": {a!r} vs {b!r}" if field_name != "python_source" else ""
                     problems.add("", f"id {kid} {field_name} differs between {reference} and {config}{shown}")
+    compared = _compare_ir(problems, good)
     kernels = len(views[reference]) if views else 0
-    return problems.result(f"{len(views)} configs hold the same {kernels} ids, kernel names, sources and splits")
+    return problems.result(f"{len(views)} configs hold the same {kernels} ids, kernel names, sources and splits{compared}")
+
+
+def _compare_ir(problems: _Problems, good: dict[str, ConfigData]) -> str:
+    """Add a problem for each row whose IR columns in ``cpu`` or ``cuda`` differ from ``paired``'s; what was compared."""
+    if "paired" not in good:
+        return ""
+    paired = _ir_view(good["paired"], ir_columns("paired"))
+    compared = [c for c in ("cpu", "cuda") if c in good]
+    for config in compared:
+        for kid, digests in _ir_view(good[config], ir_columns(config)).items():
+            differing = [c for c, d in digests.items() if kid in paired and paired[kid][c] != d]
+            if differing:
+                problems.add(config, f"id {kid} {', '.join(differing)} differ(s) from paired")
+    return f"; IR columns of {', '.join(compared)} equal paired's row by row" if compared else ""
+
+
+def _ir_view(data: ConfigData, columns: list[str]) -> dict[str, dict[str, bytes]]:
+    """Id -> IR column -> digest of its text."""
+    return {row[0]: dict(zip(columns, row[1:])) for table in data.tables.values() for row in _split_rows(table, "id", *columns)}
+
+
+def check_checksums(release: Release) -> CheckResult:
+    """Every file's sha256 equals the one in ``checksums.sha256`` (a release written without one is noted, not failed)."""
+    report = verify_checksums(release.folder)
+    if not report.recorded:
+        return CheckResult("checksums", True, f"note: no {CHECKSUMS_FILE} (a release written before checksums); files not verified")
+    problems = _Problems("checksums")
+    for problem in report.problems:
+        problems.add("", problem)
+    return problems.result(f"{report.verified} files match {CHECKSUMS_FILE}")
 
 
 def _aligned_view(data: ConfigData) -> dict[str, tuple[str, str, str]]:
@@ -696,6 +732,7 @@ def check_ir(release: Release) -> CheckResult:
 
 
 CHECKS: tuple[Callable[[Release], CheckResult], ...] = (
+    check_checksums,
     check_card,
     check_images,
     check_parquet,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -24,12 +25,17 @@ from huggingface_hub.errors import HfHubHTTPError, HFValidationError
 from huggingface_hub.utils import validate_repo_id
 
 from builder.release.card import PLANNING_KEY
+from builder.release.checksums import CHECKSUMS_FILE
 from builder.release.plots import PLOTS_DIR
 from builder.schema import CONFIGS
 
 CARD = "README.md"
 # The folders a release owns in the repo: the only places a push deletes from.
 OWNED_DIRS = (*CONFIGS, PLOTS_DIR)
+
+
+# user[:password]@ after a scheme, as HF_ENDPOINT may carry them: never echoed.
+_CREDENTIALS = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]+@")
 
 
 class PushError(Exception):
@@ -115,7 +121,7 @@ def check_repo_id(repo_id: str) -> str:
 
 
 def plan_upload(folder: str | os.PathLike) -> list[Upload]:
-    """Every file of the release in ``folder``: the card, each config's parquet files, the plots."""
+    """Every file of the release in ``folder``: the card, its checksums, each config's parquet files, the plots."""
     root = Path(folder)
     if not root.is_dir():
         raise PushError(f"release folder {str(root)!r} does not exist or is not a directory (give one written by `warp-ir-pairs build`)")
@@ -124,7 +130,8 @@ def plan_upload(folder: str | os.PathLike) -> list[Upload]:
     tables = [p for config in CONFIGS for p in sorted((root / config).glob("*.parquet"))]
     if not tables:
         raise PushError(f"{str(root)!r} is not a release: no parquet files in any of {', '.join(d + '/' for d in CONFIGS)}")
-    files = [root / CARD, *tables, *sorted((root / PLOTS_DIR).glob("*.png"))]
+    checksums = [root / CHECKSUMS_FILE] if (root / CHECKSUMS_FILE).is_file() else []
+    files = [root / CARD, *checksums, *tables, *sorted((root / PLOTS_DIR).glob("*.png"))]
     return [Upload(p.relative_to(root).as_posix(), p, p.stat().st_size) for p in files]
 
 
@@ -143,7 +150,7 @@ def commit_message(folder: str | os.PathLike, uploads: list[Upload]) -> str:
 
 def dataset_url(endpoint: str, repo_id: str, revision: str | None = None) -> str:
     """The dataset's page on ``endpoint``, on ``revision``'s tree when one is given."""
-    url = f"{endpoint.rstrip('/')}/datasets/{repo_id}"
+    url = redact(f"{endpoint.rstrip('/')}/datasets/{repo_id}")
     return f"{url}/tree/{quote(revision, safe='')}" if revision else url
 
 
@@ -192,7 +199,8 @@ def push_release(
             api.create_branch(repo_id, repo_type="dataset", branch=revision, exist_ok=True)
         new = {u.path_in_repo for u in uploads}
         held = api.list_repo_files(repo_id, repo_type="dataset", revision=revision)
-        stale = tuple(sorted(p for p in held if p.startswith(tuple(d + "/" for d in OWNED_DIRS)) and p not in new))
+        owned = (p.startswith(tuple(d + "/" for d in OWNED_DIRS)) or p == CHECKSUMS_FILE for p in held)
+        stale = tuple(sorted(p for p, mine in zip(held, owned, strict=True) if mine and p not in new))
         operations = [CommitOperationAdd(u.path_in_repo, str(u.local)) for u in uploads]
         operations += [CommitOperationDelete(path) for path in stale]
         commit = api.create_commit(repo_id, operations, commit_message=message, repo_type="dataset", revision=revision)
@@ -231,7 +239,12 @@ def _describe(error: BaseException, repo_id: str, endpoint: str) -> str:
             text += "; give a token with write access: --token, HF_TOKEN or `hf auth login`"
     else:
         text = f"{type(error).__name__}: {error} (endpoint {endpoint})"
-    return " ".join(f"pushing to dataset {repo_id!r} failed: {text}".split())
+    return redact(" ".join(f"pushing to dataset {repo_id!r} failed: {text}".split()))
+
+
+def redact(text: str) -> str:
+    """``text`` with the credentials of every ``scheme://user:password@host`` in it replaced by ``***``."""
+    return _CREDENTIALS.sub(r"\1***@", text)
 
 
 def _transport_errors() -> tuple[type[Exception], ...]:

@@ -23,12 +23,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from builder import interrupts
+from builder.bounds import cap_num_proc
 from builder.codegen.rows import ShardFailed
 from builder.errors import ReleaseError
 from builder.plan.planner import Plan, PlanError
 from builder.plan.splits import DEFAULT_RATIOS
 from builder.release.card import CardContext, render_card
-from builder.release.output import check_output_dir, move_into_place, staging_folder
+from builder.release.checksums import write_checksums
+from builder.release.output import check_output_dir, claim_output, move_into_place, staging_folder
 from builder.release.plots import (
     PLOTS_DIR,
     LineCounter,
@@ -128,7 +131,7 @@ class BuildArguments:
             WarpIRPairsConfig(name=checked.source_config, **checked.options)
         except ValueError as error:
             raise ReleaseError(str(error)) from None
-        return checked
+        return replace(checked, num_proc=cap_num_proc(self.num_proc, self.num_examples))
 
     @property
     def source_config(self) -> str:
@@ -167,15 +170,16 @@ def build_release(
 
     started = time.perf_counter()
     build = BuildArguments(out, num_examples, seed, configs, split_ratios, categories, num_proc, num_shards, overwrite, command, verify, cuda_arch, drop_failed)
-    build = build.checked()
-    with staging_folder(build.out) as staging:
-        builder = WarpIRPairs(config_name=build.source_config, cache_dir=str(staging / _CACHE_DIR), **build.options)
-        generating = time.perf_counter()
-        with failures_as_release_errors():
-            builder.download_and_prepare(num_proc=num_proc if num_proc > 1 else None)
-        seconds_generating = time.perf_counter() - generating
-        sources = {split: cache_batches(builder.as_dataset(split=split)) for split in builder.plan.splits}
-        return complete_release(build, staging, builder.plan, sources, seconds_generating, started)
+    with claim_output(out):
+        build = build.checked()
+        with staging_folder(build.out) as staging:
+            builder = WarpIRPairs(config_name=build.source_config, cache_dir=str(staging / _CACHE_DIR), **build.options)
+            generating = time.perf_counter()
+            with failures_as_release_errors():
+                builder.download_and_prepare(num_proc=build.num_proc if build.num_proc > 1 else None)
+            seconds_generating = time.perf_counter() - generating
+            sources = {split: cache_batches(builder.as_dataset(split=split)) for split in builder.plan.splits}
+            return complete_release(build, staging, builder.plan, sources, seconds_generating, started)
 
 
 @contextmanager
@@ -201,7 +205,8 @@ def complete_release(
         staging, plan, sources, build.configs, build.command, build.verify, build.report_arch, build.drop_failed, seconds_generating, build.num_proc
     )
     shutil.rmtree(staging / _CACHE_DIR, ignore_errors=True)  # the datasets builder's cache, when it made one
-    move_into_place(staging, build.out)
+    write_checksums(staging)
+    move_into_place(staging, build.out, build.overwrite)
     files = {c: [build.out / p.relative_to(staging) for p in paths] for c, paths in files.items()}
     return ReleaseSummary(build.out, plan, build.configs, build.num_proc, seconds_generating, time.perf_counter() - started, report, files)
 
@@ -250,6 +255,7 @@ def write_release(
             ids: set[str] = set()
             planned = iter(plan.splits[split])  # rows come in plan order, less any dropped ones
             for group in row_groups(_verified(batches, report, drop_failed), ROW_GROUP_SIZE):
+                interrupts.check()
                 group_ids = group.column("id").to_pylist()
                 if drop_failed:
                     ids.update(group_ids)

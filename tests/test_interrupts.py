@@ -1,0 +1,68 @@
+"""Ctrl-C and SIGTERM on a running build: one line, exit 130 / 143, every process gone, nothing left."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def interrupted_build(tmp_path: Path, num_proc: int, signum: int) -> tuple[int, str, str]:
+    """Start a build in its own process group, signal the group once it writes its staging folder."""
+    out = tmp_path / "rel"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    args = [
+        sys.executable,
+        "-m",
+        "builder.cli",
+        "build",
+        "--out",
+        str(out),
+        "--num-examples",
+        "300",
+        "--num-proc",
+        str(num_proc),
+    ]
+    process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".rel.partial-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)  # into generation
+    os.killpg(process.pid, signum)  # the whole group, as a terminal's Ctrl-C
+    stdout, stderr = process.communicate(timeout=120)
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(process.pid, 0)  # no worker outlives the build
+    return process.returncode, stdout.decode(), stderr.decode()
+
+
+@pytest.mark.parametrize("num_proc, signum", [(1, signal.SIGINT), (2, signal.SIGINT), (2, signal.SIGTERM)])
+def test_an_interrupted_build_prints_one_line_and_leaves_nothing(tmp_path, num_proc, signum):
+    code, stdout, stderr = interrupted_build(tmp_path, num_proc, signum)
+    assert code == 128 + signum
+    assert stdout == ""
+    assert stderr == f"warp-ir-pairs: interrupted; nothing was written to {tmp_path / 'rel'}\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_signal_swallowed_by_a_finalizer_still_stops_the_build():
+    # Python drops an exception raised in __del__ (Warp's modules have one): it must not be lost.
+    from builder import interrupts
+
+    class Finalized:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGINT)
+
+    interrupts.install()
+    try:
+        Finalized()  # its __del__ runs here
+        assert interrupts.received() == signal.SIGINT
+        with pytest.raises(KeyboardInterrupt):
+            interrupts.check()
+    finally:
+        interrupts.uninstall()
