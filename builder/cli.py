@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 from builder import interrupts
 from builder.bounds import MAX_SEED, estimate, size_problem
 from builder.errors import ReleaseError
+from builder.evaluate import command as evaluate_command
 from builder.plan.planner import validate_categories
 from builder.plan.splits import DEFAULT_RATIOS, SPLITS, validate_ratios
 from builder.real.harvest import DEFAULT_TIMEOUT
@@ -178,6 +179,7 @@ def make_parser() -> argparse.ArgumentParser:
     push.add_argument("--token", default=None, metavar="T", help="Hub token with write access (default: HF_TOKEN, else the saved login)")
     push.add_argument("--dry-run", action="store_true", help="print the planned repo, branch and commit; send nothing")
     push.add_argument("--no-validate", action="store_true", help="push even if the release fails `validate` (default: refuse)")
+    evaluate_command.add_parser(commands)
     return parser
 
 
@@ -192,6 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return validate(args.release)
     if args.command == "extract":
         return extract(args, shlex.join([PROG, *argv]), parser)
+    if args.command == "evaluate":
+        return evaluate_command.run(args)
     if args.command == "push":
         return push(
             args.release, args.repo_id, private=args.private, revision=args.revision, token=args.token, dry_run=args.dry_run, validate=not args.no_validate

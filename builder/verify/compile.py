@@ -112,13 +112,32 @@ def compile_ptx(source: str, arch: int = DEFAULT_CUDA_ARCH) -> str:
     return ptx.read_text(encoding="utf-8")
 
 
-def _build_cpu(source: str) -> None:
+def build_cpu_object(source: str, obj: Path, optimization_level: int = 2) -> None:
+    """Compile one C++ unit to the object file ``obj`` (which Warp's LLVM can load); ``CompileError`` if it fails."""
+    _build_cpu(source, obj, optimization_level)
+
+
+def batch_unit(sources: Sequence[str]) -> str:
+    """One unit of C++ units that share a preamble; unit ``i``'s exported entry points get the suffix ``_batch_<i>``."""
+    preambles = {_split_preamble(s)[0] for s in sources}
+    if len(preambles) != 1:
+        raise ValueError(f"batch_unit: {len(preambles)} different preambles; batch units that share one")
+    return _batch_unit(preambles.pop(), [_split_preamble(s)[1] for s in sources])
+
+
+def preamble(source: str) -> str:
+    """The leading ``#`` / comment / blank lines of a unit (units with the same one can share a batch)."""
+    return _split_preamble(source)[0]
+
+
+def _build_cpu(source: str, obj: Path | None = None, optimization_level: int = 2) -> None:
     warp, context = import_warp()
     warp.init()
     import warp._src.build as build
 
     folder = _scratch()
-    unit, obj = folder / "kernel.cpp", folder / "kernel.o"
+    unit = folder / "kernel.cpp"
+    obj = obj if obj is not None else folder / "kernel.o"
     unit.write_text(source, encoding="utf-8")
     with _native_output() as log:
         try:
@@ -127,7 +146,7 @@ def _build_cpu(source: str) -> None:
                 str(unit),
                 mode="release",
                 extra_flags="-w",  # Clang's warnings on generated code (x != x ...) are noise here
-                optimization_level=2,
+                optimization_level=optimization_level,
                 use_precompiled_headers=True,
                 pch_dir=context.runtime.get_clang_pch_dir(),
             )

@@ -132,8 +132,9 @@ def verify(units: Sequence[Unit], level: str, cuda_arch: int = DEFAULT_CUDA_ARCH
 class Worker:
     """A ``python -m builder.verify.execute`` child: one JSON request and one JSON answer per line."""
 
-    def __init__(self, timeout: float = REQUEST_TIMEOUT) -> None:
+    def __init__(self, timeout: float = REQUEST_TIMEOUT, command: Sequence[str] = ("-m", "builder.verify.execute")) -> None:
         self.timeout = timeout
+        self.command = [sys.executable, *command]
         self.process: subprocess.Popen | None = None
         self.cuda = False
         self._buffer = b""
@@ -175,7 +176,7 @@ class Worker:
             return self.process
         self._log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "builder.verify.execute"],
+            self.command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._log,
