@@ -18,7 +18,7 @@ from builder.errors import ReleaseError
 from builder.evaluate import command as evaluate_command
 from builder.plan.planner import validate_categories
 from builder.plan.splits import DEFAULT_RATIOS, SPLITS, validate_ratios
-from builder.real.harvest import DEFAULT_TIMEOUT
+from builder.real.harvest import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
 from builder.release.writer import ReleaseSummary, build_release, validate_configs
 from builder.schema import CONFIGS
 from builder.verify.compile import DEFAULT_CUDA_ARCH
@@ -151,13 +151,23 @@ def make_parser() -> argparse.ArgumentParser:
         help="datatrove-local: folder of the plan, tasks, shard files and logs, removed once the release is written (default: .<out name>.work beside --out)",
     )
     extract = commands.add_parser(
-        "extract", help="pairs from real code: import Python files (each in a child process), extract every @wp.kernel, write a release"
+        "extract",
+        help="pairs from real code: import Python files (in sandboxed child processes), extract every @wp.kernel, write a release",
+        description="Import Python files and installed packages, extract every @wp.kernel, write a release. "
+        "WARNING: extract EXECUTES the files it imports, with your user's rights. The child processes get their own "
+        "process group, a memory limit and a timeout, which bounds accidents, not attacks: run untrusted code only in a container.",
     )
-    extract.add_argument("paths", nargs="*", metavar="PATH", help="Python files, or folders searched for .py files")
+    extract.add_argument("paths", nargs="*", metavar="PATH", help="Python files, or folders searched for .py files (their code is executed)")
+    extract.add_argument("--package", action="append", default=[], metavar="NAME", help="an installed package, by import name (newton, warp), walked whole (repeatable)")
     extract.add_argument("--warp-examples", action="store_true", help="also the examples of the installed warp package (warp/examples)")
     extract.add_argument("--out", required=True, metavar="DIR", help="release folder to create")
     extract.add_argument("--configs", type=_configs, default=CONFIGS, metavar="LIST", help=f"comma-separated subset of {','.join(CONFIGS)} (default: all)")
-    extract.add_argument("--split", default="test", metavar="NAME", help="the split of every row (default: test)")
+    extract.add_argument("--split", default="test", metavar="NAME", help="the split of every row, without --split-ratios (default: test)")
+    extract.add_argument("--split-ratios", type=_ratios, default=None, metavar="R,R,R", help=f"split {'/'.join(SPLITS)} by source file at these ratios")
+    extract.add_argument("--seed", type=_int_at_least(0), default=0, metavar="S", help="seed of the split by source file (default: 0)")
+    extract.add_argument(
+        "--memory-limit", type=_bytes, default=DEFAULT_MEMORY_LIMIT, metavar="BYTES", help="address space per child process, e.g. 4G, 512M; 0: none (default: 4G)"
+    )
     extract.add_argument("--num-proc", type=_int_at_least(1), default=os.cpu_count() or 1, metavar="P", help="files imported at once (default: all cores)")
     extract.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="S", help=f"seconds a file may take, import and code generation (default: {DEFAULT_TIMEOUT:g})")
     extract.add_argument(
@@ -259,13 +269,14 @@ def extract(args: argparse.Namespace, command: str, parser: argparse.ArgumentPar
     from builder.real.rows import warp_examples_folder
 
     paths = [*args.paths, *([warp_examples_folder()] if args.warp_examples else [])]
-    if not paths:
-        parser.error("give PATH (Python files or folders) or --warp-examples")
+    if not paths and not args.package:
+        parser.error("give PATH (Python files or folders), --package or --warp-examples")
     license = args.license or (WARP_EXAMPLES_LICENSE if args.warp_examples and not args.paths else "unknown")
     try:
         exclude = set().union(*(release_hashes(r) for r in args.exclude_release))
         summary = extract_release(
-            paths, args.out, args.configs, args.split, args.timeout, args.num_proc, args.overwrite, exclude, license, args.strict, command
+            paths, args.out, args.configs, args.split, args.timeout, args.num_proc, args.overwrite, exclude, license, args.strict, command,
+            packages=args.package, memory_limit=args.memory_limit or None, split_ratios=args.split_ratios, seed=args.seed,
         )
     except ReleaseError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
@@ -284,6 +295,20 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text!r}: must be > 0 seconds")
+    return value
+
+
+def _bytes(text: str) -> int:
+    units = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+    number, unit = text.strip().upper().removesuffix("B"), ""
+    if number and number[-1] in units:
+        number, unit = number[:-1], number[-1]
+    try:
+        value = int(float(number) * units[unit])
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size (e.g. 4G, 512M, 1073741824)") from None
+    if value != 0 and value < 2**28:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be 0 (no limit) or at least 256M")
     return value
 
 

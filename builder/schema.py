@@ -76,6 +76,12 @@ def features(config: str) -> datasets.Features:
                 # Kernels from real files: the file (relative to the folder given) and the kernel's line; null when synthesized.
                 "source_file": string,
                 "source_line": datasets.Value("int32"),
+                # Kernels from installed packages: the distribution, its version and license; null otherwise.
+                "package": string,
+                "package_version": string,
+                "license": string,
+                # Kernels from real files: the block_dim their IR was generated at (tile shapes depend on it).
+                "block_dim": datasets.Value("int32"),
             },
         }
     )

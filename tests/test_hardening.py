@@ -9,7 +9,8 @@ import pytest
 from builder.errors import ReleaseError
 from builder.executors.timing import RUNS_FILE, RunTimes
 from builder.real import release as real_release
-from builder.real.harvest import kernels_of_file
+from builder.real.harvest import python_files
+from builder.real.worker import kernels_of_source
 
 
 def test_extract_checks_its_output_folder_before_harvesting(tmp_path, monkeypatch):
@@ -38,7 +39,7 @@ def test_a_file_that_is_not_utf8_is_reported_with_its_decoding_error(tmp_path):
     path.write_bytes(
         b"import warp as wp\n# caf\xe9\n@wp.kernel\ndef k(a: wp.array(dtype=float)):\n    a[wp.tid()] = 1.0\n"
     )
-    (failure,) = kernels_of_file(str(path), "latin.py")
+    (failure,) = kernels_of_source(python_files([path])[0])
     assert failure.reason == "import UnicodeDecodeError"
     assert "'utf-8' codec can't decode byte 0xe9 in position 23" in failure.detail and "exec()" not in failure.detail
 
@@ -49,7 +50,7 @@ def test_a_file_with_a_coding_line_decodes_in_its_encoding(tmp_path):
         b"# -*- coding: latin-1 -*-\nimport warp as wp\n# caf\xe9\n"
         b"@wp.kernel\ndef k(a: wp.array(dtype=float)):\n    a[wp.tid()] = 1.0\n"
     )
-    (found,) = kernels_of_file(str(path), "latin.py")
+    (found,) = kernels_of_source(python_files([path])[0])
     assert found.kernel_name == "k" and found.source_file == "latin.py"
 
 

@@ -17,9 +17,9 @@ from builder.real.harvest import (
     Failure,
     FoundKernel,
     harvest,
-    kernels_of_file,
     python_files,
 )
+from builder.real.worker import kernels_of_source
 from builder.real.release import extract_release, release_hashes
 from builder.real.rows import real_id, warp_examples_folder
 from builder.release.checks import validate_release
@@ -95,7 +95,9 @@ BAD = {
     "syntax_error.py": "import warp as wp\ndef broken(:\n    pass\n",
     "raises.py": "import warp as wp\nraise RuntimeError('boom at import')\n",
     "loops.py": "import warp as wp\nwhile True:\n    pass\n",
-    "no_kernels.py": "import warp as wp\nSCALE = 2.0\n",
+    # A kernel defined only when a function runs: listed, since grep counts it.
+    "no_kernels.py": "import warp as wp\n\ndef make():\n    @wp.kernel\n    def never(a: wp.array(dtype=float)):\n        a[0] = 1.0\n    return never\n",
+    "plain.py": "SCALE = 2.0\n",  # no kernel written in it: not a failure
 }
 # energy, scale, offset_kernel, add_generic x2 overloads, clamp_all
 GOOD_KERNELS = 6
@@ -127,7 +129,7 @@ def mixed_release(mixed, tmp_path_factory):
 def test_good_kernels_and_four_failures_in_bounded_time(mixed_release):
     out, summary, seconds = mixed_release
     assert summary.rows == GOOD_KERNELS
-    assert summary.files == 6
+    assert summary.files == 7
     reasons = {f.source_file: f.reason for f in summary.failures}
     assert reasons == {"syntax_error.py": "import SyntaxError", "raises.py": "import RuntimeError", "loops.py": "timeout", "no_kernels.py": "no kernels"}
     assert all(f.kernel is None for f in summary.failures)
@@ -176,7 +178,8 @@ def test_factory_kernel_and_one_row_per_overload(mixed_release):
     rows = pq.read_table(out / "paired").to_pylist()
     factory = next(r for r in rows if r["kernel_name"].endswith("offset_kernel"))
     assert factory["description"] == "add the factory's offset"
-    assert factory["python_source"].startswith("@wp.kernel\ndef offset_kernel(")
+    # The factory's closure value is written out: the source regenerates the kernel on its own.
+    assert factory["python_source"].startswith("offset = 2.0\n\n@wp.kernel\ndef offset_kernel(")
     overloads = [r for r in rows if r["kernel_name"] == "add_generic"]
     assert len(overloads) == 2
     declared = sorted(r["python_source"].splitlines()[-1] for r in overloads)
@@ -211,7 +214,9 @@ def test_cli_prints_failures_and_strict_writes_nothing(mixed, tmp_path, capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["extract", "--out", "x"], "give PATH (Python files or folders) or --warp-examples"),
+        (["extract", "--out", "x"], "give PATH (Python files or folders), --package or --warp-examples"),
+        (["extract", "--package", "no_such_package", "--out", "x"], "package 'no_such_package': no installed top-level package"),
+        (["extract", "x.py", "--out", "x", "--memory-limit", "12K"], "argument --memory-limit: '12K': must be 0 (no limit) or at least 256M"),
         (["extract", "missing.py", "--out", "x"], "'missing.py': not a .py file or a folder"),
         (["extract", "x.py", "--out", "x", "--timeout", "0"], "argument --timeout: '0': must be > 0 seconds"),
         (["extract", "x.py", "--out", "x", "--configs", "gpu"], "unknown config"),
@@ -248,7 +253,7 @@ def test_crash_is_isolated(tmp_path):
 def test_kernel_that_fails_codegen_is_listed_with_the_rest_kept(tmp_path):
     source = NESTED + "\n\n@wp.kernel\ndef broken(values: wp.array(dtype=float)):\n    values[0] = undefined_name\n"
     path = _write(tmp_path, {"mixed.py": source}) / "mixed.py"
-    results = kernels_of_file(str(path), "mixed.py")
+    results = kernels_of_source(python_files([path])[0])
     assert [type(r) for r in results] == [FoundKernel, Failure]
     assert results[1].kernel == "broken" and results[1].reason.startswith("codegen ")
 
@@ -256,7 +261,7 @@ def test_kernel_that_fails_codegen_is_listed_with_the_rest_kept(tmp_path):
 def test_generic_kernel_without_overloads_is_reported(tmp_path):
     source = "from typing import Any\nimport warp as wp\n\n@wp.kernel\ndef g(a: wp.array(dtype=Any)):\n    a[wp.tid()] = a[wp.tid()]\n"
     path = _write(tmp_path, {"g.py": source}) / "g.py"
-    [failure] = kernels_of_file(str(path), "g.py")
+    [failure] = kernels_of_source(python_files([path])[0])
     assert (failure.kernel, failure.reason) == ("g", "generic without overloads")
 
 

@@ -1,73 +1,42 @@
-"""Kernels from real Python files: each file imported in a child process, its kernels found and
-run through Warp's code generator there, as ``builder.codegen.ir`` does for synthesized ones.
+"""Kernels from real Python files, harvested by sandboxed worker processes (``builder.real.worker``).
 
-Importing a file runs its code, which may crash the interpreter, loop forever, print or need
-packages that are not installed. So each file is imported in a process of its own with a time
-limit, and only plain data comes back: a file that fails is a ``Failure`` with a reason, and the
-other files go on. Children are forked from a clean server process (``forkserver``): never from a
-process whose Warp may have started a CUDA context.
+Importing a file runs its code, which may crash the interpreter, loop forever, fill memory, kill
+its process group or its parent, fork, print or need packages that are not installed. So files
+are imported only in workers: each in a session of its own, with an address-space limit, forked
+from a clean server process (``forkserver``, never a process whose Warp may have started a CUDA
+context; restarted when a file kills it). A worker imports files one after the other (a package
+is imported once and its modules walked); a file that crashes or hangs its worker is killed with
+the worker's whole process group and run again alone in a fresh worker, whose second crash or
+timeout is that file's failure. No worker, nor anything a file started in its group, outlives
+``harvest``. This bounds damage; it is not a security boundary: untrusted code belongs in a
+container.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import inspect
 import multiprocessing
 import os
-import sys
+import signal
 import tempfile
-import textwrap
 import time
-import tokenize
-from collections import Counter
-from dataclasses import dataclass
+from collections import Counter, deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
-from builder.codegen.ir import (
-    BACKENDS,
-    BackendIR,
-    error_line,
-    generate,
-    import_warp,
-    split_functions,
-)
+from builder.codegen.ir import BACKENDS
+from builder.real.packages import Source, path_sources
+from builder.real.worker import Failure, FoundKernel, worker_main
+
+__all__ = ["Failure", "FoundKernel", "failure_counts", "harvest", "python_files"]
 
 # Seconds one file may take to import and generate code for all its kernels.
 DEFAULT_TIMEOUT = 120.0
-# Runs of a file whose process dies before sending results (a crash may be a one-off).
-CRASH_ATTEMPTS = 2
-# block_dim values tried, in order, when Warp refuses to generate a kernel at its module's block_dim.
-RETRY_BLOCK_DIMS = (128, 64, 32, 16, 8)
-_MODULE_PREFIX = "warp_ir_pairs_real_"
-
-
-@dataclass(frozen=True)
-class FoundKernel:
-    """A kernel of a real file and what Warp emitted for it."""
-
-    kernel_name: str  # the name in Warp's emitted code (``<kernel_name>_cpu_kernel_forward``)
-    source_file: str  # relative to the folder (or the file's own folder) it was found under
-    source_line: int  # the line of its first decorator
-    description: str
-    python_source: str  # the @wp.struct / @wp.func it needs, then the kernel (and its overload, if generic)
-    value_types: tuple[str, ...]
-    ir: dict[str, BackendIR]
-
-
-@dataclass(frozen=True)
-class Failure:
-    """A file that gave no kernels, or one kernel of it that gave no IR."""
-
-    source_file: str
-    kernel: str | None  # None: the whole file
-    reason: str  # a short label to count by: ``import SyntaxError``, ``timeout``, ``no kernels`` ...
-    detail: str
-
-    def line(self) -> str:
-        where = self.source_file + (f" {self.kernel}" if self.kernel else "")
-        return f"{where}: {self.reason}: {self.detail}"
+# Bytes of address space a worker may map (RLIMIT_AS).
+DEFAULT_MEMORY_LIMIT = 4 * 2**30
+# Files one worker imports before it is replaced (Warp keeps every module it imported).
+TASKS_PER_WORKER = 200
+_POLL = 0.02
 
 
 def failure_counts(failures: Iterable[Failure]) -> Counter:
@@ -75,58 +44,34 @@ def failure_counts(failures: Iterable[Failure]) -> Counter:
     return Counter(f.reason for f in failures)
 
 
-def python_files(paths: Iterable[str | os.PathLike]) -> list[tuple[Path, str]]:
-    """``(file, path relative to its root)`` for each file given and every ``.py`` under each folder given, sorted.
-
-    ``ValueError`` naming a path that does not exist or is not a Python file or folder.
-    """
-    found: dict[Path, str] = {}
-    for given in paths:
-        path = Path(given).absolute()
-        if path.is_dir():
-            for file in sorted(path.rglob("*.py")):
-                if not any(part.startswith(".") or part == "__pycache__" for part in file.relative_to(path).parts):
-                    found.setdefault(file, file.relative_to(path).as_posix())
-        elif path.is_file() and path.suffix == ".py":
-            found.setdefault(path, path.name)
-        else:
-            raise ValueError(f"{str(given)!r}: not a .py file or a folder (give Python files or folders holding them)")
-    return sorted(found.items(), key=lambda item: item[1])
+def python_files(paths: Iterable[str | os.PathLike]) -> list[Source]:
+    """Every ``.py`` file given or under a folder given (see ``builder.real.packages.path_sources``)."""
+    return path_sources(paths)
 
 
 def harvest(
-    files: Sequence[tuple[Path, str]], backends: Sequence[str] = BACKENDS, timeout: float = DEFAULT_TIMEOUT, num_proc: int = 1
+    sources: Sequence[Source],
+    backends: Sequence[str] = BACKENDS,
+    timeout: float = DEFAULT_TIMEOUT,
+    num_proc: int = 1,
+    memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
 ) -> tuple[list[FoundKernel], list[Failure]]:
-    """The kernels of ``files`` (from ``python_files``), and every file or kernel that failed, in file order.
+    """The kernels of ``sources``, and every file or kernel that failed, in file order.
 
-    Up to ``num_proc`` files are imported at once, each in its own process, killed after ``timeout``
-    seconds. A file whose process dies before sending results is run once more (files that compile
-    Warp modules at import crashed about once in five runs of all of ``warp/examples``); a second
-    crash is its failure.
+    Up to ``num_proc`` workers run at once; a file not done ``timeout`` seconds after it was handed
+    out is killed. ``memory_limit``: bytes of address space per worker (None: no limit).
     """
     if timeout <= 0:
         raise ValueError(f"timeout {timeout!r}: must be > 0 seconds")
     if num_proc < 1:
         raise ValueError(f"num_proc {num_proc!r}: must be >= 1")
-    context = _process_context()
-    results: dict[int, list] = {}
-    pending = [(position, path, rel, 1) for position, (path, rel) in enumerate(files)]
-    running: list[_Child] = []
-    while pending or running:
-        while pending and len(running) < num_proc:
-            position, path, rel, attempt = pending.pop(0)
-            running.append(_Child.start(context, position, path, rel, tuple(backends), timeout, attempt))
-        for child in list(running):
-            outcome = child.poll()
-            if outcome is None:
-                continue
-            running.remove(child)
-            if child.attempt < CRASH_ATTEMPTS and any(isinstance(o, Failure) and o.reason == "crashed" for o in outcome):
-                pending.insert(0, (child.position, child.path, child.rel, child.attempt + 1))
-            else:
-                results[child.position] = outcome
-        if running:
-            time.sleep(0.02)
+    if memory_limit is not None and memory_limit < 2**28:
+        raise ValueError(f"memory_limit {memory_limit!r}: must be at least 256 MiB (268435456 bytes)")
+    pool = _Pool(_process_context(), tuple(backends), timeout, memory_limit)
+    try:
+        results = pool.run(list(sources), num_proc)
+    finally:
+        pool.close_all()
     kernels: list[FoundKernel] = []
     failures: list[Failure] = []
     for position in sorted(results):
@@ -136,231 +81,164 @@ def harvest(
 
 
 def _process_context():
-    methods = multiprocessing.get_all_start_methods()
-    if "forkserver" in methods:
+    if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["warp", "builder.real.harvest"])  # children start with Warp imported
+        context.set_forkserver_preload(["warp", "builder.real.worker"])  # workers start with Warp imported
         return context
     return multiprocessing.get_context("spawn")
 
 
 @dataclass
-class _Child:
-    position: int
-    path: Path
-    rel: str
-    attempt: int
+class _Worker:
     process: multiprocessing.Process
     connection: object
-    deadline: float
+    stderr: Path
+    alone: bool  # serves one retried file, then ends
+    task: tuple[int, Source] | None = None
+    deadline: float = 0.0
+    served: int = 0
+
+
+@dataclass
+class _Pool:
+    context: object
+    backends: tuple[str, ...]
     timeout: float
+    memory_limit: int | None
+    workers: list[_Worker] = field(default_factory=list)
 
-    stderr: Path  # what the child wrote there: the cause, when it dies before sending results
+    def run(self, sources: list[Source], num_proc: int) -> dict[int, list]:
+        pending = deque((position, source) for position, source in enumerate(sources))
+        retry: deque = deque()  # files that brought down a shared worker, to run alone
+        results: dict[int, list] = {}
+        while pending or retry or any(w.task for w in self.workers):
+            for worker in [
+                w for w in self.workers if w.task is None and (w.alone or not pending or w.served >= TASKS_PER_WORKER)
+            ]:
+                self.close(worker)
+            while len(self.workers) < num_proc and (
+                retry or len(pending) > sum(w.task is None and not w.alone for w in self.workers)
+            ):
+                alone = bool(retry)
+                self.hand(self.start(alone), retry.popleft() if alone else pending.popleft())
+            for worker in list(self.workers):
+                if worker.task is None and not worker.alone and pending:
+                    self.hand(worker, pending.popleft())
+                outcome = self.poll(worker)
+                if outcome is None:
+                    continue
+                position, items = outcome
+                if isinstance(items, Failure):  # the worker died or hung on this file
+                    if worker.alone:
+                        results[position] = [items]
+                    else:
+                        retry.append(worker.task)
+                    worker.task = None
+                    self.close(worker)
+                else:
+                    results[position] = items
+                    worker.task = None
+            time.sleep(_POLL)
+        return results
 
-    @classmethod
-    def start(cls, context, position: int, path: Path, rel: str, backends: tuple[str, ...], timeout: float, attempt: int = 1) -> "_Child":
-        receiver, sender = context.Pipe(duplex=False)
+    def start(self, alone: bool) -> _Worker:
+        ours, theirs = self.context.Pipe(duplex=True)
         descriptor, stderr = tempfile.mkstemp(prefix="warp-ir-pairs-extract-", suffix=".log")
         os.close(descriptor)
-        process = context.Process(target=_child_main, args=(sender, str(path), rel, backends, stderr), daemon=True)
+        process = self.context.Process(
+            target=worker_main, args=(theirs, self.backends, self.memory_limit, stderr), daemon=True
+        )
         process.start()
-        sender.close()
-        return cls(position, path, rel, attempt, process, receiver, time.monotonic() + timeout, timeout, Path(stderr))
+        theirs.close()
+        worker = _Worker(process, ours, Path(stderr), alone)
+        self.workers.append(worker)
+        return worker
 
-    def poll(self) -> list | None:
-        """The child's results once it is done (or a ``Failure`` once it died or ran out of time), else None."""
+    def hand(self, worker: _Worker, task: tuple[int, Source]) -> None:
+        worker.task, worker.deadline = task, time.monotonic() + self.timeout
+        worker.served += 1
         try:
-            if self.connection.poll():
-                results = self.connection.recv()
-                self.process.join(timeout=10)
-                self._close()
-                return results
-        except (EOFError, OSError):  # it died before sending: the exit status says how
-            self.process.join(timeout=10)
-            return [Failure(self.rel, None, "crashed", self._crash_text())]
-        if not self.process.is_alive():
-            self.process.join()
-            if self.connection.poll():  # sent just before it ended
-                return self.poll()
-            return [Failure(self.rel, None, "crashed", self._crash_text())]
-        if time.monotonic() > self.deadline:
-            self.process.kill()
-            self.process.join()
-            self._close()
-            return [Failure(self.rel, None, "timeout", f"not done after {self.timeout:g} s (killed)")]
+            worker.connection.send(task)
+        except OSError:  # it died already: poll says how
+            pass
+
+    def poll(self, worker: _Worker) -> tuple[int, list | Failure] | None:
+        """``(position, results)`` once the worker answered, ``(position, Failure)`` once it died or ran out of time."""
+        if worker.task is None:
+            return None
+        position, source = worker.task
+        try:
+            if worker.connection.poll():
+                return worker.connection.recv()
+        except (EOFError, OSError):  # it died before answering
+            return position, Failure(source.rel, None, "crashed", self.crash_text(worker))
+        if not _alive(worker.process):
+            if worker.connection.poll():  # answered just before it ended
+                return self.poll(worker)
+            return position, Failure(source.rel, None, "crashed", self.crash_text(worker))
+        if time.monotonic() > worker.deadline:
+            return position, Failure(source.rel, None, "timeout", f"not done after {self.timeout:g} s (killed)")
         return None
 
-    def _close(self) -> None:
-        self.connection.close()
-        self.stderr.unlink(missing_ok=True)
-
-    def _crash_text(self) -> str:
-        """How the child ended, and the last line it wrote to stderr."""
-        code = self.process.exitcode
-        text = f"the process died of signal {-code}" if code is not None and code < 0 else f"the process exited with status {code} before sending results"
+    def crash_text(self, worker: _Worker) -> str:
+        """How the worker ended, and the last line it wrote to stderr."""
+        _kill_group(worker.process)
+        code = worker.process.exitcode
+        text = (
+            f"the process died of signal {-code}"
+            if code is not None and code < 0
+            else f"the process exited with status {code} before sending results"
+        )
         try:
-            last = next((line.strip() for line in reversed(self.stderr.read_text(errors="replace").splitlines()) if line.strip()), "")
+            last = next(
+                (
+                    line.strip()
+                    for line in reversed(worker.stderr.read_text(errors="replace").splitlines())
+                    if line.strip()
+                ),
+                "",
+            )
         except OSError:
             last = ""
-        self._close()
         return f"{text}; its last error line: {last}" if last else text
 
+    def close(self, worker: _Worker) -> None:
+        """End the worker and everything in its process group."""
+        try:
+            if worker.task is None:
+                worker.connection.send(None)
+        except OSError:
+            pass
+        _kill_group(worker.process)
+        worker.connection.close()
+        worker.stderr.unlink(missing_ok=True)
+        if worker in self.workers:
+            self.workers.remove(worker)
 
-def _child_main(sender, path: str, rel: str, backends: tuple[str, ...], stderr: str) -> None:
-    # The file's own prints would mix with the command's output; its errors go to ``stderr``,
-    # read back only if this process dies before sending its results.
-    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
-    os.dup2(os.open(stderr, os.O_WRONLY | os.O_APPEND), 2)
+    def close_all(self) -> None:
+        for worker in list(self.workers):
+            worker.task = None
+            self.close(worker)
+
+
+def _alive(process: multiprocessing.Process) -> bool:
+    """Whether the worker runs: asked of the system, since a killed forkserver can no longer report it."""
+    if process.pid is None:
+        return False
     try:
-        results = kernels_of_file(path, rel, backends)
-    except BaseException as error:  # anything that escaped (SystemExit from the file included)
-        results = [Failure(rel, None, f"extract {type(error).__name__}", error_line(error))]
-    sender.send(results)
-    sender.close()
-    os._exit(0)  # no atexit handlers or thread joins of whatever the file started
+        with open(f"/proc/{process.pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
+    except (OSError, IndexError):
+        return process.is_alive() if not os.path.isdir("/proc") else False
 
 
-def kernels_of_file(path: str, rel: str, backends: Sequence[str] = BACKENDS) -> list[FoundKernel | Failure]:
-    """Import ``path`` (in this process) and extract every kernel defined in it.
-
-    Kernels are those whose function is written in this file: at module level, or made by a
-    factory that ran at import. A generic kernel gives one row per overload it declared.
-    """
-    warp, context = import_warp()
-    path = os.path.abspath(path)
-    undecodable = _decoding_error(path)
-    if undecodable is not None:  # Warp would read it as no source at all and blame exec()
-        return [Failure(rel, None, f"import {type(undecodable).__name__}", error_line(undecodable))]
-    sys.path.insert(0, os.path.dirname(path))  # sibling imports, as when the file is run
-    name = _MODULE_PREFIX + hashlib.sha1(path.encode()).hexdigest()[:12]
-    try:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    except BaseException as error:  # SyntaxError, ImportError, SystemExit, anything the file raises
-        return [Failure(rel, None, f"import {type(error).__name__}", error_line(error))]
-    kernels = sorted(
-        {k for m in list(context.user_modules.values()) for k in m._get_live_kernels() if k.func.__code__.co_filename == path},
-        key=lambda k: (k.func.__code__.co_firstlineno, k.key),
-    )
-    if not kernels:
-        return [Failure(rel, None, "no kernels", "no @wp.kernel is defined when the file is imported")]
-    results: list[FoundKernel | Failure] = []
-    for kernel in kernels:
-        if kernel.is_generic and not kernel.overloads:
-            results.append(Failure(rel, kernel.key, "generic without overloads", "no wp.overload() declared its argument types"))
-            continue
-        for target in kernel.overloads.values() if kernel.is_generic else (kernel,):
-            try:
-                results.append(_found(warp, kernel, target, rel, backends))
-            except Exception as error:  # Warp raises many types; all mean "no IR for this kernel"
-                results.append(Failure(rel, kernel.key, f"codegen {type(error).__name__}", error_line(error)))
-    return results
-
-
-def _decoding_error(path: str) -> Exception | None:
-    """Why the text of ``path`` does not decode in its declared encoding (UTF-8 unless a coding line says), or None."""
-    try:
-        with open(path, "rb") as file:
-            encoding, _ = tokenize.detect_encoding(file.readline)
-            file.seek(0)
-            file.read().decode(encoding)
-    except (SyntaxError, UnicodeDecodeError, LookupError) as error:
-        return error
-    except OSError:
-        return None  # the import reports it
-    return None
-
-
-def _found(warp, kernel, target, rel: str, backends: Sequence[str]) -> FoundKernel:
-    module = target.module
-    saved_module, saved_kernel = dict(module.options), dict(target.options)
-    # Every row has a backward pass: files often turn it off (set_module_options, @wp.kernel(enable_backward=False)) to build faster.
-    # A kernel's own options override the module's, so both are set.
-    target.options["enable_backward"] = True
-    try:
-        first_error = None
-        # Tile kernels' shapes depend on the block_dim they are launched with, which the file passes at
-        # launch time: when Warp refuses the module's, smaller ones are tried (the IR states the one used).
-        for block_dim in (module.resolve_options(warp.config)["block_dim"], *RETRY_BLOCK_DIMS):
-            try:
-                builder, emitted = generate(module, backends, [target], enable_backward=True, block_dim=block_dim)
-                break
-            except Exception as error:
-                first_error = first_error or error
-        else:
-            raise first_error
-        name = target.get_mangled_name()  # the kernel's key: generate() strips the hash
-    finally:
-        module.options.clear()
-        module.options.update(saved_module)
-        target.options.clear()
-        target.options.update(saved_kernel)
-    helpers = [s.cls for s in builder.structs] + [f.func for f in builder.functions if getattr(f, "func", None) is not None]
-    parts = [_source_of(obj) for obj in dict.fromkeys(helpers)] + [_source_of(kernel.func)]
-    if target is not kernel:
-        parts.append(f"wp.overload({kernel.func.__name__}, {{{', '.join(f'{a!r}: {_type_text(t)}' for a, t in target.adj.arg_types.items())}}})\n")
-    return FoundKernel(
-        kernel_name=name,
-        source_file=rel,
-        source_line=kernel.func.__code__.co_firstlineno,
-        description=description_of(kernel.func, rel, kernel.key),
-        python_source="\n\n".join(p.strip("\n") for p in parts if p) + "\n",
-        value_types=_value_types(target),
-        ir={b: split_functions(name, b, source) for b, source in emitted.items()},
-    )
-
-
-def _source_of(obj) -> str:
-    try:
-        return textwrap.dedent(inspect.getsource(obj))
-    except (OSError, TypeError):  # defined by exec, or in C
-        return ""
-
-
-def description_of(func, rel: str, key: str) -> str:
-    """One line: the docstring's first line, else the comment just above the kernel or the first one in it."""
-    doc = inspect.getdoc(func)
-    if doc:
-        return doc.strip().splitlines()[0].strip()
-    try:
-        lines, first = inspect.findsource(func)
-    except (OSError, TypeError):
-        lines, first = [], 0
-    above: list[str] = []
-    for line in reversed(lines[:first]):
-        if not line.strip().startswith("#"):
-            break
-        above.insert(0, line.strip().lstrip("#").strip())
-    comment = " ".join(a for a in above if a)
-    if not comment:
-        body, _ = inspect.getsourcelines(func) if lines else ([], 0)
-        comment = next((line.strip().lstrip("#").strip() for line in body if line.strip().startswith("#") and line.strip("# \n")), "")
-    return comment or f"Kernel {key} from {rel}."
-
-
-def _type_text(t) -> str:
-    """A Warp argument type as Python source, e.g. ``wp.array(dtype=wp.vec3f, ndim=1)``."""
-    import warp
-    import warp._src.types as types
-
-    if types.is_array(t):
-        kind = type(t).__name__.lstrip("_").removesuffix("Annotation").lower()  # _ArrayAnnotation, indexedarray ...
-        return f"wp.{kind}(dtype={_type_text(t.dtype)}, ndim={t.ndim})"
-    name = getattr(t, "__name__", None) or getattr(t, "key", None) or repr(t)
-    return f"wp.{name}" if getattr(warp, name, None) is t else name
-
-
-def _value_types(kernel) -> tuple[str, ...]:
-    """Warp scalar, vector and matrix type names of the kernel's arguments and variables."""
-    import warp._src.types as types
-
-    names = set()
-    for var in [*kernel.adj.args, *kernel.adj.variables]:
-        t = types.strip_reference(var.type)
-        if types.is_array(t):
-            t = t.dtype
-        if t in types.scalar_types or hasattr(t, "_wp_generic_type_str_"):
-            names.add(t.__name__)
-    return tuple(sorted(names))
+def _kill_group(process: multiprocessing.Process) -> None:
+    """SIGKILL to the worker's process group (its session: whatever it forked) and to the worker."""
+    if process.pid is None:
+        return
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    process.join(timeout=5)

@@ -1,7 +1,8 @@
 """A release of kernels from real Python files (``warp-ir-pairs extract``).
 
 The rows have the synthetic rows' schema: category ``real``, no seed or index, and the kernel's
-file and line in ``metadata.source_file`` / ``source_line``. Kernels whose structural hash is
+file, line, package, version, license and block_dim in ``metadata``. Rows go to one split, or
+with ``split_ratios`` to train / validation / test by source file (``builder.real.splits``). Kernels whose structural hash is
 already taken (by the synthetic data, or by an earlier kernel of the same files) are left out
 and counted, so a model can be evaluated on them without near-duplicates of its training data.
 """
@@ -11,23 +12,26 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Collection, Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from builder.codegen.ir import BACKENDS
 from builder.errors import ReleaseError
+from builder.plan.splits import SPLITS
 from builder.real.harvest import (
+    DEFAULT_MEMORY_LIMIT,
     DEFAULT_TIMEOUT,
     Failure,
     failure_counts,
     harvest,
-    python_files,
 )
+from builder.real.packages import Source, package_sources, path_sources
 from builder.real.rows import real_rows
+from builder.real.splits import file_splits
 from builder.release.card import RealCardContext, render_real_card
 from builder.release.checksums import write_checksums
 from builder.release.output import check_output_dir, check_writable, claim_output, move_into_place, staging_folder
@@ -59,14 +63,22 @@ class ExtractSummary:
     duplicates: Counter
     per_file: Counter
     seconds: float
+    per_split: Counter
     release_files: dict[str, list[Path]]
 
     def lines(self) -> list[str]:
         dropped = sum(self.duplicates.values())
         lines = [
             f"extracted {self.rows} kernel(s) from {len(self.per_file)} of {self.files} file(s) into {self.out} in {self.seconds:.1f} s",
-            f"left out as structural duplicates: {dropped}" + (f" ({', '.join(f'{r}: {n}' for r, n in self.duplicates.items())})" if dropped else ""),
-            f"failures: {len(self.failures)}" + (f" ({', '.join(f'{r}: {n}' for r, n in failure_counts(self.failures).most_common())})" if self.failures else ""),
+            "per split: " + ", ".join(f"{split}: {n}" for split, n in self.per_split.items()),
+            f"left out as structural duplicates: {dropped}"
+            + (f" ({', '.join(f'{r}: {n}' for r, n in self.duplicates.items())})" if dropped else ""),
+            f"failures: {len(self.failures)}"
+            + (
+                f" ({', '.join(f'{r}: {n}' for r, n in failure_counts(self.failures).most_common())})"
+                if self.failures
+                else ""
+            ),
         ]
         lines += [f"  {failure.line()}" for failure in self.failures]
         return lines
@@ -97,77 +109,146 @@ def extract_release(
     license: str = "unknown",
     strict: bool = False,
     command: str = "",
+    *,
+    packages: Sequence[str] = (),
+    memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
+    split_ratios: Sequence[float] | None = None,
+    seed: int = 0,
 ) -> ExtractSummary:
-    """Extract every kernel of the Python files in ``paths`` and write them as a release into ``out``.
+    """Extract every kernel of the Python files in ``paths`` and of the installed ``packages`` into a release in ``out``.
 
     Files and kernels that fail are listed in the summary and the card; with ``strict``, any
-    failure is a ``ReleaseError`` and nothing is written. ``out`` is locked (``claim_output``)
-    from the first check to the final move.
+    failure is a ``ReleaseError`` and nothing is written; ``out`` is locked (``claim_output``) from the
+    first check to the final move. With ``split_ratios`` the rows are split
+    by source file (seeded by ``seed``), else all go to ``split``.
     """
-    with claim_output(out):
-        return _extract_release(paths, out, configs, split, timeout, num_proc, overwrite, exclude_hashes, license, strict, command)
-
-
-def _extract_release(
-    paths: Sequence[str | os.PathLike],
-    out: str | os.PathLike,
-    configs: Sequence[str] = CONFIGS,
-    split: str = DEFAULT_SPLIT,
-    timeout: float = DEFAULT_TIMEOUT,
-    num_proc: int = 1,
-    overwrite: bool = False,
-    exclude_hashes: Collection[str] = (),
-    license: str = "unknown",
-    strict: bool = False,
-    command: str = "",
-) -> ExtractSummary:
-    """``extract_release`` with ``out`` claimed."""
     started = time.perf_counter()
     configs = [validate_config(c) for c in dict.fromkeys(configs)]
     if not configs:
         raise ReleaseError(f"no configs given; allowed: {', '.join(CONFIGS)}")
     if not split.isidentifier():
         raise ReleaseError(f"split {split!r}: must be a name such as test or train")
+    sources = _sources(paths, packages)
+    out = Path(out).absolute()
+    with claim_output(out):
+        check_output_dir(out, overwrite)
+        check_writable(out)  # before harvesting, which takes minutes
+        backends = [b for b in BACKENDS if any(b in CONFIG_BACKENDS[c] for c in configs)]
+        try:
+            found, failures = harvest(sources, backends, timeout, num_proc, memory_limit)
+        except ValueError as error:
+            raise ReleaseError(str(error)) from None
+        source_config = configs[0] if len(configs) == 1 else "paired"
+        real = real_rows(found, source_config, exclude_hashes)
+        failures = failures + real.failures
+        if strict and failures:
+            raise ReleaseError(f"{len(failures)} failure(s) with --strict; first: {failures[0].line()}")
+        if not real.rows:
+            reasons = ", ".join(f"{r}: {n}" for r, n in failure_counts(failures).most_common()) or "none failed"
+            raise ReleaseError(
+                f"no kernels to release from {len(sources)} file(s) ({len(found)} extracted, {sum(real.duplicates.values())} duplicates; failures: {reasons})"
+            )
+        per_file = Counter(row["metadata"]["source_file"] for row in real.rows)
+        splits = file_splits(per_file, split_ratios, seed) if split_ratios else dict.fromkeys(per_file, split)
+        by_split: dict[str, list[dict]] = {}
+        for row in real.rows:
+            by_split.setdefault(splits[row["metadata"]["source_file"]], []).append(row)
+        by_split = {name: by_split[name] for name in sorted(by_split, key=_split_order)}
+        license = _release_license(real.rows, license)
+        with staging_folder(out) as staging:
+            schema = features(source_config)
+            tables = {
+                name: pa.Table.from_pylist([schema.encode_example(r) for r in rows], schema=schema.arrow_schema)
+                for name, rows in by_split.items()
+            }
+            written, split_bytes, lines = _write_tables(staging, tables, configs)
+            write_plots(lines, staging / PLOTS_DIR)
+            context = RealCardContext(
+                configs,
+                {name: len(rows) for name, rows in by_split.items()},
+                split_bytes,
+                written,
+                license,
+                command,
+                failures,
+                real.duplicates,
+                per_file,
+                len(sources),
+                distribution_table(lines),
+                _packages_table(real.rows, sources),
+            )
+            (staging / "README.md").write_text(render_real_card(context), encoding="utf-8")
+            write_checksums(staging)
+            move_into_place(staging, out, overwrite)
+        release_files = {c: [out / p.relative_to(staging) for p in paths] for c, paths in written.items()}
+        per_split = Counter({name: len(rows) for name, rows in by_split.items()})
+        return ExtractSummary(
+            out,
+            len(sources),
+            len(real.rows),
+            failures,
+            real.duplicates,
+            per_file,
+            time.perf_counter() - started,
+            per_split,
+            release_files,
+        )
+
+
+def _sources(paths: Sequence[str | os.PathLike], packages: Sequence[str]) -> list[Source]:
+    """The files of ``paths`` and ``packages``; a file named both ways keeps its package's provenance."""
     try:
-        files = python_files(paths)
+        chosen = {s.path: s for s in path_sources(paths)}
+        chosen.update((s.path, s) for name in packages for s in package_sources(name))
     except ValueError as error:
         raise ReleaseError(str(error)) from None
-    if not files:
-        raise ReleaseError(f"no .py files under {', '.join(map(str, paths))}")
-    out = Path(out).absolute()
-    check_output_dir(out, overwrite)
-    check_writable(out)  # before harvesting, which takes minutes
-    backends = [b for b in BACKENDS if any(b in CONFIG_BACKENDS[c] for c in configs)]
-    found, failures = harvest(files, backends, timeout, num_proc)
-    if strict and failures:
-        raise ReleaseError(f"{len(failures)} failure(s) with --strict; first: {failures[0].line()}")
-    source_config = configs[0] if len(configs) == 1 else "paired"
-    real = real_rows(found, source_config, exclude_hashes)
-    if not real.rows:
-        reasons = ", ".join(f"{r}: {n}" for r, n in failure_counts(failures).most_common()) or "none failed"
-        raise ReleaseError(f"no kernels to release from {len(files)} file(s) ({len(found)} extracted, {sum(real.duplicates.values())} duplicates; failures: {reasons})")
-    per_file = Counter(row["metadata"]["source_file"] for row in real.rows)
-    with staging_folder(out) as staging:
-        schema = features(source_config)
-        table = pa.Table.from_pylist([schema.encode_example(row) for row in real.rows], schema=schema.arrow_schema)
-        written, split_bytes, lines = _write_tables(staging, table, configs, split)
-        write_plots(lines, staging / PLOTS_DIR)
-        card = render_real_card(
-            RealCardContext(configs, split, len(real.rows), split_bytes, written, license, command, failures, real.duplicates, per_file, len(files), distribution_table(lines))
-        )
-        (staging / "README.md").write_text(card, encoding="utf-8")
-        write_checksums(staging)
-        move_into_place(staging, out, overwrite)
-    release_files = {c: [out / p.relative_to(staging) for p in paths] for c, paths in written.items()}
-    return ExtractSummary(out, len(files), len(real.rows), failures, real.duplicates, per_file, time.perf_counter() - started, release_files)
+    if not chosen:
+        raise ReleaseError(f"no .py files under {', '.join(map(str, [*paths, *packages]))}")
+    return sorted(chosen.values(), key=lambda s: s.rel)
 
 
-def _write_tables(staging: Path, table: pa.Table, configs: Sequence[str], split: str) -> tuple[dict[str, list[Path]], dict[str, int], dict]:
-    """Each config's parquet files of ``table``; returns the files, the Arrow bytes and the line counts per config."""
-    writers = {c: SplitFiles(staging / c, split, features(c).arrow_schema) for c in configs}
+def _split_order(split: str) -> tuple[int, str]:
+    return (SPLITS.index(split), split) if split in SPLITS else (len(SPLITS), split)
+
+
+def _release_license(rows: Sequence[dict], given: str) -> str:
+    """The Hub license id of the release: the packages' one license, else ``given`` (``other`` when they differ)."""
+    found = {(r["metadata"]["license"] or "").lower() or given for r in rows}
+    return found.pop() if len(found) == 1 else "other"
+
+
+def _packages_table(rows: Sequence[dict], sources: Sequence[Source]) -> str:
+    """Markdown table: kernels and files per package, with version and license."""
+    files = Counter(s.package or "(files given)" for s in sources)
+    kernels: Counter = Counter()
+    about: dict[str, tuple[str, str]] = {}
+    for row in rows:
+        meta = row["metadata"]
+        name = meta["package"] or "(files given)"
+        kernels[name] += 1
+        about[name] = (meta["package_version"] or "", meta["license"] or "")
+    lines = ["| package | version | license | files | kernels |", "|---|---|---|---:|---:|"]
+    lines += [
+        f"| {n} | {about.get(n, ('', ''))[0]} | {about.get(n, ('', ''))[1]} | {files[n]} | {kernels[n]} |"
+        for n in sorted(files)
+    ]
+    return "\n".join(lines)
+
+
+def _write_tables(
+    staging: Path, tables: dict[str, pa.Table], configs: Sequence[str]
+) -> tuple[dict[str, list[Path]], dict[str, dict[str, int]], dict]:
+    """Each config's parquet files of each split's table; returns the files, the Arrow bytes per config and split, and the line counts."""
     counter = LineCounter(features(configs[0]).arrow_schema)
-    for group in row_groups(table.to_batches(), ROW_GROUP_SIZE):
+    written: dict[str, list[Path]] = {c: [] for c in configs}
+    split_bytes: dict[str, dict[str, int]] = {c: {} for c in configs}
+    for split, table in tables.items():
+        writers = {c: SplitFiles(staging / c, split, features(c).arrow_schema) for c in configs}
+        for group in row_groups(table.to_batches(), ROW_GROUP_SIZE):
+            for config, writer in writers.items():
+                writer.write(derive_config(group, config))
+            counter.add(derive_config(group, configs[0]))
         for config, writer in writers.items():
-            writer.write(derive_config(group, config))
-        counter.add(derive_config(group, configs[0]))
-    return {c: w.close() for c, w in writers.items()}, {c: w.total_bytes for c, w in writers.items()}, counter.result()
+            written[config] += writer.close()
+            split_bytes[config][split] = writer.total_bytes
+    return written, split_bytes, counter.result()

@@ -1,7 +1,9 @@
 """Rows of kernels from real Python files: category ``real``, provenance in ``metadata``.
 
-The rows have the synthetic rows' schema: no seed or index, and the kernel's file and line in
-``metadata.source_file`` / ``source_line``. Kernels whose structural hash is already taken (by
+The rows have the synthetic rows' schema: no seed or index; the kernel's file and line in
+``metadata.source_file`` / ``source_line``, its package, version and license, and the
+``block_dim`` its IR was generated at. A kernel whose analysis or row building fails is a
+``Failure`` with its reason; the others are kept. Kernels whose structural hash is already taken (by
 the synthetic data, or by an earlier kernel of the same files) are left out and counted, so a
 model can be evaluated on them without near-duplicates of its training data.
 """
@@ -10,14 +12,14 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Collection, Sequence
 
 from builder.codegen.ir import warp_version
 from builder.codegen.rows import make_row
 from builder.plan.planner import Analysis, analyze, difficulty, difficulty_bounds
-from builder.real.harvest import FoundKernel
+from builder.real.worker import Failure, FoundKernel
 from builder.schema import REAL_CATEGORY
 from builder.verify.levels import Outcome
 from generators import KernelSpec
@@ -41,6 +43,7 @@ class RealRows:
 
     rows: list[dict]
     duplicates: Counter = field(default_factory=Counter)
+    failures: list[Failure] = field(default_factory=list)
 
 
 def real_id(source_file: str, python_source: str) -> str:
@@ -58,11 +61,23 @@ def warp_examples_folder() -> Path:
 def real_rows(found: Sequence[FoundKernel], config: str, exclude_hashes: Collection[str] = ()) -> RealRows:
     """The rows (``config``'s schema) of ``found``, less structural duplicates of ``exclude_hashes`` or of an earlier kernel."""
     version = warp_version()
-    analyses = [analyze(k.python_source) for k in found]
     kept: list[tuple[FoundKernel, Analysis]] = []
     duplicates: Counter = Counter()
+    failures: list[Failure] = []
     seen: set[str] = set()
-    for kernel, analysis in zip(found, analyses):
+    for kernel in found:
+        try:
+            analysis = analyze(kernel.python_source)
+        except Exception as error:  # one kernel's source the analysis cannot read costs only that kernel
+            failures.append(
+                Failure(
+                    kernel.source_file,
+                    kernel.kernel_name,
+                    f"analysis {type(error).__name__}",
+                    str(error)[:200] or type(error).__name__,
+                )
+            )
+            continue
         if analysis.structural_hash in exclude_hashes:
             duplicates["of the synthetic data"] += 1
         elif analysis.structural_hash in seen:
@@ -73,9 +88,42 @@ def real_rows(found: Sequence[FoundKernel], config: str, exclude_hashes: Collect
     bounds = difficulty_bounds([a.complexity for _, a in kept]) if kept else (0, 0)
     rows = []
     for kernel, analysis in kept:
-        entry = RealKernel(real_id(kernel.source_file, kernel.python_source), analysis.structural_hash, analysis.complexity, difficulty(analysis.complexity, bounds))
-        spec = KernelSpec(kernel.kernel_name, REAL_CATEGORY, kernel.description, kernel.python_source, kernel.value_types)
-        rows.append(make_row(entry, spec, analysis.builtins, kernel.ir, Outcome("codegen"), config, version, (kernel.source_file, kernel.source_line)))
-    return RealRows(rows, duplicates)
+        try:
+            rows.append(_row(kernel, analysis, bounds, config, version))
+        except Exception as error:
+            failures.append(
+                Failure(
+                    kernel.source_file,
+                    kernel.kernel_name,
+                    f"row {type(error).__name__}",
+                    str(error)[:200] or type(error).__name__,
+                )
+            )
+    return RealRows(rows, duplicates, failures)
 
 
+def _row(kernel: FoundKernel, analysis: Analysis, bounds: tuple[int, int], config: str, version: str) -> dict:
+    entry = RealKernel(
+        real_id(kernel.source_file, kernel.python_source),
+        analysis.structural_hash,
+        analysis.complexity,
+        difficulty(analysis.complexity, bounds),
+    )
+    spec = KernelSpec(kernel.kernel_name, REAL_CATEGORY, kernel.description, kernel.python_source, kernel.value_types)
+    row = make_row(
+        entry,
+        spec,
+        analysis.builtins,
+        kernel.ir,
+        Outcome("codegen"),
+        config,
+        version,
+        (kernel.source_file, kernel.source_line),
+    )
+    row["metadata"].update(
+        package=kernel.package,
+        package_version=kernel.package_version,
+        license=kernel.license,
+        block_dim=kernel.block_dim,
+    )
+    return row

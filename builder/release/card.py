@@ -168,9 +168,8 @@ class RealCardContext:
     """What the card of a release of real kernels (``builder.real.release``) states."""
 
     configs: Sequence[str]
-    split: str
-    rows: int
-    split_bytes: dict[str, int]  # config -> uncompressed Arrow bytes
+    split_rows: dict[str, int]  # split -> rows
+    split_bytes: dict[str, dict[str, int]]  # config -> split -> uncompressed Arrow bytes
     files: dict[str, list[Path]]  # config -> parquet files
     license: str
     command: str
@@ -179,6 +178,7 @@ class RealCardContext:
     per_file: Counter  # source file -> rows
     num_files: int
     distributions: str
+    packages: str = ""  # markdown table: files and kernels per package, version, license
 
 
 def render_real_card(context: RealCardContext) -> str:
@@ -189,13 +189,12 @@ def render_real_card(context: RealCardContext) -> str:
     data["pretty_name"] = "warp-ir-pairs: real kernels"
     data["language_creators"] = ["found"]
     data["tags"] = [t for t in data["tags"] if t != "synthetic"] + ["real-code"]
-    split_bytes = {config: {context.split: n} for config, n in context.split_bytes.items()}
-    default = _release_metadata(data, context.configs, {context.split: context.rows}, split_bytes, context.files)
+    default = _release_metadata(data, context.configs, context.split_rows, context.split_bytes, context.files)
     failures = failure_counts(context.failures)
     data[PLANNING_KEY] = {
         "kind": REAL_KIND,
         "files": context.num_files,
-        "kernels": context.rows,
+        "kernels": sum(context.split_rows.values()),
         "duplicates_left_out": dict(context.duplicates),
         "failures": dict(failures.most_common()),
     }
@@ -203,7 +202,9 @@ def render_real_card(context: RealCardContext) -> str:
 
 
 def _real_body(context: RealCardContext, default: str, failures: Counter) -> str:
-    split = context.split
+    split = next(iter(context.split_rows))
+    rows = sum(context.split_rows.values())
+    splits = ", ".join(f"`{name}`" for name in context.split_rows)
     per_file = "\n".join(f"| `{name}` | {n} |" for name, n in sorted(context.per_file.items()))
     failed = "\n".join(f"- `{f.source_file}`{f' `{f.kernel}`' if f.kernel else ''}: {f.reason}: {f.detail}" for f in context.failures) or "none."
     counted = "; ".join(f"{r}: {n}" for r, n in failures.most_common()) or "none"
@@ -213,31 +214,41 @@ def _real_body(context: RealCardContext, default: str, failures: Counter) -> str
 
 NVIDIA Warp kernels written by people, taken from {context.num_files} Python file(s), paired with the C++ (CPU)
 and CUDA source that Warp's own JIT code generator (`warp-lang` {warp_version()}) emits for them: the forward
-function, the adjoint (backward) function and the whole translation unit. Each file was imported in a
-process of its own; every `@wp.kernel` defined in it at import time (at module level or by a factory
-that ran) was generated with the backward pass on, and a generic kernel once per overload it declared.
+function, the adjoint (backward) function and the whole translation unit. Each file was imported (as a module of
+its package) in a sandboxed worker process; every `@wp.kernel` defined in it at import time (at module
+level or by a factory that ran) was made self-contained and generated with the backward pass on, and a
+generic kernel once per overload it declared.
 
 The rows have the same schema as the synthetic warp-ir-pairs releases, so a model trained on those can
-be evaluated on these (split `{split}`): `category` is `{REAL_CATEGORY}`, `metadata.seed` and
-`metadata.index` are null, and `metadata.source_file` / `metadata.source_line` give the file (relative to
-the folder given) and the line of the kernel's first decorator. `python_source` is the kernel plus the
-`@wp.struct` and `@wp.func` code it calls, as written; it may use names (constants, imports) of its file.
+be evaluated on these (splits {splits}; all kernels of one source file sit in one split):
+`category` is `{REAL_CATEGORY}`, `metadata.seed` and `metadata.index` are null,
+`metadata.source_file` / `metadata.source_line` give the file (from its package root's parent, or the
+folder given) and the line of the kernel's first decorator, `metadata.package`, `package_version` and
+`license` its distribution, and `metadata.block_dim` the block size its IR was generated at (tile
+kernels' shapes depend on it). `python_source` is self-contained: the kernel plus the imports,
+module constants, `wp.constant`s, type aliases, `@wp.struct`s and `@wp.func`s it uses, written out
+from their values; the IR columns are Warp's output for `python_source` alone (run with `wp` bound to
+`warp`), so its `<L n>` markers and `alignment` count lines of `python_source`.
 `id` is `real-` and 16 hex digits of the SHA-256 of the file name and `python_source`.
 
 ## Configs
 
 | config | IR columns | rows |
 |---|---|---|
-{_config_table(context.configs, context.rows)}
+{_config_table(context.configs, rows)}
 
 All configs hold the same kernels with the same `id`, `python_source` and split.
 
 {COUNT_HEADING}
 
-{markdown_count_table([REAL_CATEGORY], {split: {REAL_CATEGORY: context.rows}})}
+{markdown_count_table([REAL_CATEGORY], {name: {REAL_CATEGORY: n} for name, n in context.split_rows.items()})}
 
 Left out as structural duplicates (the same Python AST after renaming identifiers and erasing literal
 values) of a kernel already taken: {dropped}.
+
+## Kernels per package
+
+{context.packages}
 
 ## Kernels per file
 

@@ -31,6 +31,7 @@ from builder.plan.planner import kernel_id
 from builder.plan.splits import SPLITS
 from builder.plan.structure import structure
 from builder.real.rows import real_id
+from builder.release.check_markers import markers_result
 from builder.release.card import COUNT_HEADING, PLANNING_KEY, REAL_KIND
 from builder.release.checksums import CHECKSUMS_FILE, verify_checksums
 from builder.schema import (
@@ -731,6 +732,11 @@ def check_ir(release: Release) -> CheckResult:
     return problems.result(f"{rows} rows in {len(release.data)} configs: {functions} functions defined as named, sources name both")
 
 
+def check_markers(release: Release) -> CheckResult:
+    """Every ``<L n>`` marker and ``alignment.python_line`` is its statement's line of ``python_source``."""
+    return CheckResult("markers", *markers_result(release.data))
+
+
 CHECKS: tuple[Callable[[Release], CheckResult], ...] = (
     check_checksums,
     check_card,
@@ -743,5 +749,6 @@ CHECKS: tuple[Callable[[Release], CheckResult], ...] = (
     check_aligned,
     check_leakage,
     check_ir,
+    check_markers,
 )
 CHECK_NAMES = tuple(check.__name__.removeprefix("check_") for check in CHECKS)
