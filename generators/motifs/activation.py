@@ -86,7 +86,7 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         what = f"the {phrase} of {code(x)}" + (f" plus the bias {code(b)}" if kind == "bias" else "")
         desc = f"Applies {what} element-wise into {code(y)}."
     else:
-        row = k.tid(k.fresh("row", "i", "tid"))
+        row = k.tid(k.fresh("row", "i", "tid"), remap=False, guard=False)
         k.guard(row, f"{x}.shape[0]", "one thread per row")
         n, j = k.fresh("n", "cols", "dim"), k.fresh("j", "col", "c")
         k.line(f"{n} = {x}.shape[1]")

@@ -102,13 +102,12 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             ds, fm = k.fresh("Ds", "D", "dx"), k.fresh("F", "def_grad")
             k.line(f"{ds} = wp.matrix_from_cols({e[0]}, {e[1]}, {e[2]})")
             k.line(f"{fm} = {ds} * {dm}[{tid}]", "deformation gradient")
-            jn = k.fresh("J", "det_f")
-            k.line(f"{jn} = wp.determinant({fm})")
-            k.line(
-                f"{out}[{tid}] = {jn} - 1.0"
-                if rng.random() < 0.5
-                else f"{out}[{tid}] = wp.trace(wp.transpose({fm}) * {fm}) - 3.0"
-            )
+            if rng.random() < 0.5:
+                jn = k.fresh("J", "det_f")
+                k.line(f"{jn} = wp.determinant({fm})")
+                k.line(f"{out}[{tid}] = {jn} - 1.0")
+            else:
+                k.line(f"{out}[{tid}] = wp.trace(wp.transpose({fm}) * {fm}) - 3.0")
             desc = f"Forms the deformation gradient of each tetrahedron of {code(elem)} over {code(x)} from its rest inverse {code(dm)} and writes a strain measure to {code(out)}."
     doc = (
         rng.choice(("Element loop with scatter to nodes.", "Per-element assembly."))

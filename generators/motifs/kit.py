@@ -42,6 +42,7 @@ class Kernel:
     depth: int = 1
     value_types: set[str] = field(default_factory=set)
     commented: bool = False
+    notes: list[str] = field(default_factory=list)  # description clauses of the prologue (subset, flags)
 
     def __post_init__(self) -> None:
         self.commented = self.rng.random() < self.policy.comment_rate
@@ -101,11 +102,34 @@ class Kernel:
         if self.rng.random() < self.policy.blank_line_rate and self.lines and self.lines[-1].strip():
             self.lines.append("")
 
-    def tid(self, *names: str) -> str:
-        """``tid = wp.tid()`` (or ``i, j = wp.tid()``); returns the text of the names."""
+    def tid(self, *names: str, remap: bool = True, guard: bool = True) -> str:
+        """``tid = wp.tid()`` (or ``i, j = wp.tid()``); returns the index the body works at.
+
+        A 1-D launch may run over a subset (``i = indices[tid]``, a gather through an index array)
+        and skip inactive elements by a flag array, as real kernels do (policy: ``remap_rate``,
+        ``flag_rate``)."""
         text = ", ".join(names)
         self.lines.append(f"{INDENT}{text} = wp.tid()")
-        return text
+        if len(names) > 1:
+            return text
+        index = text
+        if guard and self.rng.random() < self.policy.guard_rate * 0.5:
+            count = self.value(self.pick(("n", "count", "num_items", "num_elements", "size")), "int")
+            self.guard(text, count)
+        if remap and self.rng.random() < self.policy.remap_rate:
+            table = self.array(self.pick(("indices", "active_indices", "particle_indices", "sorted_ids", "work_list", "ids")), "wp.int32", "index")
+            index = self.fresh("i", "idx", "p", "pid")
+            self.line(f"{index} = {table}[{text}]", "the launch covers a subset of the elements")
+            with self.block(f"if {index} < 0:"):
+                self.line("return")
+            self.notes.append(f"over the elements listed in {code(table)}")
+        if self.rng.random() < self.policy.flag_rate:
+            flags = self.array(self.pick(("flags", "active", "particle_flags", "mask", "enabled")), "wp.int32", "in")
+            test = f"({flags}[{index}] & 1) == 0" if self.rng.random() < 0.5 else f"{flags}[{index}] == 0"
+            with self.block(f"if {test}:", "skip inactive elements"):
+                self.line("return")
+            self.notes.append(f"skipping elements whose {code(flags)} flag is clear")
+        return index
 
     def guard(self, index: str, count: str, comment: str = "threads past the end have nothing to do") -> None:
         with self.block(f"if {index} >= {count}:", comment):
@@ -128,6 +152,9 @@ class Kernel:
         while body and not body[-1]:
             body.pop()
         parts = [*self.structs, *self.helpers, "\n".join(head + doc + body)]
+        if self.notes:
+            description = description.rstrip(".") + "; runs " + join_phrases(self.notes).removeprefix("over") + "."
+            description = description.replace("; runs  ", "; runs over ").replace("; runs skipping", "; skips")
         return KernelSpec(
             kernel_name=kernel_name,
             category=self.family,

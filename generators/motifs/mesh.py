@@ -59,10 +59,14 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
     else:
         x = k.fresh("x", "p", "pos")
         k.line(f"{x} = {q}[{tid}]")
-        k.line(f"{query} = wp.mesh_query_point({mesh}, {x}, {max_d})")
+        fn = "mesh_query_point_no_sign" if kind == "contact" and rng.random() < 0.4 else "mesh_query_point"
+        k.line(f"{query} = wp.{fn}({mesh}, {x}, {max_d})")
         with k.block(f"if not {query}.result:", "nothing within range"):
             k.line(f"{out}[{tid}] = {x}")
             k.line("return")
+        if rng.random() < policy.extra_output_rate:
+            faces = k.array(k.pick(("face_index", "closest_face", "hit_face", "tri_id")), "wp.int32", "out")
+            k.line(f"{faces}[{tid}] = {query}.face")
         cp = k.fresh("cp", "closest_pt", "p_mesh")
         k.line(f"{cp} = wp.mesh_eval_position({mesh}, {query}.face, {query}.u, {query}.v)")
         if kind == "closest":
@@ -72,9 +76,9 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         else:
             delta, dist = k.fresh("delta", "d", "diff"), k.fresh("dist", "l", "depth")
             k.line(f"{delta} = {x} - {cp}")
-            k.line(f"{dist} = wp.length({delta}) * {query}.sign")
+            k.line(f"{dist} = wp.length({delta}) * {query}.sign" if fn == "mesh_query_point" else f"{dist} = wp.length({delta})")
             with k.block(f"if {dist} < {rad}:", "push the particle back to the surface plus its radius"):
-                k.line(f"{x} = {cp} + wp.normalize({delta}) * {rad} * {query}.sign")
+                k.line(f"{x} = {cp} + wp.normalize({delta}) * {rad}" + (f" * {query}.sign" if fn == "mesh_query_point" else ""))
             k.line(f"{out}[{tid}] = {x}")
             desc = f"Pushes the particles {code(q)} that lie closer than {code(rad)} to the mesh {code(mesh)} back out along the closest-point direction into {code(out)}."
     doc = (

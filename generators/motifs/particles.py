@@ -61,7 +61,7 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
     q_out = k.array(k.fresh(nm.array("position", output=True), q + "_new"), vec, "out")
     qd_out = k.array(k.fresh(nm.array("velocity", output=True), qd + "_new"), vec, "out")
 
-    tid = k.tid(k.fresh("tid", "i"))
+    tid = k.tid(k.fresh("tid", "i"), guard=False)
     if count:
         k.guard(tid, count)
     x0, v0 = k.fresh(*local(rng, "position")), k.fresh(*local(rng, "velocity"))

@@ -33,7 +33,7 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
     vec = policy.vec3_spelling.draw(rng)
     src = k.array(k.fresh(nm.plain(*_VALUES)), vec if kind == "norm" else dtype, "in")
     count = k.value(k.pick(("n", "count", "num_items", "size")), "int") if rng.random() < policy.guard_rate else None
-    tid = k.tid(k.fresh("tid", "i", "idx"))
+    tid = k.tid(k.fresh("tid", "i", "idx"), guard=False)
     if count:
         k.guard(tid, count)
     v = k.fresh("v", "val", "x", "value")

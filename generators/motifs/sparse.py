@@ -39,7 +39,7 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
     scaled = not transpose and rng.random() < 0.5
     if scaled:
         alpha, beta = k.value(k.pick(("alpha", "a", "scale")), dtype), k.value(k.pick(("beta", "b", "shift")), dtype)
-    row = k.tid(k.fresh("row", "i", "tid"))
+    row = k.tid(k.fresh("row", "i", "tid"), remap=False, guard=False)
     k.guard(row, nrows)
     start, end = k.fresh("start", "beg", "row_start"), k.fresh("end", "stop", "row_end")
     k.line(f"{start} = wp.max({offs}[{row}], 0)")

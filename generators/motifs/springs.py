@@ -63,7 +63,7 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         if pair_mode == "flat" or rng.random() < policy.guard_rate
         else None
     )
-    tid = k.tid(k.fresh("tid", "e", "spring", "edge"))
+    tid = k.tid(k.fresh("tid", "e", "spring", "edge"), guard=False)
     if count:
         k.guard(tid, count)
     i, j = k.fresh("i", "a", "v0"), k.fresh("j", "b", "v1")
