@@ -8,6 +8,7 @@ kernel) and the description, which names the arrays the kernel reads and writes.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -114,8 +115,11 @@ class Kernel:
             return text
         index = text
         if guard and self.rng.random() < self.policy.guard_rate * 0.5:
-            count = self.value(self.pick(("n", "count", "num_items", "num_elements", "size")), "int")
-            self.guard(text, count)
+            outs = [p.name for p in self.params if p.role == "out" and p.annotation.startswith("wp.array(")]
+            if outs and self.rng.random() < 0.5:
+                self.guard(text, f"{outs[0]}.shape[0]")
+            else:
+                self.guard(text, self.value(self.pick(("n", "count", "num_items", "num_elements", "size")), "int"))
         if remap and self.rng.random() < self.policy.remap_rate:
             table = self.array(self.pick(("indices", "active_indices", "particle_indices", "sorted_ids", "work_list", "ids")), "wp.int32", "index")
             index = self.fresh("i", "idx", "p", "pid")
@@ -144,7 +148,31 @@ class Kernel:
             self.structs.append(source)
 
     # -- result --------------------------------------------------------------------------------
+    def pack_values(self) -> None:
+        """Move the scalar and vector parameters into a ``@wp.struct`` passed as one parameter, as
+        simulation code often passes its settings (policy: ``struct_rate``); ids stay parameters."""
+        values = [p for p in self.params if p.role == "value" and p.annotation != "wp.uint64"]
+        if len(values) < 2 or self.structs or self.rng.random() >= self.policy.struct_rate:
+            return
+        name = self.rng.choice(("Params", "SimParams", "Settings", "Config", "ModelParams", "Options"))
+        self.struct(f"@wp.struct\nclass {name}:\n" + "\n".join(f"{INDENT}{p.name}: {p.annotation}" for p in values))
+        holder = self.fresh("params", "cfg", "settings", "opts")
+        for p in values:
+            pattern = re.compile(rf"(?<![.\w]){p.name}(?!\w)")
+            self.lines = [pattern.sub(f"{holder}.{p.name}", line) if not line.lstrip().startswith("#") else line for line in self.lines]
+        first = self.params.index(values[0])
+        self.params = [p for p in self.params if p not in values]
+        self.params.insert(first, Param(holder, name, "struct"))
+
+    def order_params(self) -> None:
+        """Real kernels list inputs, then outputs, then scalars, or keep the order they were written in."""
+        if self.rng.random() < 0.5:
+            rank = {"index": 0, "in": 0, "struct": 1, "id": 0, "out": 2, "inout": 2, "value": 3}
+            self.params.sort(key=lambda p: rank.get(p.role, 1))
+
     def spec(self, kernel_name: str, description: str, docstring: str | None = None) -> KernelSpec:
+        self.pack_values()
+        self.order_params()
         signature = ",\n".join(f"{INDENT}{p.name}: {p.annotation}" for p in self.params)
         head = ["@wp.kernel", f"def {kernel_name}(", signature + ",", "):"]
         doc = [f'{INDENT}"""{docstring}"""'] if docstring else []

@@ -78,7 +78,7 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             )
             with k.block(f"if wp.length({pt}) < {radius}:"):
                 k.line(f"{cnt} += 1.0")
-        k.line(f"wp.atomic_add({out}, 0, {cnt} / float({samples}))", "average over threads on the host")
+        k.line(f"wp.atomic_add({out}, 0, {cnt} / float(wp.max({samples}, 1)))", "average over threads on the host")
         desc = f"Estimates the share of the cube inside a sphere of radius {code(radius)} from {code(samples)} random points per thread, seeded by {code(seed)}, accumulated into {code(out)}[0] with an atomic."
     else:
         keep = k.fresh("keep", "m", "k_mask")

@@ -60,12 +60,22 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             k.line(f"{col} = {cols}[{kk}]")
             with k.block(f"if {col} >= 0:", "skip padding entries"):
                 k.line(f"{s} += {vals}[{kk}] * {x}[{col}]")
+        if rng.random() < 0.35:
+            b = k.array(k.fresh(nm.plain("b", "rhs_vec", "target", "f_ext")), dtype, "in")
+            k.line(f"{s} = {b}[{row}] - {s}", "residual r = b - A x")
+            desc_pre = f"the residual of {code(b)} minus "
+        else:
+            desc_pre = ""
+        if rng.random() < 0.3:
+            diag = k.array(k.pick(("inv_diag", "diag_inv", "precond", "d_inv")), dtype, "in")
+            k.line(f"{s} = {s} * {diag}[{row}]", "Jacobi preconditioner")
+            desc_pre = f"the {code(diag)}-scaled " + desc_pre
         if scaled:
             k.line(f"{y}[{row}] = {alpha} * {s} + {beta} * {y}[{row}]")
-            desc = f"Computes {code(y)} = {code(alpha)} A {code(x)} + {code(beta)} {code(y)} for the CSR matrix in {code(offs)}, {code(cols)}, {code(vals)}, one row per thread."
+            desc = f"Computes {code(y)} = {code(alpha)} times {desc_pre}A {code(x)} + {code(beta)} {code(y)} for the CSR matrix in {code(offs)}, {code(cols)}, {code(vals)}, one row per thread."
         else:
             k.line(f"{y}[{row}] = {s}")
-            desc = f"Computes the CSR matrix-vector product {code(y)} = A {code(x)} for A in {code(offs)}, {code(cols)}, {code(vals)}, one row per thread."
+            desc = f"Computes into {code(y)} {desc_pre}the CSR matrix-vector product A {code(x)} for A in {code(offs)}, {code(cols)}, {code(vals)}, one row per thread."
     del lit
     doc = (
         rng.choice(("Sparse matrix-vector product (CSR).", "y = A x for a CSR matrix."))

@@ -34,6 +34,12 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
     k.line(f"{ny} = {src}.shape[1]")
     border = rng.random() < policy.early_return_rate + 0.1 and kind != "blur"
     extra = ""
+    if rng.random() < policy.flag_rate:
+        solid = k.array(k.pick(("solid", "obstacle", "mask", "cell_flags", "boundary")), "wp.int32", "in", ndim=2)
+        with k.block(f"if {solid}[{i}, {j}] != 0:", "obstacle cells hold zero"):
+            k.line(f"{dst}[{i}, {j}] = {dtype}(0.0)" if dtype != "float" else f"{dst}[{i}, {j}] = 0.0")
+            k.line("return")
+        extra += f" (cells flagged in {code(solid)} set to zero)"
     if border:
         with k.block(f"if {i} == 0 or {j} == 0 or {i} == {nx} - 1 or {j} == {ny} - 1:", "fixed boundary"):
             k.line(f"{dst}[{i}, {j}] = {src}[{i}, {j}]")
@@ -56,7 +62,13 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             f"{lap} = {src}[{ip}, {j}] + {src}[{im}, {j}] + {src}[{i}, {jp}] + {src}[{i}, {jm}] - {lit(4.0)} * {c}",
             "five-point Laplacian",
         )
-        k.line(f"{dst}[{i}, {j}] = {c} + {alpha} * {dt} * {lap}")
+        new = k.fresh("u_new", "updated", "c_next")
+        k.line(f"{new} = {c} + {alpha} * {dt} * {lap}")
+        k.line(f"{dst}[{i}, {j}] = {new}")
+        if rng.random() < 0.4:
+            res = k.array(k.pick(("residual", "max_change", "delta_max", "err")), dtype, "out")
+            k.line(f"wp.atomic_max({res}, 0, wp.abs({new} - {c}))", "convergence monitor")
+            extra += f", with the largest change in {code(res)}[0]"
         what = f"one explicit diffusion step of {code(src)} with the five-point Laplacian, rate {code(alpha)} times {code(dt)}"
     elif kind == "blur":
         r = rng.choice((1, 2))
