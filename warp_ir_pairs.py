@@ -42,7 +42,7 @@ from builder.real.rows import real_rows, warp_examples_folder
 from builder.schema import CONFIGS, DEFAULT_CONFIG, features, validate_config
 from builder.verify.compile import DEFAULT_CUDA_ARCH, validate_arch
 from builder.verify.levels import DEFAULT_VERIFY, validate_level
-from generators import GENERATOR_VERSION
+from generators import DEFAULT_GENERATOR, GENERATOR_VERSION, validate_generator
 
 logger = logging.getLogger("warp_ir_pairs")
 
@@ -88,6 +88,7 @@ class WarpIRPairsConfig(datasets.BuilderConfig):
     drop_failed: bool = False  # leave out kernels that fail a requested verification stage
     real_paths: tuple[str, ...] | None = None  # real: None is the installed warp/examples
     real_timeout: float = DEFAULT_TIMEOUT  # real: seconds per file
+    generator: str = DEFAULT_GENERATOR  # motif (live, idiomatic kernels) or random (the typed fuzzing synthesizer)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -104,9 +105,10 @@ class WarpIRPairsConfig(datasets.BuilderConfig):
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
             raise ValueError(f"seed {self.seed!r}: must be an integer from 0 to {MAX_SEED} (2**63-1)")
         validate_count(self.num_examples)
+        validate_generator(self.generator)
         self.split_ratios = validate_ratios(self.split_ratios)
         if self.categories is not None:
-            self.categories = validate_categories(self.categories)
+            self.categories = validate_categories(self.categories, self.generator)
         if self.num_shards is not None and (isinstance(self.num_shards, bool) or not isinstance(self.num_shards, int) or self.num_shards < 1):
             raise ValueError(f"num_shards {self.num_shards!r}: must be an integer >= 1 or None")
         validate_level(self.verify)
@@ -167,7 +169,7 @@ class WarpIRPairs(datasets.GeneratorBasedBuilder):
         num_proc = getattr(self, "_plan_num_proc", 1)
         if config.name == REAL_CONFIG:
             return [datasets.SplitGenerator(name=REAL_SPLIT, gen_kwargs={"real": True})]
-        self.plan = make_plan(config.seed, config.num_examples, config.categories, config.split_ratios, num_proc=num_proc)
+        self.plan = make_plan(config.seed, config.num_examples, config.categories, config.split_ratios, num_proc=num_proc, generator=config.generator)
         folder = getattr(self, "_shard_folder", None)
         generators = []
         for split, shards in split_shards(self.plan, config.num_shards).items():
@@ -188,7 +190,7 @@ class WarpIRPairs(datasets.GeneratorBasedBuilder):
             yield from self._real_examples()
             return
         # Lazy: a stream block is planned only when the stream reaches it; a shard file is read when its turn comes.
-        planned = (block_plan(config.seed, block, size, config.categories, config.split_ratios).splits.get(split, ()) for block, size in blocks)
+        planned = (block_plan(config.seed, block, size, config.categories, config.split_ratios, config.generator).splits.get(split, ()) for block, size in blocks)
         stored = (pickle.loads(Path(path).read_bytes()) for path in shard_files)
         for kernels in itertools.chain(shards, stored, planned):
             for row in generate_rows(kernels, config.name, config.verify, config.cuda_arch, config.drop_failed):
@@ -201,7 +203,7 @@ class WarpIRPairs(datasets.GeneratorBasedBuilder):
         found, failures = harvest(python_files(paths), BACKENDS, config.real_timeout, num_proc=os.cpu_count() or 1)
         for failure in failures:
             logger.warning("real kernels: %s", failure.line())
-        synthetic = make_plan(config.seed, config.num_examples, config.categories, config.split_ratios)
+        synthetic = make_plan(config.seed, config.num_examples, config.categories, config.split_ratios, generator=config.generator)
         hashes = {k.structural_hash for kernels in synthetic.splits.values() for k in kernels}
         for row in real_rows(found, "paired", hashes).rows:
             yield row["id"], row

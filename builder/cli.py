@@ -23,7 +23,7 @@ from builder.release.writer import ReleaseSummary, build_release, validate_confi
 from builder.schema import CONFIGS
 from builder.verify.compile import DEFAULT_CUDA_ARCH
 from builder.verify.levels import DEFAULT_VERIFY, VERIFY_LEVELS
-from generators import CATEGORIES
+from generators import CATEGORIES, DEFAULT_GENERATOR, GENERATORS, categories_of
 
 PROG = "warp-ir-pairs"
 # Estimated builds longer than this (seconds) are announced before they start.
@@ -69,10 +69,8 @@ def _configs(text: str) -> tuple[str, ...]:
 
 
 def _categories(text: str) -> tuple[str, ...]:
-    try:
-        return validate_categories([c.strip() for c in text.split(",") if c.strip()])
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+    """The names only: which are known depends on --generator (checked once both are parsed)."""
+    return tuple(c.strip() for c in text.split(",") if c.strip())
 
 
 def _ratios(text: str) -> tuple[float, float, float]:
@@ -124,7 +122,10 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="R,R,R",
         help=f"{'/'.join(SPLITS)} ratios, comma-separated, summing to 1 (default: {','.join(map(str, DEFAULT_RATIOS))})",
     )
-    build.add_argument("--categories", type=_categories, default=None, metavar="LIST", help=f"comma-separated subset of: {','.join(CATEGORIES)}")
+    build.add_argument("--generator", choices=GENERATORS, default=DEFAULT_GENERATOR, help=f"kernel synthesizer (default: {DEFAULT_GENERATOR}; random: the typed fuzzing synthesizer)")
+    build.add_argument(
+        "--categories", type=_categories, default=None, metavar="LIST", help=f"comma-separated subset of the generator's categories: motif {','.join(categories_of('motif'))}; random {','.join(CATEGORIES)}"
+    )
     build.add_argument("--num-shards", type=_int_at_least(1), default=None, metavar="K", help="shards per split (default: automatic)")
     build.add_argument("--overwrite", action="store_true", help="replace an existing release in --out")
     build.add_argument("--yes", action="store_true", help="build even if the estimated time or disk is beyond this machine (default: refuse)")
@@ -212,6 +213,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if args.work_dir is not None and args.executor != "datatrove-local":
         parser.error("argument --work-dir: only with --executor datatrove-local")
+    if args.categories is not None:
+        try:
+            validate_categories(args.categories, args.generator)
+        except ValueError as error:
+            parser.error(f"argument --categories: {error}")
     cost = estimate(args.num_examples, args.verify, min(args.num_proc, os.cpu_count() or 1))
     too_big = size_problem(cost, Path(args.out).absolute())
     if too_big and not args.yes:
@@ -236,6 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             verify=args.verify,
             cuda_arch=args.cuda_arch,
             drop_failed=args.drop_failed,
+            generator=args.generator,
         )
     except BaseException as error:
         if interrupts.received() is None and not isinstance(error, KeyboardInterrupt):

@@ -8,10 +8,12 @@ from __future__ import annotations
 import datasets
 
 from generators import CATEGORIES
+from generators.motifs import MOTIF_CATEGORIES
 
-# The category of kernels from real files (``builder.real``), after the synthesized ones.
+# The category of kernels from real files (``builder.real``), after the random generator's; the
+# motif families come last, so the labels of random and real rows keep their integers.
 REAL_CATEGORY = "real"
-ROW_CATEGORIES = (*CATEGORIES, REAL_CATEGORY)
+ROW_CATEGORIES = (*CATEGORIES, REAL_CATEGORY, *(c for c in MOTIF_CATEGORIES if c not in CATEGORIES))
 # A kernel's complexity tercile within its category.
 DIFFICULTIES = ("easy", "medium", "hard")
 # Config name -> the backends its rows carry.
@@ -82,6 +84,8 @@ def features(config: str) -> datasets.Features:
                 "license": string,
                 # Kernels from real files: the block_dim their IR was generated at (tile shapes depend on it).
                 "block_dim": datasets.Value("int32"),
+                # The synthesizer that made the row (generators.GENERATORS); "real" for kernels from real files.
+                "generator": string,
             },
         }
     )

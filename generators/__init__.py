@@ -37,10 +37,25 @@ from generators import (
 from generators.draft import MAX_LINES, line_count
 from generators.spec import KernelSpec
 
-__all__ = ["CATEGORIES", "GENERATOR_VERSION", "KernelSpec", "category_of", "kernel_rng", "synthesize"]
+__all__ = [
+    "CATEGORIES",
+    "DEFAULT_GENERATOR",
+    "GENERATORS",
+    "GENERATOR_VERSION",
+    "KernelSpec",
+    "categories_of",
+    "category_of",
+    "kernel_rng",
+    "synthesize",
+    "validate_generator",
+]
 
 # Bump whenever any synthesizer's output for a given (seed, index), or the row schema, changes.
-GENERATOR_VERSION = "0.3.0"
+GENERATOR_VERSION = "0.4.0"
+# The synthesizers a build may use: live, idiomatic motif kernels (the default) or the typed random
+# (fuzzing) synthesizer, kept for compiler coverage.
+GENERATORS = ("motif", "random")
+DEFAULT_GENERATOR = "motif"
 
 # Order is part of the data contract: it maps indices to categories and labels to ints.
 SYNTHESIZERS: dict[str, Callable[[random.Random], KernelSpec]] = {
@@ -71,7 +86,21 @@ SYNTHESIZERS: dict[str, Callable[[random.Random], KernelSpec]] = {
         tile,
     )
 }
-CATEGORIES: tuple[str, ...] = tuple(SYNTHESIZERS)
+CATEGORIES: tuple[str, ...] = tuple(SYNTHESIZERS)  # the random generator's categories
+
+
+def validate_generator(generator: object) -> str:
+    """``generator`` if it names a synthesizer; a ValueError naming it and the allowed ones otherwise."""
+    if generator not in GENERATORS:
+        raise ValueError(f"unknown generator {generator!r}; allowed: {', '.join(GENERATORS)}")
+    return generator  # type: ignore[return-value]
+
+
+def categories_of(generator: str) -> tuple[str, ...]:
+    """The categories of ``generator``, in index order."""
+    from generators.motifs import MOTIF_CATEGORIES
+
+    return MOTIF_CATEGORIES if validate_generator(generator) == "motif" else CATEGORIES
 
 
 def category_of(index: int) -> str:
@@ -84,12 +113,16 @@ def kernel_rng(seed: int, index: int) -> random.Random:
     return random.Random(f"warp-ir-pairs/{seed}/{index}")
 
 
-def synthesize(seed: int, index: int) -> KernelSpec:
-    """The kernel at (seed, index).
+def synthesize(seed: int, index: int, generator: str = "random") -> KernelSpec:
+    """The kernel at (seed, index) of ``generator`` (the random synthesizer unless told otherwise).
 
     A draw longer than ``MAX_LINES`` is replaced by the next draw from the same RNG, so the
     result is still a pure function of (seed, index).
     """
+    if validate_generator(generator) == "motif":
+        from generators.motifs import synthesize as motif_synthesize
+
+        return motif_synthesize(seed, index)
     category = category_of(index)
     rng = kernel_rng(seed, index)
     for _ in range(20):

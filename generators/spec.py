@@ -28,6 +28,7 @@ class KernelSpec:
     description: str
     python_source: str
     value_types: tuple[str, ...] = ()  # Warp type names of every value the kernel computes with
+    generator: str = "random"  # the synthesizer that made it: "random" or "motif" (metadata.generator)
 
     @property
     def builtins(self) -> tuple[str, ...]:

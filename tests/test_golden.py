@@ -31,7 +31,7 @@ def _digests(release: Path) -> dict[str, str]:
 @pytest.mark.parametrize(("seed", "extra"), RUNS, ids=[f"seed{s}-{'-'.join(e)}" for s, e in RUNS])
 def test_release_bytes_equal_golden(tmp_path: Path, seed: str, extra: list[str]) -> None:
     out = tmp_path / "release"
-    argv = ["build", "--out", str(out), "--num-examples", "300", "--seed", seed, *extra]
+    argv = ["build", "--out", str(out), "--num-examples", "300", "--seed", seed, "--generator", "random", *extra]
     if "datatrove-local" in extra:
         argv += ["--work-dir", str(tmp_path / "work")]
     assert main(argv) == 0

@@ -156,5 +156,6 @@ def make_row(
         "value_types": list(spec.value_types),
         "source_file": provenance[0] if provenance else None,
         "source_line": provenance[1] if provenance else None,
+        "generator": "real" if provenance else spec.generator,
     }
     return row

@@ -305,7 +305,7 @@ def _stored_plan(work: Path) -> Plan | None:
 def _new_plan(work: Path, build: BuildArguments, fingerprint: dict) -> Plan:
     """Plan, then write the fingerprint and the plan: a plan that fails leaves no work folder to refuse a corrected rerun."""
     with failures_as_release_errors():
-        plan = make_plan(build.seed, build.num_examples, build.categories, build.split_ratios, num_proc=build.num_proc)
+        plan = make_plan(build.seed, build.num_examples, build.categories, build.split_ratios, num_proc=build.num_proc, generator=build.generator)
     try:
         _write_atomically(work / FINGERPRINT_FILE, json.dumps(fingerprint, indent=2).encode())
         _write_atomically(work / PLAN_FILE, pickle.dumps(plan))

@@ -29,7 +29,7 @@ from builder.plan.splits import (
 )
 from builder.plan.structure import structure_of
 from builder.schema import DIFFICULTIES
-from generators import CATEGORIES, KernelSpec
+from generators import KernelSpec, categories_of, validate_generator
 from generators.spec import builtins_in
 
 logger = logging.getLogger("warp_ir_pairs")
@@ -183,17 +183,22 @@ def kernel_id(seed: int, index: int) -> str:
     return f"s{seed}-{index:09d}"
 
 
-def validate_categories(categories: Iterable[str] | None) -> tuple[str, ...]:
-    """Known, distinct categories in registry order (``None`` means all)."""
+def validate_categories(categories: Iterable[str] | None, generator: str = "random") -> tuple[str, ...]:
+    """Known, distinct categories of ``generator`` in registry order (``None`` means all)."""
+    try:
+        known = categories_of(generator)
+    except ValueError as error:
+        raise PlanError(str(error)) from None
     if categories is None:
-        return CATEGORIES
+        return known
     requested = list(categories)
-    unknown = [c for c in requested if c not in CATEGORIES]
+    unknown = [c for c in requested if c not in known]
+    of = f" for generator {generator!r}" if generator != "random" else ""
     if unknown:
-        raise PlanError(f"unknown categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(map(repr, unknown))}; allowed: {', '.join(CATEGORIES)}")
+        raise PlanError(f"unknown categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(map(repr, unknown))}{of}; allowed: {', '.join(known)}")
     if not requested:
-        raise PlanError(f"no categories given; allowed: {', '.join(CATEGORIES)}")
-    return tuple(c for c in CATEGORIES if c in requested)
+        raise PlanError(f"no categories given; allowed: {', '.join(known)}")
+    return tuple(c for c in known if c in requested)
 
 
 def validate_count(num_examples: object) -> int:
@@ -209,16 +214,19 @@ def make_plan(
     split_ratios: Sequence[float] = DEFAULT_RATIOS,
     first_round: int = 0,
     num_proc: int = 1,
+    generator: str = "random",
 ) -> Plan:
     """Plan ``num_examples`` structurally distinct kernels, balanced over ``categories``.
 
-    Candidates are drawn round by round (one index per category per round) from ``first_round`` on.
+    Candidates are drawn round by round (one index per category per round) from ``first_round`` on,
+    from ``generator`` (``generators.GENERATORS``).
     With ``num_proc`` > 1 they are synthesized ahead in that many processes; the plan is the same.
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise PlanError(f"seed {seed!r}: must be an integer >= 0")
     num_examples = validate_count(num_examples)
-    categories = validate_categories(categories)
+    categories = validate_categories(categories, generator)
+    known = categories_of(generator)
     try:
         ratios = validate_ratios(split_ratios)
     except ValueError as error:
@@ -231,15 +239,15 @@ def make_plan(
     seen: set[str] = set()
     duplicates = 0
     open_categories = [c for c in categories if targets[c] > 0]
-    step = len(CATEGORIES)
+    step = len(known)
     round_ = first_round
     shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one object per distinct constructs tuple
-    with _Candidates(seed, num_proc) as candidates:
+    with _Candidates(seed, num_proc, generator) as candidates:
         while open_categories:
             for category in list(open_categories):
-                index = CATEGORIES.index(category) + round_ * step
+                index = known.index(category) + round_ * step
                 draws[category] += 1
-                packed, digest, complexity, constructs = candidates.get(index, _indices(open_categories, round_, step))
+                packed, digest, complexity, constructs = candidates.get(index, _indices(open_categories, round_, known))
                 if packed is None:  # a synthesizer bug: count it, log it, keep drawing (within the bound below)
                     failures[digest] += 1
                     logger.warning("kernel seed=%d index=%d failed (%s): %s", seed, index, digest, complexity)
@@ -282,25 +290,25 @@ def make_plan(
     )
 
 
-def candidate(seed: int, index: int) -> tuple:
+def candidate(seed: int, index: int, generator: str = "random") -> tuple:
     """``(packed, structural hash, complexity, constructs)`` of kernel ``index``, or ``(None, reason, message, ())`` if synthesis failed.
 
     Packed where it is made: the planner never builds the spec's objects, whose remains would
     fragment the heap that every worker process forked from it inherits.
     """
     try:
-        spec = generators.synthesize(seed, index)
+        spec = generators.synthesize(seed, index, generator)
         analysis = analyze(spec.python_source)
     except Exception as error:  # the planner counts and logs it
         return None, f"synthesis {type(error).__name__}", str(error), ()
     return pack(spec, analysis), analysis.structural_hash, analysis.complexity, analysis.constructs
 
 
-def _indices(open_categories: list[str], first_round: int, step: int) -> Iterator[int]:
+def _indices(open_categories: list[str], first_round: int, known: tuple[str, ...]) -> Iterator[int]:
     """Indices the planner will draw from ``first_round`` on, if no category closes meanwhile."""
     for round_ in itertools.count(first_round):
         for category in open_categories:
-            yield CATEGORIES.index(category) + round_ * step
+            yield known.index(category) + round_ * len(known)
 
 
 class _Candidates:
@@ -312,8 +320,9 @@ class _Candidates:
 
     BATCH = 128  # candidates per process per batch
 
-    def __init__(self, seed: int, num_proc: int) -> None:
+    def __init__(self, seed: int, num_proc: int, generator: str = "random") -> None:
         self.seed = seed
+        self.generator = validate_generator(generator)
         self.num_proc = num_proc
         self.ready: dict[int, tuple] = {}
         self.pool = None
@@ -331,10 +340,10 @@ class _Candidates:
     def get(self, index: int, upcoming: Iterator[int]) -> tuple:
         """The candidate of ``index``; ``upcoming``: the indices the planner expects to draw next, ``index`` among them."""
         if self.pool is None:
-            return candidate(self.seed, index)
+            return candidate(self.seed, index, self.generator)
         if index not in self.ready:
             batch = list(itertools.islice(upcoming, self.BATCH * self.num_proc))
-            results = self.pool.starmap(candidate, [(self.seed, i) for i in batch], chunksize=16)
+            results = self.pool.starmap(candidate, [(self.seed, i, self.generator) for i in batch], chunksize=16)
             self.ready = dict(zip(batch, results))
         return self.ready.pop(index)
 
@@ -352,6 +361,7 @@ def block_plan(
     num_examples: int,
     categories: Sequence[str] | None = None,
     split_ratios: Sequence[float] = DEFAULT_RATIOS,
+    generator: str = "random",
 ) -> Plan:
     """The plan of one stream block: ``make_plan`` over indices no other block can reach.
 
@@ -360,7 +370,7 @@ def block_plan(
     """
     # The most rounds a block may draw (MAX_DRAWS_PER_KERNEL per kernel of its largest category).
     rounds_per_block = MAX_DRAWS_PER_KERNEL * STREAM_BLOCK + MAX_DRAWS_ALLOWANCE
-    return make_plan(seed, num_examples, categories, split_ratios, first_round=block * rounds_per_block)
+    return make_plan(seed, num_examples, categories, split_ratios, first_round=block * rounds_per_block, generator=generator)
 
 
 def difficulty_bounds(complexities: Sequence[int]) -> tuple[int, int]:

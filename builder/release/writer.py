@@ -49,6 +49,7 @@ from builder.schema import (
 )
 from builder.verify.compile import DEFAULT_CUDA_ARCH
 from builder.verify.levels import DEFAULT_VERIFY, VerificationReport, stage_failed
+from generators import DEFAULT_GENERATOR
 
 # Uncompressed Arrow bytes per parquet file; larger splits are cut into several files.
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -58,7 +59,7 @@ ROW_GROUP_SIZE = 100
 # The datasets builder's cache inside the staging folder of a local build.
 _CACHE_DIR = ".cache"
 # The build arguments that are WarpIRPairsConfig fields (the rest are about the release's files).
-_CONFIG_OPTIONS = ("seed", "num_examples", "split_ratios", "categories", "num_shards", "verify", "cuda_arch")
+_CONFIG_OPTIONS = ("seed", "num_examples", "split_ratios", "categories", "num_shards", "verify", "cuda_arch", "generator")
 
 
 @dataclass
@@ -111,6 +112,7 @@ class BuildArguments:
     verify: str = DEFAULT_VERIFY
     cuda_arch: int = DEFAULT_CUDA_ARCH
     drop_failed: bool = False
+    generator: str = DEFAULT_GENERATOR
 
     def checked(self) -> BuildArguments:
         """These arguments with ``out`` absolute and configs canonical; ``ReleaseError`` names the first bad value.
@@ -164,12 +166,13 @@ def build_release(
     verify: str = DEFAULT_VERIFY,
     cuda_arch: int = DEFAULT_CUDA_ARCH,
     drop_failed: bool = False,
+    generator: str = DEFAULT_GENERATOR,
 ) -> ReleaseSummary:
     """Build a release into ``out`` through the ``datasets`` builder and return what was built."""
     from warp_ir_pairs import WarpIRPairs
 
     started = time.perf_counter()
-    build = BuildArguments(out, num_examples, seed, configs, split_ratios, categories, num_proc, num_shards, overwrite, command, verify, cuda_arch, drop_failed)
+    build = BuildArguments(out, num_examples, seed, configs, split_ratios, categories, num_proc, num_shards, overwrite, command, verify, cuda_arch, drop_failed, generator)
     with claim_output(out):
         build = build.checked()
         with staging_folder(build.out) as staging:

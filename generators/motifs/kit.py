@@ -1,0 +1,216 @@
+"""The kernel a motif writes: parameters, body lines, helpers, structs, comments and description.
+
+A motif asks ``Kernel`` for named parameters and writes statements whose values all flow into
+an output (liveness by construction); ``Kernel.spec`` assembles the source (structs, helpers,
+kernel) and the description, which names the arrays the kernel reads and writes.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from generators.policy import Policy
+from generators.spec import KernelSpec
+
+INDENT = "    "
+
+
+@dataclass
+class Param:
+    """One kernel parameter: ``name: annotation``; ``role`` is in, out, inout, index, value, struct or id."""
+
+    name: str
+    annotation: str
+    role: str
+
+
+@dataclass
+class Kernel:
+    """One kernel under construction by a motif."""
+
+    rng: random.Random
+    policy: Policy
+    family: str
+    params: list[Param] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    helpers: list[str] = field(default_factory=list)
+    structs: list[str] = field(default_factory=list)
+    taken: set[str] = field(default_factory=lambda: {"wp"})
+    depth: int = 1
+    value_types: set[str] = field(default_factory=set)
+    commented: bool = False
+    notes: list[str] = field(default_factory=list)  # description clauses of the prologue (subset, flags)
+
+    def __post_init__(self) -> None:
+        self.commented = self.rng.random() < self.policy.comment_rate
+
+    # -- names ---------------------------------------------------------------------------------
+    def fresh(self, *candidates: str) -> str:
+        """The first candidate not yet used in this kernel (a numbered variant if all are)."""
+        for name in candidates:
+            if name not in self.taken:
+                self.taken.add(name)
+                return name
+        base, n = candidates[0], 1
+        while f"{base}{n}" in self.taken:
+            n += 1
+        self.taken.add(f"{base}{n}")
+        return f"{base}{n}"
+
+    def pick(self, pool: tuple[str, ...]) -> str:
+        """A fresh name drawn from ``pool``."""
+        return self.fresh(*self.rng.sample(pool, len(pool)))
+
+    # -- parameters ----------------------------------------------------------------------------
+    def param(self, name: str, annotation: str, role: str) -> str:
+        self.taken.add(name)
+        self.params.append(Param(name, annotation, role))
+        return name
+
+    def array(self, name: str, dtype: str, role: str, ndim: int = 1) -> str:
+        """An array parameter of ``dtype`` (``wp.vec3``, ``float``, ``wp.int32``...)."""
+        self.value_types.add(dtype.removeprefix("wp."))
+        annotation = f"wp.array(dtype={dtype})" if ndim == 1 else f"wp.array{ndim}d(dtype={dtype})"
+        return self.param(name, annotation, role)
+
+    def value(self, name: str, annotation: str) -> str:
+        return self.param(name, annotation, "value")
+
+    def role_names(self, *roles: str) -> list[str]:
+        return [p.name for p in self.params if p.role in roles]
+
+    # -- body ----------------------------------------------------------------------------------
+    def line(self, text: str, comment: str | None = None) -> None:
+        """A body line; ``comment`` becomes a ``#`` line above it when this kernel carries comments."""
+        if comment and self.commented and self.rng.random() < self.policy.comment_line_rate:
+            self.lines.append(INDENT * self.depth + "# " + comment)
+        self.lines.append(INDENT * self.depth + text)
+
+    @contextmanager
+    def block(self, header: str, comment: str | None = None) -> Iterator[None]:
+        self.line(header, comment)
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+
+    def blank(self) -> None:
+        if self.rng.random() < self.policy.blank_line_rate and self.lines and self.lines[-1].strip():
+            self.lines.append("")
+
+    def tid(self, *names: str, remap: bool = True, guard: bool = True) -> str:
+        """``tid = wp.tid()`` (or ``i, j = wp.tid()``); returns the index the body works at.
+
+        A 1-D launch may run over a subset (``i = indices[tid]``, a gather through an index array)
+        and skip inactive elements by a flag array, as real kernels do (policy: ``remap_rate``,
+        ``flag_rate``)."""
+        text = ", ".join(names)
+        self.lines.append(f"{INDENT}{text} = wp.tid()")
+        if len(names) > 1:
+            return text
+        index = text
+        if guard and self.rng.random() < self.policy.guard_rate * 0.5:
+            outs = [p.name for p in self.params if p.role == "out" and p.annotation.startswith("wp.array(")]
+            if outs and self.rng.random() < 0.5:
+                self.guard(text, f"{outs[0]}.shape[0]")
+            else:
+                self.guard(text, self.value(self.pick(("n", "count", "num_items", "num_elements", "size")), "int"))
+        if remap and self.rng.random() < self.policy.remap_rate:
+            table = self.array(self.pick(("indices", "active_indices", "particle_indices", "sorted_ids", "work_list", "ids")), "wp.int32", "index")
+            index = self.fresh("i", "idx", "p", "pid")
+            self.line(f"{index} = {table}[{text}]", "the launch covers a subset of the elements")
+            with self.block(f"if {index} < 0:"):
+                self.line("return")
+            self.notes.append(f"over the elements listed in {code(table)}")
+        if self.rng.random() < self.policy.flag_rate:
+            flags = self.array(self.pick(("flags", "active", "particle_flags", "mask", "enabled")), "wp.int32", "in")
+            test = f"({flags}[{index}] & 1) == 0" if self.rng.random() < 0.5 else f"{flags}[{index}] == 0"
+            with self.block(f"if {test}:", "skip inactive elements"):
+                self.line("return")
+            self.notes.append(f"skipping elements whose {code(flags)} flag is clear")
+        return index
+
+    def guard(self, index: str, count: str, comment: str = "threads past the end have nothing to do") -> None:
+        with self.block(f"if {index} >= {count}:", comment):
+            self.line("return")
+
+    def helper(self, source: str) -> None:
+        if source not in self.helpers:
+            self.helpers.append(source)
+
+    def struct(self, source: str) -> None:
+        if source not in self.structs:
+            self.structs.append(source)
+
+    # -- result --------------------------------------------------------------------------------
+    def pack_values(self) -> None:
+        """Move the scalar and vector parameters into a ``@wp.struct`` passed as one parameter, as
+        simulation code often passes its settings (policy: ``struct_rate``); ids stay parameters."""
+        values = [p for p in self.params if p.role == "value" and p.annotation != "wp.uint64"]
+        if len(values) < 2 or self.structs or self.rng.random() >= self.policy.struct_rate:
+            return
+        name = self.rng.choice(("Params", "SimParams", "Settings", "Config", "ModelParams", "Options"))
+        self.struct(f"@wp.struct\nclass {name}:\n" + "\n".join(f"{INDENT}{p.name}: {p.annotation}" for p in values))
+        holder = self.fresh("params", "cfg", "settings", "opts")
+        for p in values:
+            pattern = re.compile(rf"(?<![.\w]){p.name}(?!\w)")
+            self.lines = [pattern.sub(f"{holder}.{p.name}", line) if not line.lstrip().startswith("#") else line for line in self.lines]
+        first = self.params.index(values[0])
+        self.params = [p for p in self.params if p not in values]
+        self.params.insert(first, Param(holder, name, "struct"))
+
+    def order_params(self) -> None:
+        """Real kernels list inputs, then outputs, then scalars, or keep the order they were written in."""
+        if self.rng.random() < 0.5:
+            rank = {"index": 0, "in": 0, "struct": 1, "id": 0, "out": 2, "inout": 2, "value": 3}
+            self.params.sort(key=lambda p: rank.get(p.role, 1))
+
+    def spec(self, kernel_name: str, description: str, docstring: str | None = None) -> KernelSpec:
+        self.pack_values()
+        self.order_params()
+        signature = ",\n".join(f"{INDENT}{p.name}: {p.annotation}" for p in self.params)
+        head = ["@wp.kernel", f"def {kernel_name}(", signature + ",", "):"]
+        doc = [f'{INDENT}"""{docstring}"""'] if docstring else []
+        body = [line.rstrip() for line in self.lines]
+        while body and not body[-1]:
+            body.pop()
+        parts = [*self.structs, *self.helpers, "\n".join(head + doc + body)]
+        if self.notes:
+            description = description.rstrip(".") + "; runs " + join_phrases(self.notes).removeprefix("over") + "."
+            description = description.replace("; runs  ", "; runs over ").replace("; runs skipping", "; skips")
+        return KernelSpec(
+            kernel_name=kernel_name,
+            category=self.family,
+            description=description,
+            python_source="\n\n\n".join(parts) + "\n",
+            value_types=tuple(sorted(self.value_types)),
+            generator="motif",
+        )
+
+
+def scalar_literal(value: float, dtype: str) -> str:
+    """A float literal of ``dtype``: bare for float32, wrapped for float64 / float16."""
+    text = repr(float(value))
+    return text if dtype in ("float", "wp.float32", "float32") else f"{dtype}({text})"
+
+
+def join_phrases(phrases: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    if len(phrases) <= 1:
+        return "".join(phrases)
+    return ", ".join(phrases[:-1]) + " and " + phrases[-1]
+
+
+def code(name: str) -> str:
+    """A name as the description writes it."""
+    return f"`{name}`"
+
+
+def zero(dtype: str) -> str:
+    """A dynamic zero of ``dtype`` for a variable a loop will update (Warp refuses to mutate constants)."""
+    return "float(0.0)" if dtype == "float" else f"{dtype}(0.0)"

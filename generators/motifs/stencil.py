@@ -1,0 +1,110 @@
+"""Image and grid stencils over a 2-D launch: diffusion / Laplacian, box blur and gradient magnitude,
+with clamped neighbour indices or a border early-return."""
+
+from __future__ import annotations
+
+import random
+
+from generators.motifs.kit import Kernel, code, scalar_literal
+from generators.motifs.names import Namer
+from generators.policy import Policy
+from generators.spec import KernelSpec
+
+FAMILY = "grid_stencil"
+_NAMES = {
+    "diffuse": ("diffuse", "heat_step", "laplacian_step", "diffuse_field", "smooth_grid", "jacobi_step"),
+    "blur": ("box_blur", "blur_image", "smooth_image", "filter_3x3", "average_neighbors"),
+    "gradient": ("gradient_magnitude", "edge_detect", "sobel", "compute_gradient", "grad_norm"),
+}
+_FIELD = ("field", "img", "image", "grid", "u", "temperature", "height", "phi", "src", "density", "pressure", "tex")
+_OUT = ("out", "field_out", "result", "dst", "u_new", "img_out", "smoothed", "next", "grad", "edges")
+
+
+def build(rng: random.Random, policy: Policy) -> KernelSpec:
+    k, nm = Kernel(rng, policy, FAMILY), Namer(rng)
+    dtype = "wp.float64" if rng.random() < policy.float64_rate else policy.float_spelling.draw(rng)
+    lit = lambda v: scalar_literal(v, dtype)  # noqa: E731
+    src = k.array(k.fresh(nm.plain(*_FIELD)), dtype, "in", ndim=2)
+    kind = rng.choice(("diffuse", "blur", "gradient"))
+    dst = k.array(k.fresh(nm.plain(*_OUT)), dtype, "out", ndim=2)
+    i, j = k.fresh("i", "x", "row"), k.fresh("j", "y", "col")
+    k.tid(i, j)
+    nx, ny = k.fresh("nx", "width", "w", "rows"), k.fresh("ny", "height", "h", "cols")
+    k.line(f"{nx} = {src}.shape[0]")
+    k.line(f"{ny} = {src}.shape[1]")
+    border = rng.random() < policy.early_return_rate + 0.1 and kind != "blur"
+    extra = ""
+    if rng.random() < policy.flag_rate:
+        solid = k.array(k.pick(("solid", "obstacle", "mask", "cell_flags", "boundary")), "wp.int32", "in", ndim=2)
+        with k.block(f"if {solid}[{i}, {j}] != 0:", "obstacle cells hold zero"):
+            k.line(f"{dst}[{i}, {j}] = {dtype}(0.0)" if dtype != "float" else f"{dst}[{i}, {j}] = 0.0")
+            k.line("return")
+        extra += f" (cells flagged in {code(solid)} set to zero)"
+    if border:
+        with k.block(f"if {i} == 0 or {j} == 0 or {i} == {nx} - 1 or {j} == {ny} - 1:", "fixed boundary"):
+            k.line(f"{dst}[{i}, {j}] = {src}[{i}, {j}]")
+            k.line("return")
+        im, ip, jm, jp = f"{i} - 1", f"{i} + 1", f"{j} - 1", f"{j} + 1"
+        extra = " (border cells copied)"
+    elif kind != "blur":
+        im, ip, jm, jp = (k.fresh(n) for n in ("im", "ip", "jm", "jp"))
+        k.line(f"{im} = wp.max({i} - 1, 0)", "clamp neighbour indices at the edges")
+        k.line(f"{ip} = wp.min({i} + 1, {nx} - 1)")
+        k.line(f"{jm} = wp.max({j} - 1, 0)")
+        k.line(f"{jp} = wp.min({j} + 1, {ny} - 1)")
+    if kind == "diffuse":
+        c = k.fresh("c", "center", "u0", "v")
+        k.line(f"{c} = {src}[{i}, {j}]")
+        alpha = k.value(k.pick(("alpha", "kappa", "diffusivity", "k_diff")), dtype)
+        dt = k.value(k.pick(("dt", "tau", "step")), dtype)
+        lap = k.fresh("lap", "laplacian", "d2u")
+        k.line(
+            f"{lap} = {src}[{ip}, {j}] + {src}[{im}, {j}] + {src}[{i}, {jp}] + {src}[{i}, {jm}] - {lit(4.0)} * {c}",
+            "five-point Laplacian",
+        )
+        new = k.fresh("u_new", "updated", "c_next")
+        k.line(f"{new} = {c} + {alpha} * {dt} * {lap}")
+        k.line(f"{dst}[{i}, {j}] = {new}")
+        if rng.random() < 0.4:
+            res = k.array(k.pick(("residual", "max_change", "delta_max", "err")), dtype, "out")
+            k.line(f"wp.atomic_max({res}, 0, wp.abs({new} - {c}))", "convergence monitor")
+            extra += f", with the largest change in {code(res)}[0]"
+        what = f"one explicit diffusion step of {code(src)} with the five-point Laplacian, rate {code(alpha)} times {code(dt)}"
+    elif kind == "blur":
+        r = rng.choice((1, 2))
+        s, di, dj = k.fresh("s", "acc", "total"), k.fresh("di", "dx", "oi"), k.fresh("dj", "dy", "oj")
+        k.line(f"{s} = {dtype}(0.0)" if dtype != "float" else f"{s} = float(0.0)")
+        rng_text = (
+            f"range(-{r}, {r + 1})"
+            if rng.random() > policy.static_rate
+            else f"range(wp.static(-{r}), wp.static({r + 1}))"
+        )
+        with k.block(f"for {di} in {rng_text}:", f"{2 * r + 1}x{2 * r + 1} box with clamped indices"):
+            with k.block(f"for {dj} in {rng_text}:"):
+                k.line(f"{s} += {src}[wp.clamp({i} + {di}, 0, {nx} - 1), wp.clamp({j} + {dj}, 0, {ny} - 1)]")
+        k.line(f"{dst}[{i}, {j}] = {s} / {lit(float((2 * r + 1) ** 2))}")
+        what = f"a {2 * r + 1}x{2 * r + 1} box blur of {code(src)} with clamped borders"
+    else:
+        gx, gy = k.fresh("gx", "du_dx", "dx_val"), k.fresh("gy", "du_dy", "dy_val")
+        k.line(f"{gx} = ({src}[{ip}, {j}] - {src}[{im}, {j}]) * {lit(0.5)}", "central differences")
+        k.line(f"{gy} = ({src}[{i}, {jp}] - {src}[{i}, {jm}]) * {lit(0.5)}")
+        mag = k.fresh("mag", "g", "norm")
+        k.line(f"{mag} = wp.sqrt({gx} * {gx} + {gy} * {gy})")
+        if rng.random() < 0.4:
+            thr = k.value(k.pick(("threshold", "edge_threshold", "tol")), dtype)
+            k.line(
+                f"{dst}[{i}, {j}] = wp.where({mag} > {thr}, {mag}, {lit(0.0)})"
+                if rng.random() < policy.where_rate
+                else f"{dst}[{i}, {j}] = {mag} if {mag} > {thr} else {lit(0.0)}"
+            )
+            what = f"the central-difference gradient magnitude of {code(src)}, zeroed below {code(thr)}"
+        else:
+            k.line(f"{dst}[{i}, {j}] = {mag}")
+            what = f"the central-difference gradient magnitude of {code(src)}"
+    desc = f"Writes {what}{extra} into {code(dst)}, one thread per grid cell."
+    doc = (
+        rng.choice(("Stencil update on a 2D grid.", "Per-pixel neighbourhood filter."))
+        if rng.random() < policy.docstring_rate
+        else None
+    )
+    return k.spec(rng.choice(_NAMES[kind]), desc, doc)
