@@ -76,12 +76,17 @@ def _literal_sites(tree: ast.AST, kind: type) -> list[ast.expr]:
             and isinstance(parents.get(parent), ast.Subscript)
         ):
             continue
-        if isinstance(parent, ast.Call) and _takes_literals(parent):
+        if isinstance(parent, ast.Call) and (_takes_literals(parent) or _is_index_argument(parent, site)):
             continue
         if isinstance(parent, ast.keyword) or isinstance(parent, ast.AnnAssign) and parent.annotation is site:
             continue
         sites.append(site)
     return sites
+
+
+def _is_index_argument(call: ast.Call, argument: ast.expr) -> bool:
+    """An index of an atomic (``wp.atomic_add(a, 0, v)``: every argument between the array and the value)."""
+    return decorator_name(call).startswith("atomic_") and argument in call.args[1:-1]
 
 
 def _takes_literals(call: ast.Call) -> bool:

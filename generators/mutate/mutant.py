@@ -111,11 +111,14 @@ class MutantSource:
         for attempt in range(MAX_ATTEMPTS):
             rng = random.Random(f"warp-ir-pairs/{FAMILY}/{seed}/{index}/{attempt}")
             module = parse_module(parent.python_source, parent.kernel_name)
-            edits = apply_chain(EditContext(module, rng, self.vocab, self.floats))
-            reason = "no edit applies" if not edits else ""
+            try:
+                edits = apply_chain(EditContext(module, rng, self.vocab, self.floats))
+                source = module.source()
+                reason = "no edit applies" if not edits else ""
+            except Exception as error:  # an edit that does not fit this kernel's syntax: counted, next attempt
+                edits, reason = [], f"edit {type(error).__name__}"
             spec = None
             if not reason:
-                source = module.source()
                 dead = dead_statements(parse_module(source, module.kernel_name).tree)
                 if len(dead) > baseline:
                     reason = "liveness " + dead[-1].split(": ", 1)[1].split(" ")[0]

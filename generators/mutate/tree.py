@@ -25,7 +25,7 @@ class Module:
         return self.kernel.name
 
     def source(self) -> str:
-        return ast.unparse(self.tree) + "\n"
+        return ast.unparse(ast.fix_missing_locations(self.tree)) + "\n"
 
 
 def decorator_name(node: ast.expr) -> str:
