@@ -51,3 +51,9 @@ def apply_chain(ctx: EditContext) -> list[str]:
         else:
             applied.append(done)
     return applied
+
+
+def edit_kind(edit: str) -> str:
+    """What kind of edit a description is: ``rename``, ``swap``, ``dtype float32->float64``, ``guard add`` ..."""
+    words = edit.split()
+    return " ".join(words[:2]) if words[0] in ("dtype", "guard", "output") else words[0]

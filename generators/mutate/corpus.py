@@ -85,3 +85,11 @@ def read_corpus(folder: str | os.PathLike, *, package: str = "") -> tuple[Parent
 
 def _first(metadata: dict, fields: tuple[str, ...]) -> str:
     return next((str(metadata[f]) for f in fields if metadata.get(f)), "")
+
+
+def merge_corpora(*corpora: tuple[Parent, ...]) -> tuple[Parent, ...]:
+    """Several corpora as one, sorted by id, a source met twice kept once (its smallest id)."""
+    merged: dict[str, Parent] = {}
+    for parent in sorted((p for corpus in corpora for p in corpus), key=lambda p: p.id):
+        merged.setdefault(parent.python_source, parent)
+    return tuple(sorted(merged.values(), key=lambda p: p.id))

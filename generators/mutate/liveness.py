@@ -18,8 +18,9 @@ def dead_statements(tree: ast.Module) -> list[str]:
     """``line: why`` for each statement of each function in ``tree`` that can never matter.
 
     Unreachable: it follows a ``return`` / ``break`` / ``continue`` in its block, or sits under
-    ``if False`` / ``while False``. Dead store: it binds a local name no statement of the
-    function ever reads (loop variables and ``_`` excepted).
+    ``if False`` / ``while False``. Dead store: it binds local names no statement of the
+    function ever reads (loop variables and names starting with ``_`` excepted; of an unpacking
+    such as ``i, j = wp.tid()``, one name read keeps the statement live).
     """
     problems = []
     for function in (n for n in tree.body if isinstance(n, ast.FunctionDef)):
@@ -33,9 +34,9 @@ def dead_statements(tree: ast.Module) -> list[str]:
                 problems.append(f"{node.lineno}: never runs ({ast.unparse(node.test)})")
         read = loaded_names(function)
         for node in ast.walk(function):
-            for name in _bound_names(node):
-                if name not in read and name != "_":
-                    problems.append(f"{node.lineno}: dead store to {name}")
+            names = [n for n in _bound_names(node) if not n.startswith("_")]
+            if names and not set(names) & read:  # unpacking binds every element: one read keeps them all
+                problems.append(f"{node.lineno}: dead store to {', '.join(names)}")
     return problems
 
 

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from generators.mutate.category import classify
-from generators.mutate.chain import apply_chain
+from generators.mutate.chain import apply_chain, edit_kind
 from generators.mutate.check import check_spec
 from generators.mutate.corpus import Parent
 from generators.mutate.edit import EditContext
@@ -74,21 +74,23 @@ class Mutant:
 
 @dataclass
 class MutantSource:
-    """Mutants of one corpus. Parents that do not pass the checks unchanged are left out and counted."""
+    """Mutants of one corpus. Parents that fail the checks unchanged (code generation, a dead
+    statement) are left out and counted."""
 
     parents: tuple[Parent, ...]
     vocab: Vocabulary
     floats: tuple[float, ...]
     excluded: Counter = field(default_factory=Counter)  # parents left out, by reason
     failures: Counter = field(default_factory=Counter)  # failed attempts, by reason
+    failed_edits: Counter = field(default_factory=Counter)  # edit kinds in the chains of failed attempts
 
     @classmethod
     def of(cls, corpus: tuple[Parent, ...], *, check: bool = True) -> MutantSource:
-        """The source over ``corpus`` (from ``read_corpus``); ``check`` runs code generation on each parent first."""
+        """The source over ``corpus`` (from ``read_corpus``); ``check``: run code generation on each parent first."""
         vocab = mine_vocabulary((p.python_source, p.kernel_name) for p in corpus)
         kept, excluded = [], Counter()
         for parent in corpus:
-            reason = _parent_problem(parent) if check else ""
+            reason = _parent_problem(parent, codegen=check)
             if reason:
                 excluded[reason] += 1
             else:
@@ -106,7 +108,6 @@ class MutantSource:
     def mutant(self, seed: int, index: int) -> Mutant:
         """The mutant at (seed, index); ``MutationError`` when every attempt fails."""
         parent = self.parent_of(seed, index)
-        baseline = len(dead_statements(parse_module(parent.python_source, parent.kernel_name).tree))
         reasons: list[str] = []
         for attempt in range(MAX_ATTEMPTS):
             rng = random.Random(f"warp-ir-pairs/{FAMILY}/{seed}/{index}/{attempt}")
@@ -120,7 +121,7 @@ class MutantSource:
             spec = None
             if not reason:
                 dead = dead_statements(parse_module(source, module.kernel_name).tree)
-                if len(dead) > baseline:
+                if dead:  # parents have none (``of`` leaves the others out), so an edit made it
                     reason = "liveness " + dead[-1].split(": ", 1)[1].split(" ")[0]
                 else:
                     spec = KernelSpec(module.kernel_name, classify(source), _describe(parent, edits), source)
@@ -129,6 +130,7 @@ class MutantSource:
                 return Mutant(spec, parent, tuple(edits), attempt, tuple(reasons))
             reasons.append(reason)
             self.failures[reason] += 1
+            self.failed_edits.update({edit_kind(e) for e in edits})
         raise MutationError(seed, index, Counter(reasons))
 
 
@@ -138,11 +140,15 @@ def _describe(parent: Parent, edits: list[str]) -> str:
     )
 
 
-def _parent_problem(parent: Parent) -> str:
+def _parent_problem(parent: Parent, *, codegen: bool) -> str:
     try:
         module = parse_module(parent.python_source, parent.kernel_name)
     except (SyntaxError, ValueError) as error:
         return f"parse {type(error).__name__}"
+    if dead_statements(module.tree):
+        return "parent has a dead statement"
+    if not codegen:
+        return ""
     return check_spec(KernelSpec(module.kernel_name, "arithmetic", "", parent.python_source))
 
 
