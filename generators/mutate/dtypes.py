@@ -21,6 +21,8 @@ PRECISIONS = {
 }
 _SPELL = {"float32": "", "float64": "d", "float16": "h"}
 INT_WIDTHS = ("int32", "int64")
+# Geometry queries, noise and tiles take float32 values only: kernels calling them keep their precision.
+_FLOAT32_ONLY = ("mesh_", "bvh_", "hash_grid_", "volume_", "tile", "noise", "pnoise", "curlnoise", "rand")
 # float16 has no transform, quaternion or spatial arithmetic worth writing; leave kernels using them alone.
 _NO_HALF = ("quat", "transform", "spatial_vector", "spatial_matrix")
 
@@ -70,11 +72,7 @@ def _literal_sites(tree: ast.AST, kind: type) -> list[ast.expr]:
         if isinstance(parents.get(site), ast.UnaryOp):
             site = parents[site]
         parent = parents.get(site)
-        if (
-            isinstance(parent, ast.Subscript)
-            or isinstance(parent, ast.Tuple)
-            and isinstance(parents.get(parent), ast.Subscript)
-        ):
+        if _in_index(site, parents):
             continue
         if isinstance(parent, ast.Call) and (_takes_literals(parent) or _is_index_argument(parent, site)):
             continue
@@ -82,6 +80,16 @@ def _literal_sites(tree: ast.AST, kind: type) -> list[ast.expr]:
             continue
         sites.append(site)
     return sites
+
+
+def _in_index(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """Whether ``node`` is part of an index (``a[i * 2 + 1]``): index arithmetic stays in the thread index's type."""
+    while node in parents and not isinstance(node, ast.stmt):
+        parent = parents[node]
+        if isinstance(parent, ast.Subscript) and parent.slice is node:
+            return True
+        node = parent
+    return False
 
 
 def _is_index_argument(call: ast.Call, argument: ast.expr) -> bool:
@@ -128,7 +136,7 @@ def change_precision(ctx: EditContext) -> str | None:
     """``dtype float32->float64``: every float type of the kernel to another precision."""
     tree = ctx.module.tree
     old = _precision_of(tree)
-    if old is None:
+    if old is None or any(a.attr.startswith(_FLOAT32_ONLY) for a in _wp_attributes(tree)):
         return None
     choices = [p for p in PRECISIONS if p != old]
     new = choices[ctx.rng.randrange(len(choices))]
@@ -170,6 +178,8 @@ def change_int_width(ctx: EditContext) -> str | None:
     """``dtype int32->int64``: the kernel's declared integers to the other width, literals declared with them."""
     tree = ctx.module.tree
     attrs = {a.attr for a in _wp_attributes(tree)}
+    if any(a.startswith(_FLOAT32_ONLY) for a in attrs):
+        return None  # their ids, counts and seeds are int32 / uint64 by signature
     positions = _type_positions(tree)
     bare = any(isinstance(n, ast.Name) and n.id == "int" for n in positions)
     if "int64" in attrs and "int32" not in attrs and not bare:
@@ -182,6 +192,9 @@ def change_int_width(ctx: EditContext) -> str | None:
     for attr in _wp_attributes(tree):
         if attr.attr == old:
             attr.attr = new
+    for node in list(ast.walk(tree)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "int":
+            node.func = ast.Attribute(ast.Name("wp", ast.Load()), new, ast.Load())
     _replace_names(tree, positions, "int", new)
     _wrap(tree, sites, new)
     return f"dtype {old}->{new}"
@@ -191,7 +204,15 @@ def change_dimension(ctx: EditContext) -> str | None:
     """``dtype vec3->vec2``: 3-vectors and 3x3 matrices to 2 (or back), constructors cut or padded to match."""
     tree = ctx.module.tree
     attrs = {a.attr for a in _wp_attributes(tree)}
-    if attrs & {"cross", "quat", "transform", "quat_rotate", "transform_point", "transform_vector", "spatial_vector"}:
+    if any(a.startswith(_FLOAT32_ONLY) for a in attrs) or attrs & {
+        "cross",
+        "quat",
+        "transform",
+        "quat_rotate",
+        "transform_point",
+        "transform_vector",
+        "spatial_vector",
+    }:
         return None
     components = any(isinstance(n, ast.Attribute) and n.attr in ("z", "w") for n in ast.walk(tree))
     has3 = any(a.startswith(("vec3", "mat33")) for a in attrs)
