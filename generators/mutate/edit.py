@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from generators.mutate.tree import Module
 from generators.mutate.vocab import Vocabulary
@@ -17,3 +17,4 @@ class EditContext:
     rng: random.Random
     vocab: Vocabulary
     floats: tuple[float, ...] = ()  # float literals of the corpus, the "realistic values" a constant may take
+    renamed: set[str] = field(default_factory=set)  # names this chain gave: a chain renames each identifier once

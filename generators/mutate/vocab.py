@@ -7,6 +7,7 @@ real kernel gives its thread index, so mutants read like the code they came from
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -21,8 +22,17 @@ class Vocabulary:
 
     names: dict[str, tuple[str, ...]]
 
-    def pick(self, role: str, rng, taken: set[str]) -> str | None:
-        """A name of ``role`` not in ``taken`` (None when every one is taken)."""
+    def pick(self, role: str, rng, taken: set[str], like: str = "") -> str | None:
+        """A name of ``role`` not in ``taken`` (None when every one is taken).
+
+        With ``like``, mostly a name sharing a word with it (``particle_x`` -> ``particle_q``), so a
+        renamed kernel still reads as what it does; otherwise any name of the role.
+        """
+        words = set(name_words(like)) - _FILLER
+        if words and rng.random() < 0.7:
+            related = [n for n in self.names.get(role, ()) if words & set(name_words(n)) and n not in taken]
+            if related:
+                return related[rng.randrange(len(related))]
         pool = self.names.get(role, ())
         for _ in range(8):  # a few draws find a free name quickly; a full scan is the fallback
             if not pool:
@@ -36,6 +46,15 @@ class Vocabulary:
     def size(self) -> int:
         """Distinct names over all roles."""
         return len({n for names in self.names.values() for n in names})
+
+
+_FILLER = frozenset({"kernel", "func", "compute", "get", "set", "update", "value", "i", "j", "k", "x", "y", "z", "id"})
+
+
+def name_words(name: str) -> list[str]:
+    """The lower-case words of an identifier: ``particle_qd`` -> particle, qd; ``numPoints`` -> num, points."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
+    return [w.lower() for w in spaced.split("_") if w]
 
 
 def mine_vocabulary(sources: Iterable[tuple[str, str]]) -> Vocabulary:
