@@ -155,7 +155,8 @@ def test_liveness_finds_dead_stores_and_unreachable_statements():
 
 def test_mutants_are_checked_deterministic_and_carry_provenance(corpus_dir):
     source = MutantSource.of(read_corpus(corpus_dir))
-    again = MutantSource.of(read_corpus(corpus_dir))
+    again = MutantSource.of(read_corpus(corpus_dir), usable=source.parent_ids())
+    assert again.parents == source.parents and not again.excluded
     mutants = [source.mutant(7, i) for i in range(12)]
     assert [m.spec for m in mutants] == [again.mutant(7, i).spec for i in range(12)]
     assert len({m.parent.id for m in mutants}) == 3

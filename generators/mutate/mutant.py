@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import random
 from collections import Counter
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from generators.mutate.category import classify
@@ -85,21 +86,28 @@ class MutantSource:
     failed_edits: Counter = field(default_factory=Counter)  # edit kinds in the chains of failed attempts
 
     @classmethod
-    def of(cls, corpus: tuple[Parent, ...], *, check: bool = True) -> MutantSource:
-        """The source over ``corpus`` (from ``read_corpus``); ``check``: run code generation on each parent first."""
+    def of(cls, corpus: tuple[Parent, ...], *, usable: Collection[str] | None = None) -> MutantSource:
+        """The source over ``corpus`` (from ``read_corpus``).
+
+        Each parent is checked unchanged (liveness, code generation) unless ``usable`` names the
+        ids already found to pass (``parent_ids()`` of a source built once, handed to workers).
+        Vocabulary and values come from the whole corpus either way, so both paths give the same mutants.
+        """
         vocab = mine_vocabulary((p.python_source, p.kernel_name) for p in corpus)
         kept, excluded = [], Counter()
         for parent in corpus:
-            reason = _parent_problem(parent, codegen=check)
+            reason = _parent_problem(parent) if usable is None else "" if parent.id in usable else "not usable"
             if reason:
                 excluded[reason] += 1
             else:
                 kept.append(parent)
         if not kept:
-            raise ValueError(
-                f"no kernel of the corpus ({len(corpus)}) passes code generation unchanged: {dict(excluded)}"
-            )
-        return cls(tuple(kept), vocab, _corpus_floats(kept), excluded)
+            raise ValueError(f"no kernel of the corpus ({len(corpus)}) passes the checks unchanged: {dict(excluded)}")
+        return cls(tuple(kept), vocab, _corpus_floats(corpus), excluded)
+
+    def parent_ids(self) -> frozenset[str]:
+        """Ids of the parents that passed the checks: ``usable`` for another source over the same corpus."""
+        return frozenset(p.id for p in self.parents)
 
     def parent_of(self, seed: int, index: int) -> Parent:
         rng = random.Random(f"warp-ir-pairs/{FAMILY}/{seed}/{index}")
@@ -140,19 +148,17 @@ def _describe(parent: Parent, edits: list[str]) -> str:
     )
 
 
-def _parent_problem(parent: Parent, *, codegen: bool) -> str:
+def _parent_problem(parent: Parent) -> str:
     try:
         module = parse_module(parent.python_source, parent.kernel_name)
     except (SyntaxError, ValueError) as error:
         return f"parse {type(error).__name__}"
     if dead_statements(module.tree):
         return "parent has a dead statement"
-    if not codegen:
-        return ""
     return check_spec(KernelSpec(module.kernel_name, "arithmetic", "", parent.python_source))
 
 
-def _corpus_floats(parents: list[Parent]) -> tuple[float, ...]:
+def _corpus_floats(parents: Sequence[Parent]) -> tuple[float, ...]:
     """Distinct float literals of the corpus: the realistic values a changed constant may take."""
     found = set()
     for parent in parents:
