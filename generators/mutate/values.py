@@ -155,7 +155,7 @@ def change_loop(ctx: EditContext) -> str | None:
     args = call.args
     bound = args[0] if len(args) == 1 else args[1]
     if isinstance(bound, ast.Constant) and type(bound.value) is int and bound.value > 1 and ctx.rng.random() < 0.6:
-        bound.value = max(2, min(16, bound.value + ctx.rng.choice((-1, 1, bound.value, -(bound.value // 2)))))
+        bound.value = _new_bound(bound.value, ctx.rng.choice((-1, 1, bound.value, -(bound.value // 2))))
     elif len(args) == 3 and isinstance(args[2], ast.Constant) and type(args[2].value) is int and args[2].value > 0:
         args[2].value = 1 if args[2].value > 1 else 2
     elif len(args) < 3:
@@ -165,3 +165,9 @@ def change_loop(ctx: EditContext) -> str | None:
         return None
     after = ast.unparse(call)
     return f"loop {before}->{after}" if after != before else None
+
+
+def _new_bound(value: int, step: int) -> int:
+    """``value + step``, at least 2; a bound Warp unrolls (up to 16) stays one it unrolls."""
+    new = max(2, value + step)
+    return min(new, 16) if value <= 16 else new
