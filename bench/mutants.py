@@ -22,6 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from builder.plan.families import families_across_splits, family_splits, split_deviation  # noqa: E402
+from builder.plan.structure import structural_hash  # noqa: E402
 from generators.mutate.chain import edit_kind  # noqa: E402
 from generators.mutate.corpus import merge_corpora, read_corpus  # noqa: E402
 from generators.mutate.liveness import dead_statements  # noqa: E402
@@ -54,6 +56,7 @@ def main() -> None:
     setup = time.perf_counter() - started
     made, failed, parents, names, dead, edits, digest = 0, Counter(), set(), set(), 0, Counter(), hashlib.sha256()
     attempts = 0
+    hashes, items, pins = Counter(), [], {}
     started = time.perf_counter()
     for index in range(args.count):
         try:
@@ -69,9 +72,15 @@ def main() -> None:
         dead += bool(dead_statements(ast.parse(mutant.spec.python_source)))
         edits.update(edit_kind(e) for e in mutant.edits)
         digest.update(f"{index}\n{mutant.spec}\n{mutant.provenance()}\n".encode())
+        hashes[structural_hash(mutant.spec.python_source)] += 1
+        items.append((f"{args.seed}-{index}", mutant.spec.category, mutant.parent.family))
+        if mutant.parent.split == "test":
+            pins[mutant.parent.family] = "test"
     seconds = time.perf_counter() - started
     corpus_names = set().union(*(identifiers(p.python_source) for p in source.parents))
     corpus_dead = sum(bool(dead_statements(ast.parse(p.python_source))) for p in source.parents)
+    free = family_splits(items, (0.7, 0.15, 0.15), seed=args.seed)
+    pinned = family_splits(items, (0.7, 0.15, 0.15), pinned=pins, seed=args.seed)
     report = {
         "corpus_kernels": len(corpus),
         "parents_usable": len(source.parents),
@@ -86,6 +95,13 @@ def main() -> None:
         "corpus_distinct_identifiers": len(corpus_names),
         "vocabulary_names": source.vocab.size(),
         "mutants_with_dead_statement": dead,
+        "distinct_structural_hashes": len(hashes),
+        "structural_hashes_shared_with_a_parent": len(set(hashes) & {structural_hash(p.python_source) for p in corpus}),
+        "families": len({family for _, _, family in items}),
+        "family_splits_kernels_off_exact_counts": split_deviation(free, items, (0.7, 0.15, 0.15)),
+        "family_splits_families_across_splits": len(families_across_splits(free, items)),
+        "pinned_families_real_test": len(pins),
+        "pinned_kernels_off_exact_counts": split_deviation(pinned, items, (0.7, 0.15, 0.15)),
         "parents_with_dead_statement": corpus_dead,
         "edits": dict(edits.most_common()),
         "edit_kinds_in_failed_attempts": dict(source.failed_edits.most_common()),

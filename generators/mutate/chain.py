@@ -25,6 +25,12 @@ EDITS: dict[str, tuple[Callable[[EditContext], str | None], int]] = {
     "outline": (helpers.outline_expression, 1),
 }
 CHAIN_LENGTHS = (1, 2, 2, 3, 3, 4, 5)
+# Edits a chain may apply more than once (at other sites); the others once, and not with their opposite.
+REPEATABLE = frozenset({"rename", "constant", "swap", "loop"})
+OPPOSITE = {"guard_add": "guard_remove", "output_add": "output_remove", "inline": "outline"}
+OPPOSITE |= {b: a for a, b in OPPOSITE.items()}
+# Edits that change names or literal values only, which the structural hash erases.
+COSMETIC = frozenset({"rename", "constant"})
 
 
 def apply_chain(ctx: EditContext) -> list[str]:
@@ -50,7 +56,20 @@ def apply_chain(ctx: EditContext) -> list[str]:
             del available[key]
         else:
             applied.append(done)
+            for spent in (key, OPPOSITE.get(key)) if key not in REPEATABLE else ():
+                available.pop(spent, None)  # a second one would undo the first, or redo it
+    # Renames and new constant values leave the structural hash alone: a chain of only those is a
+    # near-duplicate of its parent that the planner would drop, so one structural edit follows.
+    for key in _shuffled([k for k in available if k not in COSMETIC], rng):
+        if all(edit_kind(e) in COSMETIC for e in applied):
+            done = available[key][0](ctx)
+            applied += [done] if done else []
     return applied
+
+
+def _shuffled(keys: list[str], rng) -> list[str]:
+    rng.shuffle(keys)
+    return keys
 
 
 def edit_kind(edit: str) -> str:

@@ -18,3 +18,4 @@ class EditContext:
     vocab: Vocabulary
     floats: tuple[float, ...] = ()  # float literals of the corpus, the "realistic values" a constant may take
     renamed: set[str] = field(default_factory=set)  # names this chain gave: a chain renames each identifier once
+    touched: set[int] = field(default_factory=set)  # ids of nodes an edit changed: not changed back by the next

@@ -2,8 +2,9 @@
 
 The parent is drawn by (seed, index) from the corpus (ordered by row id); attempt ``a`` draws its
 chain of edits from (seed, index, a). A chain whose result Warp cannot generate code for (both
-backends, forward and backward), or that leaves a statement unreachable or a store dead that the
-parent did not have, is dropped, counted by reason, and the next attempt runs.
+backends, forward and backward), that leaves a statement unreachable or a store dead (parents
+have none), or that only renames and retunes (the structural hash of its parent, which the
+planner's near-duplicate pass would drop) is dropped, counted by reason, and the next attempt runs.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
+from builder.plan.structure import structural_hash
 from generators.mutate.category import classify
 from generators.mutate.chain import apply_chain, edit_kind
 from generators.mutate.check import check_spec
@@ -117,6 +119,7 @@ class MutantSource:
         """The mutant at (seed, index); ``MutationError`` when every attempt fails."""
         parent = self.parent_of(seed, index)
         reasons: list[str] = []
+        parent_hash = structural_hash(parent.python_source)
         for attempt in range(MAX_ATTEMPTS):
             rng = random.Random(f"warp-ir-pairs/{FAMILY}/{seed}/{index}/{attempt}")
             module = parse_module(parent.python_source, parent.kernel_name)
@@ -131,6 +134,8 @@ class MutantSource:
                 dead = dead_statements(parse_module(source, module.kernel_name).tree)
                 if dead:  # parents have none (``of`` leaves the others out), so an edit made it
                     reason = "liveness " + dead[-1].split(": ", 1)[1].split(" ")[0]
+                elif structural_hash(source) == parent_hash:
+                    reason = "structural duplicate of parent"
                 else:
                     spec = KernelSpec(module.kernel_name, classify(source), _describe(parent, edits), source)
                     reason = check_spec(spec)
@@ -155,6 +160,11 @@ def _parent_problem(parent: Parent) -> str:
         return f"parse {type(error).__name__}"
     if dead_statements(module.tree):
         return "parent has a dead statement"
+    if all(
+        isinstance(s, ast.Pass) or isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)
+        for s in module.kernel.body
+    ):
+        return "parent kernel is empty"
     return check_spec(KernelSpec(module.kernel_name, "arithmetic", "", parent.python_source))
 
 

@@ -116,9 +116,11 @@ def swap_builtin(ctx: EditContext) -> str | None:
             sites.append((node, type(node.op).__name__))
         elif isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in OPERATOR_SWAPS:
             sites.append((node, type(node.ops[0]).__name__))
+    sites = [(node, name) for node, name in sites if id(node) not in ctx.touched]
     if not sites:
         return None
     node, old = sites[ctx.rng.randrange(len(sites))]
+    ctx.touched.add(id(node))
     if isinstance(node, ast.Call):
         options = SWAPS[old]
         new = options[ctx.rng.randrange(len(options))]
