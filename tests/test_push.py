@@ -80,7 +80,7 @@ def test_dry_run_lists_one_commit_and_sends_nothing(built, hub, monkeypatch, cap
     assert dict(listed) == {p: format_size((built / p).stat().st_size) for p in files}
     assert len(re.findall(r"^commit ", out, re.M)) == 1
     assert f"commit 1 of 1 on main: {MESSAGE!r}" in out
-    assert "validate: 11 of 11 checks passed" in out
+    assert "validate: 13 of 13 checks passed" in out
     assert f"repo:    dataset me/wirp  {hub.url}/datasets/me/wirp" in out
     assert "create:  dataset repo me/wirp, public, if it does not exist" in out
     total = sum((built / p).stat().st_size for p in files)

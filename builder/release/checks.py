@@ -34,6 +34,8 @@ from builder.real.rows import real_id
 from builder.release.check_markers import markers_result
 from builder.release.card import COUNT_HEADING, PLANNING_KEY, REAL_KIND
 from builder.release.checksums import CHECKSUMS_FILE, verify_checksums
+from builder.release.check_result import CheckResult
+from builder.release.family_check import check_families
 from builder.schema import (
     BACKEND_PREFIX,
     CONFIG_BACKENDS,
@@ -48,21 +50,6 @@ SHOWN = 5  # problems spelled out per check; the rest are counted
 BATCH_ROWS = 200  # rows per read: about 20 MB of paired Arrow data, plus their IR as Python strings
 _IMAGE = re.compile(r"!\[[^\]]*\]\(\s*(<[^>]*>|[^)\s]+)(?:\s+[\"'][^)]*[\"'])?\s*\)")
 _KEPT = ("id", "kernel_name", "category", "python_source")  # + seed, index, structural_hash, source_file from metadata
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """The outcome of one check: ``skipped`` when it could not run for a reason it names."""
-
-    name: str
-    passed: bool
-    detail: str
-    skipped: bool = False
-
-    def line(self) -> str:
-        """``PASS|FAIL|SKIP <name>: <detail>``."""
-        status = "PASS" if self.passed else "SKIP" if self.skipped else "FAIL"
-        return f"{status} {self.name}: {self.detail}"
 
 
 @dataclass
@@ -750,5 +737,6 @@ CHECKS: tuple[Callable[[Release], CheckResult], ...] = (
     check_leakage,
     check_ir,
     check_markers,
+    check_families,
 )
 CHECK_NAMES = tuple(check.__name__.removeprefix("check_") for check in CHECKS)

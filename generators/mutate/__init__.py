@@ -1,0 +1,1 @@
+"""The ``mutant`` family: type-consistent edits of real kernels (see ``mutant.MutantSource``)."""

@@ -1,0 +1,54 @@
+"""The category of a mutant, read from what its code does.
+
+A stand-in for the classifier that checks the motif synthesizer's labels (issue 17): when that
+lands, ``classify`` is the one function to replace with it. The rules go from the most specific
+construct to the least, so a kernel that uses tiles is ``tile`` even if it also loops.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from generators.spec import builtins_in
+
+# (category, test on the set of builtins used and the set of syntax node kinds), first match wins.
+_RULES: tuple[tuple[str, object], ...] = (
+    ("tile", lambda b, k: any(x.startswith("tile") for x in b)),
+    ("geometry_query", lambda b, k: any(x.startswith(("mesh_", "bvh_", "hash_grid_", "volume_")) for x in b)),
+    ("random", lambda b, k: any(x.startswith("rand") for x in b) or "noise" in b),
+    ("atomic", lambda b, k: any(x.startswith("atomic_") for x in b)),
+    ("quaternion_transform", lambda b, k: any(x.startswith(("quat", "transform")) for x in b)),
+    ("spatial", lambda b, k: any(x.startswith("spatial_") for x in b)),
+    ("struct", lambda b, k: "ClassDef" in k),
+    ("while_break", lambda b, k: "While" in k or "Break" in k),
+    ("nested_loop", lambda b, k: "NestedFor" in k),
+    ("matrix", lambda b, k: "matrix" in b or any(x in b for x in ("outer", "transpose", "determinant", "inverse"))),
+    ("helper_function", lambda b, k: "FuncDef" in k),
+    ("reduction", lambda b, k: "For" in k and "AugAssign" in k),
+    ("multi_conditional", lambda b, k: "ElifOrMany" in k),
+    ("control_flow", lambda b, k: "If" in k or "For" in k),
+    ("vector", lambda b, k: "vector" in b or any(x in b for x in ("dot", "cross", "length", "normalize"))),
+    ("integer_bitwise", lambda b, k: any(x in b for x in ("bit_and", "bit_or", "bit_xor", "lshift", "rshift"))),
+    ("math", lambda b, k: any(x in b for x in ("sin", "cos", "exp", "log", "sqrt", "pow", "tanh", "atan2"))),
+)
+
+
+def classify(python_source: str) -> str:
+    """The category of ``python_source`` by the constructs it uses (``arithmetic`` when none stands out)."""
+    tree = ast.parse(python_source)
+    used = set(builtins_in(tree))
+    kinds = {type(n).__name__ for n in ast.walk(tree)}
+    functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    if len(functions) > 1:
+        kinds.add("FuncDef")
+    if any(
+        isinstance(inner, ast.For)
+        for outer in ast.walk(tree)
+        if isinstance(outer, ast.For)
+        for inner in ast.walk(outer)
+        if inner is not outer
+    ):
+        kinds.add("NestedFor")
+    if sum(isinstance(n, ast.If) for n in ast.walk(tree)) >= 3:
+        kinds.add("ElifOrMany")
+    return next((category for category, test in _RULES if test(used, kinds)), "arithmetic")
