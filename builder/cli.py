@@ -9,8 +9,8 @@ import os
 import shlex
 import signal
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from builder import interrupts
 from builder.bounds import MAX_SEED, estimate, size_problem
@@ -110,11 +110,35 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_Versions, help="print the package, generator and Warp versions and exit")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     build = commands.add_parser("build", help="synthesize kernels, run Warp's code generator, write a parquet release")
-    build.add_argument("--num-examples", type=_int_at_least(1), default=2000, metavar="N", help="unique kernels to deliver (default: 2000)")
-    build.add_argument("--seed", type=_int_between(0, MAX_SEED), default=0, metavar="S", help="seed of every random choice, 0 to 2**63-1 (default: 0)")
+    build.add_argument(
+        "--num-examples",
+        type=_int_at_least(1),
+        default=2000,
+        metavar="N",
+        help="unique kernels to deliver (default: 2000)",
+    )
+    build.add_argument(
+        "--seed",
+        type=_int_between(0, MAX_SEED),
+        default=0,
+        metavar="S",
+        help="seed of every random choice, 0 to 2**63-1 (default: 0)",
+    )
     build.add_argument("--out", required=True, metavar="DIR", help="release folder to create")
-    build.add_argument("--configs", type=_configs, default=CONFIGS, metavar="LIST", help=f"comma-separated subset of {','.join(CONFIGS)} (default: all)")
-    build.add_argument("--num-proc", type=_int_at_least(1), default=os.cpu_count() or 1, metavar="P", help="worker processes; with datatrove-local, tasks run at a time (default: all cores)")
+    build.add_argument(
+        "--configs",
+        type=_configs,
+        default=CONFIGS,
+        metavar="LIST",
+        help=f"comma-separated subset of {','.join(CONFIGS)} (default: all)",
+    )
+    build.add_argument(
+        "--num-proc",
+        type=_int_at_least(1),
+        default=os.cpu_count() or 1,
+        metavar="P",
+        help="worker processes; with datatrove-local, tasks run at a time (default: all cores)",
+    )
     build.add_argument(
         "--split-ratios",
         type=_ratios,
@@ -122,13 +146,28 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="R,R,R",
         help=f"{'/'.join(SPLITS)} ratios, comma-separated, summing to 1 (default: {','.join(map(str, DEFAULT_RATIOS))})",
     )
-    build.add_argument("--generator", choices=GENERATORS, default=DEFAULT_GENERATOR, help=f"kernel synthesizer (default: {DEFAULT_GENERATOR}; random: the typed fuzzing synthesizer)")
     build.add_argument(
-        "--categories", type=_categories, default=None, metavar="LIST", help=f"comma-separated subset of the generator's categories: motif {','.join(categories_of('motif'))}; random {','.join(CATEGORIES)}"
+        "--generator",
+        choices=GENERATORS,
+        default=DEFAULT_GENERATOR,
+        help=f"kernel synthesizer (default: {DEFAULT_GENERATOR}; random: the typed fuzzing synthesizer)",
     )
-    build.add_argument("--num-shards", type=_int_at_least(1), default=None, metavar="K", help="shards per split (default: automatic)")
+    build.add_argument(
+        "--categories",
+        type=_categories,
+        default=None,
+        metavar="LIST",
+        help=f"comma-separated subset of the generator's categories: motif {','.join(categories_of('motif'))}; random {','.join(CATEGORIES)}",
+    )
+    build.add_argument(
+        "--num-shards", type=_int_at_least(1), default=None, metavar="K", help="shards per split (default: automatic)"
+    )
     build.add_argument("--overwrite", action="store_true", help="replace an existing release in --out")
-    build.add_argument("--yes", action="store_true", help="build even if the estimated time or disk is beyond this machine (default: refuse)")
+    build.add_argument(
+        "--yes",
+        action="store_true",
+        help="build even if the estimated time or disk is beyond this machine (default: refuse)",
+    )
     build.add_argument(
         "--verify",
         choices=VERIFY_LEVELS,
@@ -136,8 +175,18 @@ def make_parser() -> argparse.ArgumentParser:
         help="codegen: Warp's code generator only (default); compile: also compile C++ natively and CUDA to PTX; "
         "execute: also launch each kernel on the CPU and record input/output examples",
     )
-    build.add_argument("--cuda-arch", type=_int_at_least(1), default=DEFAULT_CUDA_ARCH, metavar="SM", help=f"PTX target of --verify compile/execute (default: {DEFAULT_CUDA_ARCH}, i.e. sm_{DEFAULT_CUDA_ARCH})")
-    build.add_argument("--drop-failed", action="store_true", help="leave kernels that fail a verification stage out of the release (default: keep them, flagged)")
+    build.add_argument(
+        "--cuda-arch",
+        type=_int_at_least(1),
+        default=DEFAULT_CUDA_ARCH,
+        metavar="SM",
+        help=f"PTX target of --verify compile/execute (default: {DEFAULT_CUDA_ARCH}, i.e. sm_{DEFAULT_CUDA_ARCH})",
+    )
+    build.add_argument(
+        "--drop-failed",
+        action="store_true",
+        help="leave kernels that fail a verification stage out of the release (default: keep them, flagged)",
+    )
     build.add_argument(
         "--executor",
         choices=EXECUTORS,
@@ -158,38 +207,115 @@ def make_parser() -> argparse.ArgumentParser:
         "WARNING: extract EXECUTES the files it imports, with your user's rights. The child processes get their own "
         "process group, a memory limit and a timeout, which bounds accidents, not attacks: run untrusted code only in a container.",
     )
-    extract.add_argument("paths", nargs="*", metavar="PATH", help="Python files, or folders searched for .py files (their code is executed)")
-    extract.add_argument("--package", action="append", default=[], metavar="NAME", help="an installed package, by import name (newton, warp), walked whole (repeatable)")
-    extract.add_argument("--warp-examples", action="store_true", help="also the examples of the installed warp package (warp/examples)")
+    extract.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="Python files, or folders searched for .py files (their code is executed)",
+    )
+    extract.add_argument(
+        "--package",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="an installed package, by import name (newton, warp), walked whole (repeatable)",
+    )
+    extract.add_argument(
+        "--warp-examples", action="store_true", help="also the examples of the installed warp package (warp/examples)"
+    )
     extract.add_argument("--out", required=True, metavar="DIR", help="release folder to create")
-    extract.add_argument("--configs", type=_configs, default=CONFIGS, metavar="LIST", help=f"comma-separated subset of {','.join(CONFIGS)} (default: all)")
-    extract.add_argument("--split", default="test", metavar="NAME", help="the split of every row, without --split-ratios (default: test)")
-    extract.add_argument("--split-ratios", type=_ratios, default=None, metavar="R,R,R", help=f"split {'/'.join(SPLITS)} by source file at these ratios")
-    extract.add_argument("--seed", type=_int_at_least(0), default=0, metavar="S", help="seed of the split by source file (default: 0)")
     extract.add_argument(
-        "--memory-limit", type=_bytes, default=DEFAULT_MEMORY_LIMIT, metavar="BYTES", help="address space per child process, e.g. 4G, 512M; 0: none (default: 4G)"
+        "--configs",
+        type=_configs,
+        default=CONFIGS,
+        metavar="LIST",
+        help=f"comma-separated subset of {','.join(CONFIGS)} (default: all)",
     )
-    extract.add_argument("--num-proc", type=_int_at_least(1), default=os.cpu_count() or 1, metavar="P", help="files imported at once (default: all cores)")
-    extract.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="S", help=f"seconds a file may take, import and code generation (default: {DEFAULT_TIMEOUT:g})")
     extract.add_argument(
-        "--exclude-release", action="append", default=[], metavar="DIR", help="leave out kernels structurally equal to one of this release (repeatable)"
+        "--split", default="test", metavar="NAME", help="the split of every row, without --split-ratios (default: test)"
     )
-    extract.add_argument("--license", default=None, metavar="ID", help="license of the files, a Hub license id (default: apache-2.0 with --warp-examples alone, else unknown)")
-    extract.add_argument("--strict", action="store_true", help="exit 1 and write nothing if any file or kernel fails (default: release the rest, list the failures)")
+    extract.add_argument(
+        "--split-ratios",
+        type=_ratios,
+        default=None,
+        metavar="R,R,R",
+        help=f"split {'/'.join(SPLITS)} by source file at these ratios",
+    )
+    extract.add_argument(
+        "--seed", type=_int_at_least(0), default=0, metavar="S", help="seed of the split by source file (default: 0)"
+    )
+    extract.add_argument(
+        "--memory-limit",
+        type=_bytes,
+        default=DEFAULT_MEMORY_LIMIT,
+        metavar="BYTES",
+        help="address space per child process, e.g. 4G, 512M; 0: none (default: 4G)",
+    )
+    extract.add_argument(
+        "--num-proc",
+        type=_int_at_least(1),
+        default=os.cpu_count() or 1,
+        metavar="P",
+        help="files imported at once (default: all cores)",
+    )
+    extract.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_TIMEOUT,
+        metavar="S",
+        help=f"seconds a file may take, import and code generation (default: {DEFAULT_TIMEOUT:g})",
+    )
+    extract.add_argument(
+        "--exclude-release",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="leave out kernels structurally equal to one of this release (repeatable)",
+    )
+    extract.add_argument(
+        "--license",
+        default=None,
+        metavar="ID",
+        help="license of the files, a Hub license id (default: apache-2.0 with --warp-examples alone, else unknown)",
+    )
+    extract.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 and write nothing if any file or kernel fails (default: release the rest, list the failures)",
+    )
     extract.add_argument("--overwrite", action="store_true", help="replace an existing release in --out")
-    stats = commands.add_parser("stats", help="coverage report of a release: builtins, value types, constructs, lines, duplicates")
+    stats = commands.add_parser(
+        "stats", help="coverage report of a release: builtins, value types, constructs, lines, duplicates"
+    )
     stats.add_argument("release", metavar="DIR", help="a release folder written by `build`")
     stats.add_argument("--json", action="store_true", help="print the figures as JSON")
-    check = commands.add_parser("validate", help="check a release folder: card, images, parquet, load, schema, counts, ids, alignment, leakage, IR")
+    check = commands.add_parser(
+        "validate",
+        help="check a release folder: card, images, parquet, load, schema, counts, ids, alignment, leakage, IR",
+    )
     check.add_argument("release", metavar="DIR", help="a release folder")
     push = commands.add_parser("push", help="upload a release to a Hugging Face Hub dataset repo in one commit")
     push.add_argument("release", metavar="DIR", help="a release folder written by `build`")
     push.add_argument("--repo-id", required=True, metavar="OWNER/NAME", help="the dataset repo (created if missing)")
-    push.add_argument("--private", action="store_true", help="create the repo private (an existing repo keeps its visibility)")
-    push.add_argument("--revision", default=None, metavar="R", help="branch to commit to, created from main if missing (default: main)")
-    push.add_argument("--token", default=None, metavar="T", help="Hub token with write access (default: HF_TOKEN, else the saved login)")
+    push.add_argument(
+        "--private", action="store_true", help="create the repo private (an existing repo keeps its visibility)"
+    )
+    push.add_argument(
+        "--revision",
+        default=None,
+        metavar="R",
+        help="branch to commit to, created from main if missing (default: main)",
+    )
+    push.add_argument(
+        "--token",
+        default=None,
+        metavar="T",
+        help="Hub token with write access (default: HF_TOKEN, else the saved login)",
+    )
     push.add_argument("--dry-run", action="store_true", help="print the planned repo, branch and commit; send nothing")
-    push.add_argument("--no-validate", action="store_true", help="push even if the release fails `validate` (default: refuse)")
+    push.add_argument(
+        "--no-validate", action="store_true", help="push even if the release fails `validate` (default: refuse)"
+    )
     evaluate_command.add_parser(commands)
     return parser
 
@@ -209,7 +335,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return evaluate_command.run(args)
     if args.command == "push":
         return push(
-            args.release, args.repo_id, private=args.private, revision=args.revision, token=args.token, dry_run=args.dry_run, validate=not args.no_validate
+            args.release,
+            args.repo_id,
+            private=args.private,
+            revision=args.revision,
+            token=args.token,
+            dry_run=args.dry_run,
+            validate=not args.no_validate,
         )
     if args.work_dir is not None and args.executor != "datatrove-local":
         parser.error("argument --work-dir: only with --executor datatrove-local")
@@ -221,7 +353,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     cost = estimate(args.num_examples, args.verify, min(args.num_proc, os.cpu_count() or 1))
     too_big = size_problem(cost, Path(args.out).absolute())
     if too_big and not args.yes:
-        print(f"{PROG}: error: --num-examples {args.num_examples} is beyond this machine ({too_big}): {cost.line()}; pass --yes to build it anyway", file=sys.stderr)
+        print(
+            f"{PROG}: error: --num-examples {args.num_examples} is beyond this machine ({too_big}): {cost.line()}; pass --yes to build it anyway",
+            file=sys.stderr,
+        )
         return 1
     if too_big or cost.seconds > ESTIMATE_SHOWN_FROM:
         print(f"{PROG}: estimate for {args.num_examples} kernels: {cost.line()}", file=sys.stderr)
@@ -250,7 +385,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{PROG}: error: {error}", file=sys.stderr)
                 return 1
             raise
-        resume = "; rerun the same command to resume" if args.executor == "datatrove-local" and not interrupts.written() else ""
+        resume = (
+            "; rerun the same command to resume"
+            if args.executor == "datatrove-local" and not interrupts.written()
+            else ""
+        )
         return _interrupted(args.out, resume)
     finally:
         interrupts.uninstall()
@@ -282,8 +421,21 @@ def extract(args: argparse.Namespace, command: str, parser: argparse.ArgumentPar
     try:
         exclude = set().union(*(release_hashes(r) for r in args.exclude_release))
         summary = extract_release(
-            paths, args.out, args.configs, args.split, args.timeout, args.num_proc, args.overwrite, exclude, license, args.strict, command,
-            packages=args.package, memory_limit=args.memory_limit or None, split_ratios=args.split_ratios, seed=args.seed,
+            paths,
+            args.out,
+            args.configs,
+            args.split,
+            args.timeout,
+            args.num_proc,
+            args.overwrite,
+            exclude,
+            license,
+            args.strict,
+            command,
+            packages=args.package,
+            memory_limit=args.memory_limit or None,
+            split_ratios=args.split_ratios,
+            seed=args.seed,
         )
     except ReleaseError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
@@ -326,7 +478,9 @@ def _datatrove_build(work_dir: str | None) -> Callable[..., ReleaseSummary]:
     except ImportError as error:
         if (error.name or "").partition(".")[0] in ("builder", "generators"):
             raise  # this project's own import failed: not a missing extra
-        raise ReleaseError(f"--executor datatrove-local needs datatrove ({error}); install it with: pip install -e \".[datatrove]\"") from None
+        raise ReleaseError(
+            f'--executor datatrove-local needs datatrove ({error}); install it with: pip install -e ".[datatrove]"'
+        ) from None
     return functools.partial(build_with_datatrove, work_dir=work_dir)
 
 
@@ -353,12 +507,23 @@ def stats(release: str, as_json: bool) -> int:
     return 0
 
 
-def push(release: str, repo_id: str, *, private: bool, revision: str | None, token: str | None, dry_run: bool, validate: bool = True) -> int:
+def push(
+    release: str,
+    repo_id: str,
+    *,
+    private: bool,
+    revision: str | None,
+    token: str | None,
+    dry_run: bool,
+    validate: bool = True,
+) -> int:
     """Validate the release in ``release``, then push it to the dataset repo ``repo_id`` (see ``builder.release.hub``)."""
     from builder.release.hub import PushError, push_release
 
     try:
-        result = push_release(release, repo_id, private=private, revision=revision, token=token, dry_run=dry_run, validate=validate)
+        result = push_release(
+            release, repo_id, private=private, revision=revision, token=token, dry_run=dry_run, validate=validate
+        )
     except PushError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1

@@ -13,7 +13,10 @@ def test_small_build_states_ratios_and_cuda_once(tmp_path: Path) -> None:
     out = tmp_path / "release"
     result = subprocess.run(
         [sys.executable, "-m", "builder.cli", "build", "--out", str(out), "--num-examples", "10", "--num-proc", "2"],
-        capture_output=True, text=True, cwd=ROOT, timeout=600,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Could not find or load the NVIDIA CUDA driver" not in result.stderr

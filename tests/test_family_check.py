@@ -45,9 +45,7 @@ def test_families_in_one_split_each_pass(tmp_path):
         },
     )
     result = check_families(release)
-    assert (
-        result.line() == "PASS families: 2 families, 4 rows, each in one split; 2 of real test kernels in test"
-    )
+    assert result.line() == "PASS families: 2 families, 4 rows, each in one split; 2 of real test kernels in test"
 
 
 def test_a_family_across_splits_and_a_mutant_of_a_test_kernel_in_train_fail(tmp_path):

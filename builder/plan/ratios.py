@@ -8,7 +8,7 @@ ratios are off by more than ``TOLERANCE`` gets a warning naming the smallest cou
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from builder.plan.splits import SPLITS, balanced_counts, split_counts
 
@@ -37,7 +37,7 @@ def ratio_gap(sizes: Sequence[int], ratios: Sequence[float]) -> float:
     total = sum(sizes)
     if total == 0:
         return 0.0
-    return max(abs(n / total - r) for n, r in zip(sizes, ratios))
+    return max(abs(n / total - r) for n, r in zip(sizes, ratios, strict=False))
 
 
 def fitting_count(total: int, categories: int, ratios: Sequence[float], tolerance: float = TOLERANCE) -> int | None:
@@ -52,14 +52,16 @@ def ratio_lines(sizes: Sequence[int], ratios: Sequence[float], *, categories: in
     """The summary's split line, and a warning line when the realised ratios are off by more than ``TOLERANCE``."""
     total = sum(sizes)
     realised = [n / total if total else 0.0 for n in sizes]
-    parts = ", ".join(f"{split} {n} ({100 * r:.1f}%)" for split, n, r in zip(SPLITS, sizes, realised))
+    parts = ", ".join(f"{split} {n} ({100 * r:.1f}%)" for split, n, r in zip(SPLITS, sizes, realised, strict=False))
     asked = "/".join(f"{100 * r:g}" for r in ratios)
     lines = [f"splits: {parts}; asked {asked}"]
     gap = ratio_gap(sizes, ratios)
     if gap > TOLERANCE:
         worst = max(range(len(SPLITS)), key=lambda i: abs(realised[i] - ratios[i]))
         fix = fitting_count(total, categories, ratios)
-        advice = f"--num-examples {fix} gives ratios within {100 * TOLERANCE:g} points" if fix else "no nearby count fits"
+        advice = (
+            f"--num-examples {fix} gives ratios within {100 * TOLERANCE:g} points" if fix else "no nearby count fits"
+        )
         lines.append(
             f"warning: realised split ratios differ from the asked ones by {100 * gap:.1f} points "
             f"({SPLITS[worst]}: {100 * realised[worst]:.1f}% for {100 * ratios[worst]:g}%) because each of "

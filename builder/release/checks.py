@@ -15,9 +15,9 @@ import shutil
 import struct
 import tempfile
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 from urllib.parse import unquote
 
 import datasets
@@ -31,10 +31,10 @@ from builder.plan.planner import kernel_id
 from builder.plan.splits import SPLITS
 from builder.plan.structure import structure
 from builder.real.rows import real_id
-from builder.release.check_markers import markers_result
 from builder.release.card import COUNT_HEADING, PLANNING_KEY, REAL_KIND
-from builder.release.checksums import CHECKSUMS_FILE, verify_checksums
+from builder.release.check_markers import markers_result
 from builder.release.check_result import CheckResult
+from builder.release.checksums import CHECKSUMS_FILE, verify_checksums
 from builder.release.family_check import check_families
 from builder.schema import (
     BACKEND_PREFIX,
@@ -86,7 +86,8 @@ class Release:
         if self.card is None:
             return {}
         return {
-            str(c.get("config_name", "default")): _data_files(c.get("data_files")) for c in self.card.data.to_dict().get("configs") or []
+            str(c.get("config_name", "default")): _data_files(c.get("data_files"))
+            for c in self.card.data.to_dict().get("configs") or []
         }
 
     def card_infos(self) -> dict[str, dict]:
@@ -200,7 +201,9 @@ def _kept_columns(batch: pa.RecordBatch, config: str) -> pa.Table:
     columns = {name: _column(batch, name) for name in _KEPT}
     for name in ir_columns(config):  # as digests: `aligned` compares them across configs row by row
         texts = _column(batch, name).to_pylist()
-        columns[name] = pa.array([hashlib.sha1(t.encode()).digest() if isinstance(t, str) else None for t in texts], pa.binary())
+        columns[name] = pa.array(
+            [hashlib.sha1(t.encode()).digest() if isinstance(t, str) else None for t in texts], pa.binary()
+        )
     for name in ("seed", "index", "structural_hash", "source_file"):
         if metadata.type.get_field_index(name) < 0:
             raise KeyError(f"metadata.{name}")
@@ -220,7 +223,7 @@ def _check_ir_batch(batch: pa.RecordBatch, config: str, data: ConfigData) -> Non
     ids = _column(batch, "id").to_pylist()
     names = _column(batch, "kernel_name").to_pylist()
     texts = {column: _column(batch, column).to_pylist() for column in ir_columns(config)}
-    for row, (kid, name) in enumerate(zip(ids, names)):
+    for row, (kid, name) in enumerate(zip(ids, names, strict=False)):
         for backend in CONFIG_BACKENDS[config]:
             prefix = BACKEND_PREFIX[backend]
             symbols = {part: f"{name or ''}_{backend}_kernel_{part}" for part in ("forward", "backward")}
@@ -255,7 +258,9 @@ def _split_order(split: str) -> tuple[int, str]:
 
 def _config_folders(folder: Path) -> list[str]:
     """Folders directly under the release that hold parquet files."""
-    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and any(p.rglob("*.parquet")))
+    return sorted(
+        p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and any(p.rglob("*.parquet"))
+    )
 
 
 def _data_files(value: object) -> dict[str, list[str]]:
@@ -285,7 +290,7 @@ def _one_line(error: BaseException) -> str:
 
 
 def _split_rows(table: pa.Table, *columns: str) -> list[tuple]:
-    return list(zip(*(table.column(c).to_pylist() for c in columns)))
+    return list(zip(*(table.column(c).to_pylist() for c in columns), strict=False))
 
 
 # --- checks ----------------------------------------------------------------------------------------
@@ -372,7 +377,9 @@ def check_images(release: Release) -> CheckResult:
             problem = _png_problem(path.read_bytes()[:24])
             if problem:
                 problems.add("", f"{target} {problem}")
-    return problems.result(f"{len(shown)} image{'s' if len(shown) != 1 else ''}" + (", each a PNG in the release" if shown else ""))
+    return problems.result(
+        f"{len(shown)} image{'s' if len(shown) != 1 else ''}" + (", each a PNG in the release" if shown else "")
+    )
 
 
 def _png_problem(head: bytes) -> str:
@@ -420,9 +427,14 @@ def check_load(release: Release) -> CheckResult:
                 release.load_errors[config] = _one_line(error)
                 loaded = _load_unchecked(release, config, cache)
                 if isinstance(error, NonMatchingSplitsSizesError) and loaded is not None:
-                    card_rows = {s.get("name"): s.get("num_examples") for s in release.card_infos().get(config, {}).get("splits") or []}
+                    card_rows = {
+                        s.get("name"): s.get("num_examples")
+                        for s in release.card_infos().get(config, {}).get("splits") or []
+                    }
                     sizes = ", ".join(
-                        f"{s} {card_rows.get(s)} in the card, {len(d)} loaded" for s, d in loaded.items() if card_rows.get(s) != len(d)
+                        f"{s} {card_rows.get(s)} in the card, {len(d)} loaded"
+                        for s, d in loaded.items()
+                        if card_rows.get(s) != len(d)
                     )
                     release.load_errors[config] = f"NonMatchingSplitsSizesError ({sizes})"
                 problems.add(config, f"does not load: {release.load_errors[config]}")
@@ -456,7 +468,9 @@ def check_schema(release: Release) -> CheckResult:
     problems = _Problems("schema")
     try:
         card_features = (
-            {c: i.features for c, i in DatasetInfosDict.from_dataset_card_data(release.card.data).items()} if release.card else {}
+            {c: i.features for c, i in DatasetInfosDict.from_dataset_card_data(release.card.data).items()}
+            if release.card
+            else {}
         )
     except Exception as error:
         card_features = {}
@@ -481,19 +495,27 @@ def check_schema(release: Release) -> CheckResult:
         arrow = expected.arrow_schema.remove_metadata()
         for rel, schema in data.schemas.items():
             if not schema.remove_metadata().equals(arrow):
-                problems.add(config, f"{rel} Arrow schema differs from features({config!r}): {_schema_diff(schema, arrow)}")
+                problems.add(
+                    config, f"{rel} Arrow schema differs from features({config!r}): {_schema_diff(schema, arrow)}"
+                )
         if data.unusable:
             problems.skipped.append(f"{config}: {data.unusable}")
     return problems.result(f"{len(release.data)} configs: loaded, card and file schemas equal builder.schema.features")
 
 
-def _compare_features(problems: _Problems, config: str, what: str, got: datasets.Features, expected: datasets.Features) -> None:
+def _compare_features(
+    problems: _Problems, config: str, what: str, got: datasets.Features, expected: datasets.Features
+) -> None:
     if got == expected:
         return
     missing = [k for k in expected if k not in got]
     extra = [k for k in got if k not in expected]
     changed = [k for k in expected if k in got and got[k] != expected[k]]
-    parts = [f"{label} {', '.join(names)}" for label, names in (("missing", missing), ("extra", extra), ("different", changed)) if names]
+    parts = [
+        f"{label} {', '.join(names)}"
+        for label, names in (("missing", missing), ("extra", extra), ("different", changed))
+        if names
+    ]
     if not parts and list(got) != list(expected):
         parts = ["column order"]
     problems.add(config, f"{what} differ from builder.schema.features: {'; '.join(parts)}")
@@ -520,7 +542,8 @@ def check_counts(release: Release) -> CheckResult:
         for split in sorted(set(card_splits) | set(rows), key=_split_order):
             if card_splits.get(split) != rows.get(split, 0):
                 problems.add(
-                    "", f"{config}/{split}: num_examples {card_splits.get(split)} in the card YAML, {rows.get(split, 0)} rows in the data"
+                    "",
+                    f"{config}/{split}: num_examples {card_splits.get(split)} in the card YAML, {rows.get(split, 0)} rows in the data",
                 )
         counts: dict[str, Counter] = {}
         for split, table in data.tables.items():
@@ -529,7 +552,9 @@ def check_counts(release: Release) -> CheckResult:
                 if isinstance(value, int) and 0 <= value < len(names):
                     counts[split][names[value]] += 1
                 else:
-                    problems.add("", f"{config}/{split}: id {kid} has category {value!r}, not one of {len(names)} classes")
+                    problems.add(
+                        "", f"{config}/{split}: id {kid} has category {value!r}, not one of {len(names)} classes"
+                    )
         per_config[config] = counts
     table = _count_table(release.card.text)
     if isinstance(table, str):
@@ -538,7 +563,9 @@ def check_counts(release: Release) -> CheckResult:
         for config, counts in per_config.items():
             _compare_count_table(problems, config, table, counts)
     total = sum(d.rows for d in good.values())
-    return problems.result(f"{total} rows in {len(good)} configs match the YAML num_examples and the card's count table")
+    return problems.result(
+        f"{total} rows in {len(good)} configs match the YAML num_examples and the card's count table"
+    )
 
 
 def _count_table(text: str) -> tuple[list[str], list[list[str]]] | str:
@@ -558,7 +585,9 @@ def _count_table(text: str) -> tuple[list[str], list[list[str]]] | str:
     return rows[0][1:-1], rows[2:]
 
 
-def _compare_count_table(problems: _Problems, config: str, table: tuple[list[str], list[list[str]]], counts: dict[str, Counter]) -> None:
+def _compare_count_table(
+    problems: _Problems, config: str, table: tuple[list[str], list[list[str]]], counts: dict[str, Counter]
+) -> None:
     splits, body = table
     if set(splits) != set(counts):
         problems.add(config, f"count table columns {', '.join(splits)}; data splits {', '.join(counts)}")
@@ -573,7 +602,7 @@ def _compare_count_table(problems: _Problems, config: str, table: tuple[list[str
             if category in seen:
                 problems.add("", f"count table lists {category} twice")
             seen.add(category)
-        for column, cell in zip([*splits, "total"], cells[1:]):
+        for column, cell in zip([*splits, "total"], cells[1:], strict=False):
             if column == "total":
                 data = sum(_data_count(counts, s, category, is_total) for s in counts)
             else:
@@ -598,12 +627,17 @@ def check_ids(release: Release) -> CheckResult:
     for config, data in good.items():
         where: dict[str, list[str]] = {}
         for split, table in data.tables.items():
-            for kid, seed, index, source_file, source in _split_rows(table, "id", "seed", "index", "source_file", "python_source"):
+            for kid, seed, index, source_file, source in _split_rows(
+                table, "id", "seed", "index", "source_file", "python_source"
+            ):
                 where.setdefault(kid, []).append(split)
                 if seed is None and index is None and isinstance(source_file, str):
                     expected = real_id(source_file, source)
                     if kid != expected:
-                        problems.add(config, f"{split} id {kid} but metadata source_file {source_file!r} and python_source give {expected}")
+                        problems.add(
+                            config,
+                            f"{split} id {kid} but metadata source_file {source_file!r} and python_source give {expected}",
+                        )
                     continue
                 expected = kernel_id(seed, index) if isinstance(seed, int) and isinstance(index, int) else None
                 if kid != expected:
@@ -612,7 +646,9 @@ def check_ids(release: Release) -> CheckResult:
             if len(splits) > 1:
                 problems.add(config, f"id {kid} appears {len(splits)} times ({', '.join(splits)})")
     rows = sum(d.rows for d in good.values())
-    return problems.result(f"{rows} ids in {len(good)} configs, unique per config, each kernel_id(seed, index) or real_id(source_file, python_source)")
+    return problems.result(
+        f"{rows} ids in {len(good)} configs, unique per config, each kernel_id(seed, index) or real_id(source_file, python_source)"
+    )
 
 
 def check_aligned(release: Release) -> CheckResult:
@@ -626,15 +662,20 @@ def check_aligned(release: Release) -> CheckResult:
     for config, view in list(views.items())[1:]:
         base = views[reference]
         for kid in sorted(set(base) ^ set(view)):
-            problems.add("", f"id {kid} is in {reference if kid in base else config} but not in {config if kid in base else reference}")
+            problems.add(
+                "",
+                f"id {kid} is in {reference if kid in base else config} but not in {config if kid in base else reference}",
+            )
         for kid in sorted(set(base) & set(view)):
-            for field_name, a, b in zip(("split", "kernel_name", "python_source"), base[kid], view[kid]):
+            for field_name, a, b in zip(("split", "kernel_name", "python_source"), base[kid], view[kid], strict=False):
                 if a != b:
                     shown = f": {a!r} vs {b!r}" if field_name != "python_source" else ""
                     problems.add("", f"id {kid} {field_name} differs between {reference} and {config}{shown}")
     compared = _compare_ir(problems, good)
     kernels = len(views[reference]) if views else 0
-    return problems.result(f"{len(views)} configs hold the same {kernels} ids, kernel names, sources and splits{compared}")
+    return problems.result(
+        f"{len(views)} configs hold the same {kernels} ids, kernel names, sources and splits{compared}"
+    )
 
 
 def _compare_ir(problems: _Problems, good: dict[str, ConfigData]) -> str:
@@ -653,14 +694,20 @@ def _compare_ir(problems: _Problems, good: dict[str, ConfigData]) -> str:
 
 def _ir_view(data: ConfigData, columns: list[str]) -> dict[str, dict[str, bytes]]:
     """Id -> IR column -> digest of its text."""
-    return {row[0]: dict(zip(columns, row[1:])) for table in data.tables.values() for row in _split_rows(table, "id", *columns)}
+    return {
+        row[0]: dict(zip(columns, row[1:], strict=False))
+        for table in data.tables.values()
+        for row in _split_rows(table, "id", *columns)
+    }
 
 
 def check_checksums(release: Release) -> CheckResult:
     """Every file's sha256 equals the one in ``checksums.sha256`` (a release written without one is noted, not failed)."""
     report = verify_checksums(release.folder)
     if not report.recorded:
-        return CheckResult("checksums", True, f"note: no {CHECKSUMS_FILE} (a release written before checksums); files not verified")
+        return CheckResult(
+            "checksums", True, f"note: no {CHECKSUMS_FILE} (a release written before checksums); files not verified"
+        )
     problems = _Problems("checksums")
     for problem in report.problems:
         problems.add("", problem)
@@ -690,7 +737,9 @@ def check_leakage(release: Release) -> CheckResult:
                     except (SyntaxError, ValueError, TypeError) as error:
                         digests[source] = f"<{_one_line(error)}>"
                 if digests[source] != recorded:
-                    problems.add(config, f"{split} id {kid}: structural_hash {recorded} recorded, {digests[source]} recomputed")
+                    problems.add(
+                        config, f"{split} id {kid}: structural_hash {recorded} recorded, {digests[source]} recomputed"
+                    )
                 seen.setdefault(digests[source], []).append((split, kid))
         for digest, places in seen.items():
             if len(places) < 2:
@@ -713,10 +762,14 @@ def check_ir(release: Release) -> CheckResult:
         if data.unusable:
             problems.skipped.append(f"{config}: {data.unusable}")
         if data.ir_bad_ids:
-            problems.add("", f"{config}: {len(data.ir_bad_ids)} of {data.rows} rows, e.g. {', '.join(data.ir_problems)}")
+            problems.add(
+                "", f"{config}: {len(data.ir_bad_ids)} of {data.rows} rows, e.g. {', '.join(data.ir_problems)}"
+            )
         functions += 2 * len(CONFIG_BACKENDS[config]) * data.rows
     rows = sum(d.rows for d in release.data.values())
-    return problems.result(f"{rows} rows in {len(release.data)} configs: {functions} functions defined as named, sources name both")
+    return problems.result(
+        f"{rows} rows in {len(release.data)} configs: {functions} functions defined as named, sources name both"
+    )
 
 
 def check_markers(release: Release) -> CheckResult:

@@ -57,12 +57,12 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
     names = [k.fresh(n) for n in (("i", "j", "k") if tri else ("i", "j", "k", "l"))]
     ev = k.fresh("tri", "face", "idx") if tri else k.fresh("tet", "cell", "idx")
     k.line(f"{ev} = {elem}[{tid}]")
-    for n_, c in zip(names, range(4)):
+    for n_, c in zip(names, range(4), strict=False):
         k.line(f"{n_} = {ev}[{c}]")
     with k.block(f"if {' or '.join(f'{n} < 0' for n in names)}:", "padding elements"):
         k.line("return")
     xs = [k.fresh(f"x{c}", f"p{c}") for c in range(len(names))]
-    for xn, n_ in zip(xs, names):
+    for xn, n_ in zip(xs, names, strict=False):
         k.line(f"{xn} = {x}[{n_}]")
     if tri:
         nrm = k.fresh("n", "normal", "cr")
@@ -86,7 +86,7 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             desc = f"Computes the area of each triangle of {code(elem)} over {code(x)} and adds a third of it to each vertex of {code(out)} with atomics."
     else:
         e = [k.fresh(f"e{c}", f"d{c}") for c in (1, 2, 3)]
-        for en, xn in zip(e, xs[1:]):
+        for en, xn in zip(e, xs[1:], strict=False):
             k.line(f"{en} = {xn} - {xs[0]}")
         if kind == "tet_mass":
             vol = k.fresh("vol", "volume", "v")

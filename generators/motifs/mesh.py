@@ -76,9 +76,16 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         else:
             delta, dist = k.fresh("delta", "d", "diff"), k.fresh("dist", "l", "depth")
             k.line(f"{delta} = {x} - {cp}")
-            k.line(f"{dist} = wp.length({delta}) * {query}.sign" if fn == "mesh_query_point" else f"{dist} = wp.length({delta})")
+            k.line(
+                f"{dist} = wp.length({delta}) * {query}.sign"
+                if fn == "mesh_query_point"
+                else f"{dist} = wp.length({delta})"
+            )
             with k.block(f"if {dist} < {rad}:", "push the particle back to the surface plus its radius"):
-                k.line(f"{x} = {cp} + wp.normalize({delta}) * {rad}" + (f" * {query}.sign" if fn == "mesh_query_point" else ""))
+                k.line(
+                    f"{x} = {cp} + wp.normalize({delta}) * {rad}"
+                    + (f" * {query}.sign" if fn == "mesh_query_point" else "")
+                )
             k.line(f"{out}[{tid}] = {x}")
             desc = f"Pushes the particles {code(q)} that lie closer than {code(rad)} to the mesh {code(mesh)} back out along the closest-point direction into {code(out)}."
     doc = (
