@@ -96,8 +96,12 @@ class WarpIRPairsConfig(datasets.BuilderConfig):
         """Raise ``ValueError`` naming the first bad value and what is allowed."""
         if self.name != REAL_CONFIG:
             validate_config(self.name)
-        if self.real_paths is not None and (isinstance(self.real_paths, str) or not all(isinstance(p, str) for p in self.real_paths)):
-            raise ValueError(f"real_paths {self.real_paths!r}: must be a tuple of file or folder paths, or None (warp/examples)")
+        if self.real_paths is not None and (
+            isinstance(self.real_paths, str) or not all(isinstance(p, str) for p in self.real_paths)
+        ):
+            raise ValueError(
+                f"real_paths {self.real_paths!r}: must be a tuple of file or folder paths, or None (warp/examples)"
+            )
         if not (isinstance(self.real_timeout, (int, float)) and self.real_timeout > 0):
             raise ValueError(f"real_timeout {self.real_timeout!r}: must be > 0 seconds")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
@@ -106,7 +110,9 @@ class WarpIRPairsConfig(datasets.BuilderConfig):
         self.split_ratios = validate_ratios(self.split_ratios)
         if self.categories is not None:
             self.categories = validate_categories(self.categories)
-        if self.num_shards is not None and (isinstance(self.num_shards, bool) or not isinstance(self.num_shards, int) or self.num_shards < 1):
+        if self.num_shards is not None and (
+            isinstance(self.num_shards, bool) or not isinstance(self.num_shards, int) or self.num_shards < 1
+        ):
             raise ValueError(f"num_shards {self.num_shards!r}: must be an integer >= 1 or None")
         validate_level(self.verify)
         if self.verify != "codegen":
@@ -121,7 +127,9 @@ class WarpIRPairs(datasets.GeneratorBasedBuilder):
     VERSION = datasets.Version(GENERATOR_VERSION)
     BUILDER_CONFIG_CLASS = WarpIRPairsConfig
     BUILDER_CONFIGS = [
-        WarpIRPairsConfig(name=name, version=datasets.Version(GENERATOR_VERSION), description=_CONFIG_DESCRIPTIONS[name])
+        WarpIRPairsConfig(
+            name=name, version=datasets.Version(GENERATOR_VERSION), description=_CONFIG_DESCRIPTIONS[name]
+        )
         for name in (*CONFIGS, REAL_CONFIG)
     ]
     DEFAULT_CONFIG_NAME = DEFAULT_CONFIG
@@ -161,18 +169,26 @@ class WarpIRPairs(datasets.GeneratorBasedBuilder):
         if isinstance(dl_manager, datasets.StreamingDownloadManager):
             # as_streaming_dataset(): plan block by block as the stream is read (see builder.plan.planner.block_plan).
             blocks = stream_blocks(config.num_examples)
-            splits = [s for s, ratio in zip(SPLITS, config.split_ratios) if ratio > 0]
-            return [datasets.SplitGenerator(name=split, gen_kwargs={"blocks": blocks, "split": split}) for split in splits]
+            splits = [s for s, ratio in zip(SPLITS, config.split_ratios, strict=False) if ratio > 0]
+            return [
+                datasets.SplitGenerator(name=split, gen_kwargs={"blocks": blocks, "split": split}) for split in splits
+            ]
         num_proc = getattr(self, "_plan_num_proc", 1)
         if config.name == REAL_CONFIG:
             return [datasets.SplitGenerator(name=REAL_SPLIT, gen_kwargs={"real": True})]
-        self.plan = make_plan(config.seed, config.num_examples, config.categories, config.split_ratios, num_proc=num_proc)
+        self.plan = make_plan(
+            config.seed, config.num_examples, config.categories, config.split_ratios, num_proc=num_proc
+        )
         folder = getattr(self, "_shard_folder", None)
         generators = []
         for split, shards in split_shards(self.plan, config.num_shards).items():
             # With num_proc, datasets pickles every job's gen_kwargs in a thread of the main process,
             # whose heap kept the pickles (60 MB at 100,000 kernels); as files, a shard costs a path.
-            gen_kwargs = {"shard_files": [_write_shard(folder / f"{split}-{i:05d}.pkl", s) for i, s in enumerate(shards)]} if folder else {"shards": shards}
+            gen_kwargs = (
+                {"shard_files": [_write_shard(folder / f"{split}-{i:05d}.pkl", s) for i, s in enumerate(shards)]}
+                if folder
+                else {"shards": shards}
+            )
             generator = datasets.SplitGenerator(name=split, gen_kwargs=gen_kwargs)
             generator.split_info.num_examples = len(self.plan.splits[split])  # a total for the progress bar
             generators.append(generator)
@@ -187,7 +203,10 @@ class WarpIRPairs(datasets.GeneratorBasedBuilder):
             yield from self._real_examples()
             return
         # Lazy: a stream block is planned only when the stream reaches it; a shard file is read when its turn comes.
-        planned = (block_plan(config.seed, block, size, config.categories, config.split_ratios).splits.get(split, ()) for block, size in blocks)
+        planned = (
+            block_plan(config.seed, block, size, config.categories, config.split_ratios).splits.get(split, ())
+            for block, size in blocks
+        )
         stored = (pickle.loads(Path(path).read_bytes()) for path in shard_files)
         for kernels in itertools.chain(shards, stored, planned):
             for row in generate_rows(kernels, config.name, config.verify, config.cuda_arch, config.drop_failed):
@@ -209,4 +228,3 @@ class WarpIRPairs(datasets.GeneratorBasedBuilder):
 def _write_shard(path: Path, kernels) -> str:
     path.write_bytes(pickle.dumps(kernels))
     return str(path)
-

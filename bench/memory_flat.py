@@ -47,14 +47,29 @@ def main() -> int:
                 yield key, row
                 counter["n"] += 1
                 if counter["n"] % args.every == 0:
-                    samples.append({"kernels": counter["n"], "rss_mb": round(rss_mb(), 1), "seconds": round(time.perf_counter() - started, 1)})
+                    samples.append(
+                        {
+                            "kernels": counter["n"],
+                            "rss_mb": round(rss_mb(), 1),
+                            "seconds": round(time.perf_counter() - started, 1),
+                        }
+                    )
                     print(json.dumps(samples[-1]), flush=True)
 
         builder._generate_examples = counting  # every row passes through; sampling is all it adds
         builder.download_and_prepare()
     growth = samples[-1]["rss_mb"] - samples[0]["rss_mb"]
     rate = counter["n"] / (time.perf_counter() - started)
-    print(json.dumps({"kernels": counter["n"], "growth_mb": round(growth, 1), "limit_mb": args.limit_mb, "kernels_per_second": round(rate, 1)}))
+    print(
+        json.dumps(
+            {
+                "kernels": counter["n"],
+                "growth_mb": round(growth, 1),
+                "limit_mb": args.limit_mb,
+                "kernels_per_second": round(rate, 1),
+            }
+        )
+    )
     return 0 if growth < args.limit_mb else 1
 
 

@@ -54,7 +54,7 @@ class TreeMemory:
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._sample, daemon=True)
 
-    def __enter__(self) -> "TreeMemory":
+    def __enter__(self) -> TreeMemory:
         self.thread.start()
         return self
 
@@ -143,7 +143,11 @@ def phase_floor(args) -> dict:
         builder.codegen("cuda")
         forget(context, name)
     seconds = time.perf_counter() - started
-    return {"kernels": len(kernels), "seconds": round(seconds, 2), "kernels_per_second": round(len(kernels) / seconds, 2)}
+    return {
+        "kernels": len(kernels),
+        "seconds": round(seconds, 2),
+        "kernels_per_second": round(len(kernels) / seconds, 2),
+    }
 
 
 def phase_compile_floor(args) -> dict:
@@ -162,7 +166,11 @@ def phase_compile_floor(args) -> dict:
             warp.compile_aot_module(module, arch=90, use_ptx=True, module_dir=folder, strip_hash=True)
             forget(context, name)
         seconds = time.perf_counter() - started
-    return {"kernels": len(kernels), "seconds": round(seconds, 2), "kernels_per_second": round(len(kernels) / seconds, 2)}
+    return {
+        "kernels": len(kernels),
+        "seconds": round(seconds, 2),
+        "kernels_per_second": round(len(kernels) / seconds, 2),
+    }
 
 
 def phase_pipeline(args) -> dict:
@@ -173,7 +181,9 @@ def phase_pipeline(args) -> dict:
     import_warp()  # the floor is timed after Warp's import too
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        summary = build_release(Path(folder) / "release", args.count, args.seed, CONFIGS, num_proc=args.num_proc, verify=args.verify)
+        summary = build_release(
+            Path(folder) / "release", args.count, args.seed, CONFIGS, num_proc=args.num_proc, verify=args.verify
+        )
         seconds = time.perf_counter() - started
         size = sum(p.stat().st_size for paths in summary.files.values() for p in paths)
     return {
@@ -198,7 +208,18 @@ def run_phase(phase: str, args, repeat: int = 1, **extra) -> dict:
 
 
 def _run_once(phase: str, args, **extra) -> dict:
-    command = [sys.executable, __file__, "--phase", phase, "--seed", str(args.seed), "--kernels", str(args.kernels), "--verify-kernels", str(args.verify_kernels)]
+    command = [
+        sys.executable,
+        __file__,
+        "--phase",
+        phase,
+        "--seed",
+        str(args.seed),
+        "--kernels",
+        str(args.kernels),
+        "--verify-kernels",
+        str(args.verify_kernels),
+    ]
     for key, value in extra.items():
         command += [f"--{key.replace('_', '-')}", str(value)]
     env = dict(os.environ, HF_DATASETS_DISABLE_PROGRESS_BARS="1", PYTHONPATH=str(ROOT))
@@ -216,8 +237,17 @@ def _run_once(phase: str, args, **extra) -> dict:
 def machine() -> dict:
     import importlib.metadata as metadata
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
-    memory_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")))
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory_kb = int(
+        next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    )
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
@@ -232,7 +262,10 @@ def summarize(results: dict) -> tuple[list[str], bool]:
     floor, one, two = results["floor"], results["pipeline_1"], results["pipeline_2"]
     ratio = one["kernels_per_second"] / floor["kernels_per_second"]
     scaling = two["kernels_per_second"] / one["kernels_per_second"]
-    checks = {"pipeline_over_floor": ratio >= TARGETS["pipeline_over_floor"], "scaling_2_over_1": scaling >= TARGETS["scaling_2_over_1"]}
+    checks = {
+        "pipeline_over_floor": ratio >= TARGETS["pipeline_over_floor"],
+        "scaling_2_over_1": scaling >= TARGETS["scaling_2_over_1"],
+    }
     lines = [
         f"machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, {results['machine']['memory_gb']} GB, no GPU; "
         f"warp-lang {results['machine']['warp-lang']}, datasets {results['machine']['datasets']}",
@@ -267,11 +300,19 @@ def summarize(results: dict) -> tuple[list[str], bool]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kernels", type=int, default=2000, help="kernels of the floor and pipeline runs (default: 2000)")
-    parser.add_argument("--verify-kernels", type=int, default=100, help="kernels of the compile runs; 0 skips them (default: 100)")
-    parser.add_argument("--memory-kernels", type=int, default=100_000, help="kernels of the memory run; 0 skips it (default: 100000)")
+    parser.add_argument(
+        "--kernels", type=int, default=2000, help="kernels of the floor and pipeline runs (default: 2000)"
+    )
+    parser.add_argument(
+        "--verify-kernels", type=int, default=100, help="kernels of the compile runs; 0 skips them (default: 100)"
+    )
+    parser.add_argument(
+        "--memory-kernels", type=int, default=100_000, help="kernels of the memory run; 0 skips it (default: 100000)"
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--repeat", type=int, default=2, help="runs of the floor and pipeline phases; the fastest counts (default: 2)")
+    parser.add_argument(
+        "--repeat", type=int, default=2, help="runs of the floor and pipeline phases; the fastest counts (default: 2)"
+    )
     parser.add_argument("--json", default=str(ROOT / "bench" / "results.json"), help="where to write the figures")
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, help=argparse.SUPPRESS)

@@ -8,7 +8,7 @@ import logging
 import os
 import shlex
 import sys
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from builder.errors import ReleaseError
 from builder.plan.planner import validate_categories
@@ -68,11 +68,31 @@ def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Python -> Warp C++/CUDA IR pairs as a Hugging Face dataset.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     build = commands.add_parser("build", help="synthesize kernels, run Warp's code generator, write a parquet release")
-    build.add_argument("--num-examples", type=_int_at_least(1), default=2000, metavar="N", help="unique kernels to deliver (default: 2000)")
-    build.add_argument("--seed", type=_int_at_least(0), default=0, metavar="S", help="seed of every random choice (default: 0)")
+    build.add_argument(
+        "--num-examples",
+        type=_int_at_least(1),
+        default=2000,
+        metavar="N",
+        help="unique kernels to deliver (default: 2000)",
+    )
+    build.add_argument(
+        "--seed", type=_int_at_least(0), default=0, metavar="S", help="seed of every random choice (default: 0)"
+    )
     build.add_argument("--out", required=True, metavar="DIR", help="release folder to create")
-    build.add_argument("--configs", type=_configs, default=CONFIGS, metavar="LIST", help=f"comma-separated subset of {','.join(CONFIGS)} (default: all)")
-    build.add_argument("--num-proc", type=_int_at_least(1), default=os.cpu_count() or 1, metavar="P", help="worker processes; with datatrove-local, tasks run at a time (default: all cores)")
+    build.add_argument(
+        "--configs",
+        type=_configs,
+        default=CONFIGS,
+        metavar="LIST",
+        help=f"comma-separated subset of {','.join(CONFIGS)} (default: all)",
+    )
+    build.add_argument(
+        "--num-proc",
+        type=_int_at_least(1),
+        default=os.cpu_count() or 1,
+        metavar="P",
+        help="worker processes; with datatrove-local, tasks run at a time (default: all cores)",
+    )
     build.add_argument(
         "--split-ratios",
         type=_ratios,
@@ -80,8 +100,16 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="R,R,R",
         help=f"{'/'.join(SPLITS)} ratios, comma-separated, summing to 1 (default: {','.join(map(str, DEFAULT_RATIOS))})",
     )
-    build.add_argument("--categories", type=_categories, default=None, metavar="LIST", help=f"comma-separated subset of: {','.join(CATEGORIES)}")
-    build.add_argument("--num-shards", type=_int_at_least(1), default=None, metavar="K", help="shards per split (default: automatic)")
+    build.add_argument(
+        "--categories",
+        type=_categories,
+        default=None,
+        metavar="LIST",
+        help=f"comma-separated subset of: {','.join(CATEGORIES)}",
+    )
+    build.add_argument(
+        "--num-shards", type=_int_at_least(1), default=None, metavar="K", help="shards per split (default: automatic)"
+    )
     build.add_argument("--overwrite", action="store_true", help="replace an existing release in --out")
     build.add_argument(
         "--verify",
@@ -90,8 +118,18 @@ def make_parser() -> argparse.ArgumentParser:
         help="codegen: Warp's code generator only (default); compile: also compile C++ natively and CUDA to PTX; "
         "execute: also launch each kernel on the CPU and record input/output examples",
     )
-    build.add_argument("--cuda-arch", type=_int_at_least(1), default=DEFAULT_CUDA_ARCH, metavar="SM", help=f"PTX target of --verify compile/execute (default: {DEFAULT_CUDA_ARCH}, i.e. sm_{DEFAULT_CUDA_ARCH})")
-    build.add_argument("--drop-failed", action="store_true", help="leave kernels that fail a verification stage out of the release (default: keep them, flagged)")
+    build.add_argument(
+        "--cuda-arch",
+        type=_int_at_least(1),
+        default=DEFAULT_CUDA_ARCH,
+        metavar="SM",
+        help=f"PTX target of --verify compile/execute (default: {DEFAULT_CUDA_ARCH}, i.e. sm_{DEFAULT_CUDA_ARCH})",
+    )
+    build.add_argument(
+        "--drop-failed",
+        action="store_true",
+        help="leave kernels that fail a verification stage out of the release (default: keep them, flagged)",
+    )
     build.add_argument(
         "--executor",
         choices=EXECUTORS,
@@ -106,34 +144,87 @@ def make_parser() -> argparse.ArgumentParser:
         help="datatrove-local: folder of the plan, tasks, shard files and logs, removed once the release is written (default: .<out name>.work beside --out)",
     )
     extract = commands.add_parser(
-        "extract", help="pairs from real code: import Python files (each in a child process), extract every @wp.kernel, write a release"
+        "extract",
+        help="pairs from real code: import Python files (each in a child process), extract every @wp.kernel, write a release",
     )
     extract.add_argument("paths", nargs="*", metavar="PATH", help="Python files, or folders searched for .py files")
-    extract.add_argument("--warp-examples", action="store_true", help="also the examples of the installed warp package (warp/examples)")
-    extract.add_argument("--out", required=True, metavar="DIR", help="release folder to create")
-    extract.add_argument("--configs", type=_configs, default=CONFIGS, metavar="LIST", help=f"comma-separated subset of {','.join(CONFIGS)} (default: all)")
-    extract.add_argument("--split", default="test", metavar="NAME", help="the split of every row (default: test)")
-    extract.add_argument("--num-proc", type=_int_at_least(1), default=os.cpu_count() or 1, metavar="P", help="files imported at once (default: all cores)")
-    extract.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="S", help=f"seconds a file may take, import and code generation (default: {DEFAULT_TIMEOUT:g})")
     extract.add_argument(
-        "--exclude-release", action="append", default=[], metavar="DIR", help="leave out kernels structurally equal to one of this release (repeatable)"
+        "--warp-examples", action="store_true", help="also the examples of the installed warp package (warp/examples)"
     )
-    extract.add_argument("--license", default=None, metavar="ID", help="license of the files, a Hub license id (default: apache-2.0 with --warp-examples alone, else unknown)")
-    extract.add_argument("--strict", action="store_true", help="exit 1 and write nothing if any file or kernel fails (default: release the rest, list the failures)")
+    extract.add_argument("--out", required=True, metavar="DIR", help="release folder to create")
+    extract.add_argument(
+        "--configs",
+        type=_configs,
+        default=CONFIGS,
+        metavar="LIST",
+        help=f"comma-separated subset of {','.join(CONFIGS)} (default: all)",
+    )
+    extract.add_argument("--split", default="test", metavar="NAME", help="the split of every row (default: test)")
+    extract.add_argument(
+        "--num-proc",
+        type=_int_at_least(1),
+        default=os.cpu_count() or 1,
+        metavar="P",
+        help="files imported at once (default: all cores)",
+    )
+    extract.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_TIMEOUT,
+        metavar="S",
+        help=f"seconds a file may take, import and code generation (default: {DEFAULT_TIMEOUT:g})",
+    )
+    extract.add_argument(
+        "--exclude-release",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="leave out kernels structurally equal to one of this release (repeatable)",
+    )
+    extract.add_argument(
+        "--license",
+        default=None,
+        metavar="ID",
+        help="license of the files, a Hub license id (default: apache-2.0 with --warp-examples alone, else unknown)",
+    )
+    extract.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 and write nothing if any file or kernel fails (default: release the rest, list the failures)",
+    )
     extract.add_argument("--overwrite", action="store_true", help="replace an existing release in --out")
-    stats = commands.add_parser("stats", help="coverage report of a release: builtins, value types, constructs, lines, duplicates")
+    stats = commands.add_parser(
+        "stats", help="coverage report of a release: builtins, value types, constructs, lines, duplicates"
+    )
     stats.add_argument("release", metavar="DIR", help="a release folder written by `build`")
     stats.add_argument("--json", action="store_true", help="print the figures as JSON")
-    check = commands.add_parser("validate", help="check a release folder: card, images, parquet, load, schema, counts, ids, alignment, leakage, IR")
+    check = commands.add_parser(
+        "validate",
+        help="check a release folder: card, images, parquet, load, schema, counts, ids, alignment, leakage, IR",
+    )
     check.add_argument("release", metavar="DIR", help="a release folder")
     push = commands.add_parser("push", help="upload a release to a Hugging Face Hub dataset repo in one commit")
     push.add_argument("release", metavar="DIR", help="a release folder written by `build`")
     push.add_argument("--repo-id", required=True, metavar="OWNER/NAME", help="the dataset repo (created if missing)")
-    push.add_argument("--private", action="store_true", help="create the repo private (an existing repo keeps its visibility)")
-    push.add_argument("--revision", default=None, metavar="R", help="branch to commit to, created from main if missing (default: main)")
-    push.add_argument("--token", default=None, metavar="T", help="Hub token with write access (default: HF_TOKEN, else the saved login)")
+    push.add_argument(
+        "--private", action="store_true", help="create the repo private (an existing repo keeps its visibility)"
+    )
+    push.add_argument(
+        "--revision",
+        default=None,
+        metavar="R",
+        help="branch to commit to, created from main if missing (default: main)",
+    )
+    push.add_argument(
+        "--token",
+        default=None,
+        metavar="T",
+        help="Hub token with write access (default: HF_TOKEN, else the saved login)",
+    )
     push.add_argument("--dry-run", action="store_true", help="print the planned repo, branch and commit; send nothing")
-    push.add_argument("--no-validate", action="store_true", help="push even if the release fails `validate` (default: refuse)")
+    push.add_argument(
+        "--no-validate", action="store_true", help="push even if the release fails `validate` (default: refuse)"
+    )
     return parser
 
 
@@ -150,7 +241,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return extract(args, shlex.join([PROG, *argv]), parser)
     if args.command == "push":
         return push(
-            args.release, args.repo_id, private=args.private, revision=args.revision, token=args.token, dry_run=args.dry_run, validate=not args.no_validate
+            args.release,
+            args.repo_id,
+            private=args.private,
+            revision=args.revision,
+            token=args.token,
+            dry_run=args.dry_run,
+            validate=not args.no_validate,
         )
     if args.work_dir is not None and args.executor != "datatrove-local":
         parser.error("argument --work-dir: only with --executor datatrove-local")
@@ -198,7 +295,17 @@ def extract(args: argparse.Namespace, command: str, parser: argparse.ArgumentPar
     try:
         exclude = set().union(*(release_hashes(r) for r in args.exclude_release))
         summary = extract_release(
-            paths, args.out, args.configs, args.split, args.timeout, args.num_proc, args.overwrite, exclude, license, args.strict, command
+            paths,
+            args.out,
+            args.configs,
+            args.split,
+            args.timeout,
+            args.num_proc,
+            args.overwrite,
+            exclude,
+            license,
+            args.strict,
+            command,
         )
     except ReleaseError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
@@ -227,7 +334,9 @@ def _datatrove_build(work_dir: str | None) -> Callable[..., ReleaseSummary]:
     except ImportError as error:
         if (error.name or "").partition(".")[0] in ("builder", "generators"):
             raise  # this project's own import failed: not a missing extra
-        raise ReleaseError(f"--executor datatrove-local needs datatrove ({error}); install it with: pip install -e \".[datatrove]\"") from None
+        raise ReleaseError(
+            f'--executor datatrove-local needs datatrove ({error}); install it with: pip install -e ".[datatrove]"'
+        ) from None
     return functools.partial(build_with_datatrove, work_dir=work_dir)
 
 
@@ -254,12 +363,23 @@ def stats(release: str, as_json: bool) -> int:
     return 0
 
 
-def push(release: str, repo_id: str, *, private: bool, revision: str | None, token: str | None, dry_run: bool, validate: bool = True) -> int:
+def push(
+    release: str,
+    repo_id: str,
+    *,
+    private: bool,
+    revision: str | None,
+    token: str | None,
+    dry_run: bool,
+    validate: bool = True,
+) -> int:
     """Validate the release in ``release``, then push it to the dataset repo ``repo_id`` (see ``builder.release.hub``)."""
     from builder.release.hub import PushError, push_release
 
     try:
-        result = push_release(release, repo_id, private=private, revision=revision, token=token, dry_run=dry_run, validate=validate)
+        result = push_release(
+            release, repo_id, private=private, revision=revision, token=token, dry_run=dry_run, validate=validate
+        )
     except PushError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1

@@ -10,8 +10,9 @@ function for ``Dataset.map`` / ``IterableDataset.map``, batched or not:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from builder.schema import BACKEND_PREFIX, CONFIG_BACKENDS
 
@@ -67,7 +68,9 @@ def format_row(row: Mapping[str, Any], task: str, style: str = "prompt", backend
     spec = validate_task(task)
     validate_style(style)
     if backend is not None and spec.target_backend is not None and backend != spec.target_backend:
-        raise ValueError(f"backend {backend!r}: task {task!r} always targets {spec.target_backend}; backend= applies to python_to_backward")
+        raise ValueError(
+            f"backend {backend!r}: task {task!r} always targets {spec.target_backend}; backend= applies to python_to_backward"
+        )
     target_backend = spec.target_backend or backend or _row_backend(row)
     if target_backend not in BACKEND_PREFIX:
         raise ValueError(f"unknown backend {target_backend!r}; allowed: {', '.join(BACKEND_PREFIX)}")
@@ -99,7 +102,9 @@ def format_row(row: Mapping[str, Any], task: str, style: str = "prompt", backend
     return {"id": row["id"], "task": task, **sample}
 
 
-def formatter(task: str, style: str = "prompt", backend: str | None = None) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+def formatter(
+    task: str, style: str = "prompt", backend: str | None = None
+) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
     """A ``map`` function for ``task``: takes a row, or a batch (a dict of lists) with ``batched=True``."""
     validate_task(task)
     validate_style(style)

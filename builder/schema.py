@@ -48,7 +48,14 @@ def features(config: str) -> datasets.Features:
             "cuda_ptx": string,
             "complexity": datasets.Value("int32"),
             "difficulty": datasets.ClassLabel(names=list(DIFFICULTIES)),
-            "alignment": [{"python_line": datasets.Value("int32"), "backend": string, "start": datasets.Value("int32"), "end": datasets.Value("int32")}],
+            "alignment": [
+                {
+                    "python_line": datasets.Value("int32"),
+                    "backend": string,
+                    "start": datasets.Value("int32"),
+                    "end": datasets.Value("int32"),
+                }
+            ],
             "verification": {
                 "level": string,
                 "codegen": datasets.Value("bool"),
@@ -85,5 +92,3 @@ def validate_config(config: str) -> str:
     if config not in CONFIG_BACKENDS:
         raise ValueError(f"unknown config {config!r}; allowed: {', '.join(CONFIGS)}")
     return config
-
-

@@ -7,7 +7,7 @@ is fixed by its position in ``CATEGORIES`` and every random choice comes from ``
 from __future__ import annotations
 
 import random
-from typing import Callable
+from collections.abc import Callable
 
 from generators import (
     arithmetic,

@@ -41,7 +41,15 @@ def atomic_index(rng: random.Random, exprs: Exprs, array: str, tid: str) -> str:
 
 def synthesize(rng: random.Random) -> KernelSpec:
     element = by_name(rng.choice(sorted(_OPS)))
-    swarm = draw(rng, type_kinds=("scalar", "vector"), scalars=(element.scalar, "float32"), n_types=(1, 2), kinds=("assign", "update", "augment", "if"), budget=(2, 8), max_nesting=(1, 1))
+    swarm = draw(
+        rng,
+        type_kinds=("scalar", "vector"),
+        scalars=(element.scalar, "float32"),
+        n_types=(1, 2),
+        kinds=("assign", "update", "augment", "if"),
+        budget=(2, 8),
+        max_nesting=(1, 1),
+    )
     swarm = replace(swarm, types=tuple(dict.fromkeys((element,) + swarm.types)))
     d = Draft(rng, swarm)
     d.inputs(rng.randint(1, 2))
@@ -64,5 +72,13 @@ def synthesize(rng: random.Random) -> KernelSpec:
             d.body.line(f"{pad}{old} = wp.atomic_{op}({array}, {index}, {value})")
         else:
             d.body.line(f"{pad}wp.atomic_{op}({array}, {index}, {value})")
-    name = pick_name(rng, ("accumulate", "scatter", "reduce", "histogram", "count", "gather_max"), ("values", "bins", "totals", "counts", "extrema"))
-    return d.finish(name, CATEGORY, f"Atomic {element.name} updates ({', '.join(sorted(set(ops)))}) into {len(targets)} shared array(s).")
+    name = pick_name(
+        rng,
+        ("accumulate", "scatter", "reduce", "histogram", "count", "gather_max"),
+        ("values", "bins", "totals", "counts", "extrema"),
+    )
+    return d.finish(
+        name,
+        CATEGORY,
+        f"Atomic {element.name} updates ({', '.join(sorted(set(ops)))}) into {len(targets)} shared array(s).",
+    )

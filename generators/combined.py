@@ -17,5 +17,13 @@ def synthesize(rng: random.Random) -> KernelSpec:
         d.helper()
     d.standard(n_inputs=(1, 3), n_params=(0, 2))
     d.statements.run()
-    name = pick_name(rng, ("simulate", "update", "advect", "shade", "integrate", "relax"), ("particles", "bodies", "samples", "agents", "points"))
-    return d.finish(name, CATEGORY, f"Mixed kernel: {len(swarm.types)} value type(s), branches, loops and guarded exits in {swarm.budget} statement(s).")
+    name = pick_name(
+        rng,
+        ("simulate", "update", "advect", "shade", "integrate", "relax"),
+        ("particles", "bodies", "samples", "agents", "points"),
+    )
+    return d.finish(
+        name,
+        CATEGORY,
+        f"Mixed kernel: {len(swarm.types)} value type(s), branches, loops and guarded exits in {swarm.budget} statement(s).",
+    )

@@ -8,7 +8,7 @@ output at the thread's own index and returns the ``KernelSpec``.
 from __future__ import annotations
 
 import random
-from typing import Sequence
+from collections.abc import Sequence
 
 from generators.expressions import Exprs
 from generators.program import Body, Helper, KernelBuilder, StructDef, function_source, pick_name
@@ -87,7 +87,11 @@ class Draft:
                 return overload_of
             result = overload_of.result
         else:
-            name = self.kb.body.fresh(rng.choice(("blend", "shade", "warp_point", "falloff", "kernel_weight", "project", "smooth", "response")))
+            name = self.kb.body.fresh(
+                rng.choice(
+                    ("blend", "shade", "warp_point", "falloff", "kernel_weight", "project", "smooth", "response")
+                )
+            )
             params = tuple(self.pick_type() for _ in range(rng.randint(1, 3)))
             result = self.pick_type()
         body = Body(taken=[h.name for h in self.kb.helpers] + [s.name for s in self.kb.structs] + [name])
@@ -95,11 +99,19 @@ class Draft:
         for t in params:
             arg_names.append(body.bind(body.fresh(rng.choice(("a", "b", "c", "x", "y", "u"))), t, mutable=False))
         exprs = Exprs(rng, body, self.swarm, tuple(self.kb.helpers))
-        kinds = [k for k in self.swarm.kinds if k in ("assign", "update", "augment", "ternary", "if", "ifelse", "for", "guard_exit")] or ["assign"]
-        Statements(rng, body, exprs, kinds, self.swarm.types, budget=rng.randint(1, 5), max_nesting=1, returns=result).run()
+        kinds = [
+            k
+            for k in self.swarm.kinds
+            if k in ("assign", "update", "augment", "ternary", "if", "ifelse", "for", "guard_exit")
+        ] or ["assign"]
+        Statements(
+            rng, body, exprs, kinds, self.swarm.types, budget=rng.randint(1, 5), max_nesting=1, returns=result
+        ).run()
         body.line(f"return {exprs.of(result).text}")
         self.exprs.used_types |= exprs.used_types
-        source = function_source("func", name, [(a, t.text) for a, t in zip(arg_names, params)], body, result.text)
+        source = function_source(
+            "func", name, [(a, t.text) for a, t in zip(arg_names, params, strict=False)], body, result.text
+        )
         helper = Helper(name, params, result, source)
         self.kb.helpers.append(helper)
         return helper
@@ -134,7 +146,12 @@ class Draft:
         source = self.kb.source(name)
         return KernelSpec(name, category, description, source, tuple(sorted(self.exprs.used_types)))
 
-    def standard(self, n_inputs: tuple[int, int] = (1, 2), n_outputs: tuple[int, int] = (1, 2), n_params: tuple[int, int] = (0, 1)) -> None:
+    def standard(
+        self,
+        n_inputs: tuple[int, int] = (1, 2),
+        n_outputs: tuple[int, int] = (1, 2),
+        n_params: tuple[int, int] = (0, 1),
+    ) -> None:
         """The common frame: inputs loaded at the own index, outputs, parameters, a loop bound."""
         self.inputs(self.rng.randint(*n_inputs))
         self.add_outputs(self.rng.randint(*n_outputs))
@@ -143,7 +160,15 @@ class Draft:
             self.bound_param()
 
 
-def simple_kernel(rng: random.Random, swarm: Swarm, category: str, verbs: Sequence[str], nouns: Sequence[str], description: str, n_params: tuple[int, int] = (0, 2)) -> KernelSpec:
+def simple_kernel(
+    rng: random.Random,
+    swarm: Swarm,
+    category: str,
+    verbs: Sequence[str],
+    nouns: Sequence[str],
+    description: str,
+    n_params: tuple[int, int] = (0, 2),
+) -> KernelSpec:
     """The common recipe: the standard frame, the swarm's statements, outputs written."""
     draft = Draft(rng, swarm)
     draft.standard(n_params=n_params)

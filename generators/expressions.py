@@ -25,8 +25,8 @@ applied to arguments by the rule names of ``registry.DOMAINS``:
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from generators.program import Body, Helper, StructDef
 from generators.registry import OPERATORS, PREFIX, Signature, by_result
@@ -61,7 +61,9 @@ def _literal_expr(text: str) -> Expr:
 class Exprs:
     """Samples well-typed expressions of any value type over the names visible in ``body``."""
 
-    def __init__(self, rng: random.Random, body: Body, swarm: Swarm, helpers: Sequence[Helper] = (), own: str | None = None) -> None:
+    def __init__(
+        self, rng: random.Random, body: Body, swarm: Swarm, helpers: Sequence[Helper] = (), own: str | None = None
+    ) -> None:
         self.rng = rng
         self.body = body
         self.swarm = swarm
@@ -87,7 +89,10 @@ class Exprs:
         if kind == "bool" and self._signatures(BOOL):
             return self._call(self.rng.choice(self._signatures(BOOL)), 1)
         if kind == "join":
-            return Expr(f"{self.condition(depth - 1).operand()} {self.rng.choice(('and', 'or'))} {self.condition(depth - 1).operand()}", atomic=False)
+            return Expr(
+                f"{self.condition(depth - 1).operand()} {self.rng.choice(('and', 'or'))} {self.condition(depth - 1).operand()}",
+                atomic=False,
+            )
         if kind == "not":
             return Expr(f"not {self.condition(depth - 1).operand()}", atomic=False)
         scalars = [t for t in self.swarm.types if t.is_scalar and not t.is_bool] or [by_name("float32")]
@@ -190,7 +195,10 @@ class Exprs:
 
     def _call(self, signature: Signature, depth: int) -> Expr:
         last = len(signature.params) - 1
-        args = [self._arg(p, rule, depth, signature, i == last) for i, (p, rule) in enumerate(zip(signature.params, signature.rules))]
+        args = [
+            self._arg(p, rule, depth, signature, i == last)
+            for i, (p, rule) in enumerate(zip(signature.params, signature.rules, strict=False))
+        ]
         if signature.form == "infix":
             return Expr(f"{args[0].operand()} {OPERATORS[signature.key]} {args[1].operand()}", atomic=False)
         if signature.form == "prefix":
@@ -230,4 +238,3 @@ class Exprs:
             return Expr(f"wp.abs({inner.text}) + {scalar_literal(p, 1.0)}", atomic=False)
         bounds = {"unit": (-1.0, 1.0), "open_unit": (-0.9, 0.9), "erfc_range": (0.1, 1.9), "small": (-4.0, 4.0)}[rule]
         return call("wp.clamp", inner, scalar_literal(p, bounds[0]), scalar_literal(p, bounds[1]))
-

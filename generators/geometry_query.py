@@ -39,7 +39,11 @@ def _mesh(d: Draft, rng: random.Random, p: str) -> str:
         count = body.assign("touched", INT32, "int(0)", mutable=False)
         with body.block(f"while wp.mesh_query_aabb_next({query}, {face})"):
             body.line(f"{count} += 1")
-            vertex = body.assign("corner", VEC3, f"wp.mesh_get_point({mesh}, wp.mesh_get_index({mesh}, {face} * 3 + {rng.randint(0, 2)}))")
+            vertex = body.assign(
+                "corner",
+                VEC3,
+                f"wp.mesh_get_point({mesh}, wp.mesh_get_index({mesh}, {face} * 3 + {rng.randint(0, 2)}))",
+            )
             d.exprs.used_types.add("vec3f")
             body.line(f"{p} = {p} + ({vertex} - {p}) * 0.01")
         return "mesh_query_aabb"
@@ -122,7 +126,15 @@ def _volume(d: Draft, rng: random.Random, p: str) -> str:
 
 
 def synthesize(rng: random.Random) -> KernelSpec:
-    swarm = draw(rng, type_kinds=("scalar", "vector"), scalars=("float32",), n_types=(1, 3), kinds=SIMPLE + ("if",), budget=(1, 6), max_nesting=(1, 2))
+    swarm = draw(
+        rng,
+        type_kinds=("scalar", "vector"),
+        scalars=("float32",),
+        n_types=(1, 3),
+        kinds=SIMPLE + ("if",),
+        budget=(1, 6),
+        max_nesting=(1, 2),
+    )
     d = Draft(rng, swarm)
     points = d.kb.input_array(VEC3, load=False)
     p = d.body.assign("p", VEC3, f"{points}[tid]")
@@ -140,5 +152,9 @@ def synthesize(rng: random.Random) -> KernelSpec:
         else:
             queries.append(_volume(d, rng, p))
     d.statements.run()
-    name = pick_name(rng, ("query", "probe", "trace", "collide", "sample", "search"), ("mesh", "scene", "neighbors", "surface", "field"))
+    name = pick_name(
+        rng,
+        ("query", "probe", "trace", "collide", "sample", "search"),
+        ("mesh", "scene", "neighbors", "surface", "field"),
+    )
     return d.finish(name, CATEGORY, f"Spatial queries by id: {', '.join(queries)}.")

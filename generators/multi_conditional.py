@@ -10,5 +10,20 @@ CATEGORY = "multi_conditional"
 
 
 def synthesize(rng: random.Random) -> KernelSpec:
-    swarm = draw(rng, type_kinds=("scalar", "vector"), scalars=FLOAT_SCALARS + INT_SCALARS, kinds=("assign", "update", "store", "elif", "elif", "ifelse", "ternary"), budget=(6, 20), max_nesting=(1, 2))
-    return simple_kernel(rng, swarm, CATEGORY, ("classify", "bucket", "grade", "dispatch", "label", "select"), ("regions", "samples", "particles", "cases", "cells"), f"Multi-way if/elif/else chains with compound conditions over {len(swarm.types)} type(s).", n_params=(1, 2))
+    swarm = draw(
+        rng,
+        type_kinds=("scalar", "vector"),
+        scalars=FLOAT_SCALARS + INT_SCALARS,
+        kinds=("assign", "update", "store", "elif", "elif", "ifelse", "ternary"),
+        budget=(6, 20),
+        max_nesting=(1, 2),
+    )
+    return simple_kernel(
+        rng,
+        swarm,
+        CATEGORY,
+        ("classify", "bucket", "grade", "dispatch", "label", "select"),
+        ("regions", "samples", "particles", "cases", "cells"),
+        f"Multi-way if/elif/else chains with compound conditions over {len(swarm.types)} type(s).",
+        n_params=(1, 2),
+    )

@@ -13,7 +13,15 @@ CATEGORY = "multi_dim"
 
 def synthesize(rng: random.Random) -> KernelSpec:
     ndim = rng.choice((2, 2, 3, 4))
-    swarm = draw(rng, type_kinds=ALL_KINDS_OF_TYPE[:3], scalars=FLOAT_SCALARS + INT_SCALARS, n_types=(1, 3), kinds=SIMPLE + ("if", "for"), budget=(2, 10), max_nesting=(1, 2))
+    swarm = draw(
+        rng,
+        type_kinds=ALL_KINDS_OF_TYPE[:3],
+        scalars=FLOAT_SCALARS + INT_SCALARS,
+        n_types=(1, 3),
+        kinds=SIMPLE + ("if", "for"),
+        budget=(2, 10),
+        max_nesting=(1, 2),
+    )
     d = Draft(rng, swarm, ndim=ndim)
     d.standard(n_params=(0, 1))
     if rng.random() < 0.5:
@@ -24,5 +32,7 @@ def synthesize(rng: random.Random) -> KernelSpec:
             flat = f"({flat}) * 4 + {axis}"
         d.body.assign("flat", INT32, flat)
     d.statements.run()
-    name = pick_name(rng, ("sweep", "fill", "sample", "transform", "update"), ("grid", "volume", "image", "tensor", "lattice"))
+    name = pick_name(
+        rng, ("sweep", "fill", "sample", "transform", "update"), ("grid", "volume", "image", "tensor", "lattice")
+    )
     return d.finish(name, CATEGORY, f"{ndim}-D launch over {ndim}-D arrays; each thread works on its own element.")

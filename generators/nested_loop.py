@@ -14,7 +14,15 @@ CATEGORY = "nested_loop"
 
 
 def synthesize(rng: random.Random) -> KernelSpec:
-    swarm = draw(rng, type_kinds=("scalar", "vector"), scalars=FLOAT_SCALARS, n_types=(1, 2), kinds=("assign", "update", "augment", "if", "guard_exit"), budget=(3, 12), max_nesting=(3, 4))
+    swarm = draw(
+        rng,
+        type_kinds=("scalar", "vector"),
+        scalars=FLOAT_SCALARS,
+        n_types=(1, 2),
+        kinds=("assign", "update", "augment", "if", "guard_exit"),
+        budget=(3, 12),
+        max_nesting=(3, 4),
+    )
     # The accumulator multiplies weights by neighbours: a float scalar.
     scalar = by_name(rng.choice([t.scalar for t in swarm.types]))
     swarm = replace(swarm, types=tuple(dict.fromkeys((scalar,) + swarm.types)))
@@ -55,5 +63,13 @@ def synthesize(rng: random.Random) -> KernelSpec:
             stmts.unrolled //= trips
 
     nest(0, "tid")
-    name = pick_name(rng, ("convolve", "accumulate", "sum", "smooth", "correlate", "integrate"), ("window", "neighbors", "stencil", "patch", "band"))
-    return d.finish(name, CATEGORY, f"{levels} nested loops ({', '.join(headers)}) accumulating {scalar.name} neighbour values from {len(arrays)} array(s).")
+    name = pick_name(
+        rng,
+        ("convolve", "accumulate", "sum", "smooth", "correlate", "integrate"),
+        ("window", "neighbors", "stencil", "patch", "band"),
+    )
+    return d.finish(
+        name,
+        CATEGORY,
+        f"{levels} nested loops ({', '.join(headers)}) accumulating {scalar.name} neighbour values from {len(arrays)} array(s).",
+    )

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator, Sequence, Union
+from typing import Union
 
 from generators.types import INT32, VType
 
@@ -32,7 +33,7 @@ _LITERAL = re.compile(r"[-( ]*[0-9][0-9.]*[) ]*|True|False")
 class Array:
     """An array parameter: element type and number of dimensions."""
 
-    dtype: Union[VType, "StructDef"]
+    dtype: VType | StructDef
     ndim: int
 
     @property
@@ -146,7 +147,6 @@ class Body:
         return [(n, h) for n, h in self.visible() if isinstance(h, StructDef)]
 
 
-
 @dataclass(frozen=True)
 class Helper:
     """A generated ``@wp.func``: callable from later helpers and the kernel."""
@@ -157,7 +157,9 @@ class Helper:
     source: str
 
 
-def function_source(decorator: str, name: str, params: Sequence[tuple[str, str]], body: Body, result: str | None = None) -> str:
+def function_source(
+    decorator: str, name: str, params: Sequence[tuple[str, str]], body: Body, result: str | None = None
+) -> str:
     """One decorated function definition."""
     signature = ", ".join(f"{p}: {a}" for p, a in params)
     arrow = f" -> {result}" if result else ""
@@ -197,7 +199,9 @@ class KernelBuilder:
     def input_array(self, dtype: VType | StructDef, load: bool = True, ndim: int | None = None) -> str:
         """An input array; with ``load``, its element at the thread's own index gets a name."""
         array = Array(dtype, ndim or self.ndim)
-        name = self._param(("a", "b", "src", "data", "values", "inp", "xs", "field", "pts", "w"), array.annotation, array)
+        name = self._param(
+            ("a", "b", "src", "data", "values", "inp", "xs", "field", "pts", "w"), array.annotation, array
+        )
         if load and array.ndim == self.ndim:
             stem = "p" if isinstance(dtype, StructDef) else "x" if dtype.is_scalar else "v"
             self.load(name, stem)

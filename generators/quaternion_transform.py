@@ -13,7 +13,16 @@ CATEGORY = "quaternion_transform"
 
 
 def synthesize(rng: random.Random) -> KernelSpec:
-    swarm = draw(rng, type_kinds=("quat", "transform", "vector", "scalar"), scalars=FLOAT_SCALARS, n_types=(2, 4), kinds=SIMPLE + ("if", "for"), budget=(3, 12), main_precision=1.0, include_kind=rng.choice(("quat", "transform")))
+    swarm = draw(
+        rng,
+        type_kinds=("quat", "transform", "vector", "scalar"),
+        scalars=FLOAT_SCALARS,
+        n_types=(2, 4),
+        kinds=SIMPLE + ("if", "for"),
+        budget=(3, 12),
+        main_precision=1.0,
+        include_kind=rng.choice(("quat", "transform")),
+    )
     scalar = swarm.types[0].scalar
     core = [t for t in swarm.types if t.kind in ("quat", "transform")]
     types = tuple(dict.fromkeys(swarm.types + (vector_of(scalar, 3),)))
@@ -24,5 +33,11 @@ def synthesize(rng: random.Random) -> KernelSpec:
     d.add_outputs(rng.randint(1, 2))
     d.value_params(rng.randint(0, 1))
     d.statements.run()
-    name = pick_name(rng, ("rotate", "pose", "compose", "interpolate", "transform", "orient"), ("points", "frames", "bodies", "joints", "cameras"))
-    return d.finish(name, CATEGORY, f"Quaternion and transform math in {scalar}: composition, rotation and point transforms.")
+    name = pick_name(
+        rng,
+        ("rotate", "pose", "compose", "interpolate", "transform", "orient"),
+        ("points", "frames", "bodies", "joints", "cameras"),
+    )
+    return d.finish(
+        name, CATEGORY, f"Quaternion and transform math in {scalar}: composition, rotation and point transforms."
+    )

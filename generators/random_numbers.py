@@ -40,7 +40,15 @@ def _argument(d: Draft, name: str, t, pair: dict) -> str:
 
 
 def synthesize(rng: random.Random) -> KernelSpec:
-    swarm = draw(rng, type_kinds=("scalar", "vector"), scalars=("float32",), n_types=(1, 3), kinds=SIMPLE + ("if", "for"), budget=(2, 8), max_nesting=(1, 2))
+    swarm = draw(
+        rng,
+        type_kinds=("scalar", "vector"),
+        scalars=("float32",),
+        n_types=(1, 3),
+        kinds=SIMPLE + ("if", "for"),
+        budget=(2, 8),
+        max_nesting=(1, 2),
+    )
     d = Draft(rng, swarm)
     seed = d.kb.value_param(INT32)
     d.standard(n_inputs=(0, 1), n_params=(0, 1))
@@ -54,10 +62,16 @@ def synthesize(rng: random.Random) -> KernelSpec:
     for _ in range(rng.randint(2, 6)):
         signature = rng.choice(signatures)
         pair: dict = {}
-        args = [state] + [_argument(d, n, t, pair) for n, t in zip(signature.names[1:], signature.params[1:])]
+        args = [state] + [
+            _argument(d, n, t, pair) for n, t in zip(signature.names[1:], signature.params[1:], strict=False)
+        ]
         d.exprs.used_types.update(t.name for t in signature.params + (signature.result,))
         d.body.assign(d.statements.stem(signature.result), signature.result, f"wp.{signature.key}({', '.join(args)})")
         keys.append(signature.key)
     d.statements.run()
-    name = pick_name(rng, ("sample", "jitter", "perturb", "scatter", "noise", "splat"), ("points", "directions", "particles", "values", "rays"))
+    name = pick_name(
+        rng,
+        ("sample", "jitter", "perturb", "scatter", "noise", "splat"),
+        ("points", "directions", "particles", "values", "rays"),
+    )
     return d.finish(name, CATEGORY, f"Per-thread RNG from a seed: {', '.join(sorted(set(keys)))}.")

@@ -9,12 +9,25 @@ from generators.swarm import draw
 from generators.types import INT32, by_name, scalar_literal
 
 CATEGORY = "reduction"
-_COMBINE = {"float32": ("add", "min", "max"), "float64": ("add", "min", "max"), "int32": ("add", "min", "max", "or", "xor"), "uint32": ("add", "max", "and", "or")}
+_COMBINE = {
+    "float32": ("add", "min", "max"),
+    "float64": ("add", "min", "max"),
+    "int32": ("add", "min", "max", "or", "xor"),
+    "uint32": ("add", "max", "and", "or"),
+}
 
 
 def synthesize(rng: random.Random) -> KernelSpec:
     element = by_name(rng.choice(sorted(_COMBINE)))
-    swarm = draw(rng, type_kinds=("scalar",), scalars=(element.name,), n_types=(1, 1), kinds=("assign", "update", "augment", "if", "ternary"), budget=(2, 7), max_nesting=(1, 2))
+    swarm = draw(
+        rng,
+        type_kinds=("scalar",),
+        scalars=(element.name,),
+        n_types=(1, 1),
+        kinds=("assign", "update", "augment", "if", "ternary"),
+        budget=(2, 7),
+        max_nesting=(1, 2),
+    )
     d = Draft(rng, swarm)
     data = d.kb.input_array(element, load=False)
     total = d.kb.output_array(element, ndim=1)
@@ -24,7 +37,14 @@ def synthesize(rng: random.Random) -> KernelSpec:
     d.statements.emit(rng.randint(0, 3))
     op = rng.choice(_COMBINE[element.name])
     zero = scalar_literal(element, 0)
-    init = {"add": zero, "or": zero, "xor": zero, "and": f"~{element.text}(0)", "min": f"{data}[0]", "max": f"{data}[0]"}[op]
+    init = {
+        "add": zero,
+        "or": zero,
+        "xor": zero,
+        "and": f"~{element.text}(0)",
+        "min": f"{data}[0]",
+        "max": f"{data}[0]",
+    }[op]
     acc = d.body.assign("partial", element, init)
     index = d.body.fresh("k")
     limit = f"wp.min({strip}, 32)" if not strip.isdigit() else strip
@@ -40,9 +60,22 @@ def synthesize(rng: random.Random) -> KernelSpec:
                 d.body.line("continue")
         d.statements.in_loop -= 1
         value = d.exprs.of(element, 1).text if rng.random() < 0.5 else x
-        fold = {"add": f"{acc} + {value}", "min": f"wp.min({acc}, {value})", "max": f"wp.max({acc}, {value})", "or": f"{acc} | ({value})", "xor": f"{acc} ^ ({value})", "and": f"{acc} & ({value})"}[op]
+        fold = {
+            "add": f"{acc} + {value}",
+            "min": f"wp.min({acc}, {value})",
+            "max": f"wp.max({acc}, {value})",
+            "or": f"{acc} | ({value})",
+            "xor": f"{acc} ^ ({value})",
+            "and": f"{acc} & ({value})",
+        }[op]
         d.body.store(acc, element, fold)
     d.statements.run()
     d.body.line(f"wp.atomic_{op}({total}, 0, {acc})")
-    name = pick_name(rng, ("reduce", "fold", "total", "aggregate", "combine"), ("strips", "values", "chunks", "blocks", "partials"))
-    return d.finish(name, CATEGORY, f"Each thread folds a strip of {element.name} values with {op}; one atomic_{op} combines the strips into slot 0.")
+    name = pick_name(
+        rng, ("reduce", "fold", "total", "aggregate", "combine"), ("strips", "values", "chunks", "blocks", "partials")
+    )
+    return d.finish(
+        name,
+        CATEGORY,
+        f"Each thread folds a strip of {element.name} values with {op}; one atomic_{op} combines the strips into slot 0.",
+    )

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from generators.types import VType, by_name, universe
 
@@ -39,9 +39,31 @@ OPERATORS = {
 }
 PREFIX = {"neg": "-", "pos": "+", "invert": "~", "unot": "not "}
 HAND_WRITTEN_PREFIXES = ("mesh_", "volume_", "bvh_", "hash_grid_", "rand", "sample_", "tile")
-HAND_WRITTEN = frozenset({"noise", "pnoise", "curlnoise", "poisson", "atomic_add", "atomic_sub", "atomic_min", "atomic_max"})
+HAND_WRITTEN = frozenset(
+    {"noise", "pnoise", "curlnoise", "poisson", "atomic_add", "atomic_sub", "atomic_min", "atomic_max"}
+)
 EXCLUDED = frozenset(
-    {"print", "printf", "breakpoint", "expect_eq", "expect_neq", "expect_near", "assign", "extract", "index", "indexref", "load", "store", "address", "copy", "tid", "len", "select", "where", "bool"}
+    {
+        "print",
+        "printf",
+        "breakpoint",
+        "expect_eq",
+        "expect_neq",
+        "expect_near",
+        "assign",
+        "extract",
+        "index",
+        "indexref",
+        "load",
+        "store",
+        "address",
+        "copy",
+        "tid",
+        "len",
+        "select",
+        "where",
+        "bool",
+    }
 )
 # Overloads Warp registers whose C++ does not compile (found by launching kernels): the
 # bool -> float16 conversion is ambiguous in Warp's native headers.
@@ -115,7 +137,7 @@ def _form(key: str) -> str | None:
     return "call"
 
 
-@lru_cache(maxsize=None)
+@cache
 def value_overloads() -> tuple[Signature, ...]:
     """Every concrete overload over value types only, hand-written keys included."""
     import warp
@@ -143,13 +165,15 @@ def value_overloads() -> tuple[Signature, ...]:
     return tuple(found)
 
 
-@lru_cache(maxsize=None)
+@cache
 def signatures() -> tuple[Signature, ...]:
     """The overloads the expression sampler may call freely, in the registry's order."""
-    return tuple(s for s in value_overloads() if s.key not in HAND_WRITTEN and not s.key.startswith(HAND_WRITTEN_PREFIXES))
+    return tuple(
+        s for s in value_overloads() if s.key not in HAND_WRITTEN and not s.key.startswith(HAND_WRITTEN_PREFIXES)
+    )
 
 
-@lru_cache(maxsize=None)
+@cache
 def by_result() -> dict[str, tuple[Signature, ...]]:
     """Signatures grouped by the name of their result type."""
     grouped: dict[str, list[Signature]] = defaultdict(list)
@@ -158,10 +182,9 @@ def by_result() -> dict[str, tuple[Signature, ...]]:
     return {name: tuple(group) for name, group in grouped.items()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def documented_keys() -> frozenset[str]:
     """Registry keys that carry documentation: the denominator of builtin coverage."""
     from warp._src.context import builtin_functions
 
     return frozenset(key for key, function in builtin_functions.items() if function.doc)
-

@@ -14,7 +14,15 @@ CATEGORY = "scan"
 
 def synthesize(rng: random.Random) -> KernelSpec:
     element = by_name(rng.choice(("float32", "float32", "float64", "int32", "int64", "vec3f", "vec2d")))
-    swarm = draw(rng, type_kinds=("scalar", "vector"), scalars=(element.scalar,), n_types=(1, 2), kinds=("assign", "update", "ternary", "if"), budget=(1, 6), max_nesting=(1, 1))
+    swarm = draw(
+        rng,
+        type_kinds=("scalar", "vector"),
+        scalars=(element.scalar,),
+        n_types=(1, 2),
+        kinds=("assign", "update", "ternary", "if"),
+        budget=(1, 6),
+        max_nesting=(1, 1),
+    )
     swarm = replace(swarm, types=tuple(dict.fromkeys((element,) + swarm.types)))
     d = Draft(rng, swarm)
     data = d.kb.input_array(element, load=False)
@@ -28,7 +36,9 @@ def synthesize(rng: random.Random) -> KernelSpec:
             d.body.line(f"{out}[tid] = {data}[tid]")
         d.statements.run()
     else:
-        acc = d.body.assign("running", element, scalar_literal(element, 0) if element.is_scalar else f"{element.text}()")
+        acc = d.body.assign(
+            "running", element, scalar_literal(element, 0) if element.is_scalar else f"{element.text}()"
+        )
         index = d.body.fresh("k")
         stop = "tid + 1" if form == "inclusive" else "tid"
         with d.body.block(f"for {index} in range({stop})"):
@@ -40,4 +50,8 @@ def synthesize(rng: random.Random) -> KernelSpec:
         d.statements.run()
         d.body.line(f"{out}[tid] = {acc}")
     name = pick_name(rng, ("prefix", "scan", "cumulate", "running"), ("sum", "totals", "offsets", "counts"))
-    return d.finish(name, CATEGORY, f"{form.capitalize()} prefix pattern over {element.name}: output i combines inputs before (or at) i.")
+    return d.finish(
+        name,
+        CATEGORY,
+        f"{form.capitalize()} prefix pattern over {element.name}: output i combines inputs before (or at) i.",
+    )

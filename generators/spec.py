@@ -4,15 +4,35 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 # Decorators and annotation helpers are syntax, not builtins the kernel body computes with.
 _NOT_BUILTINS = frozenset({"kernel", "func", "struct", "array", "array2d", "array3d", "array4d"})
 # Registry keys behind Python operators and constructors (``a + b`` calls ``add``).
-_BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.BitAnd: "bit_and", ast.BitOr: "bit_or", ast.BitXor: "bit_xor", ast.LShift: "lshift", ast.RShift: "rshift", ast.Pow: "pow"}
+_BINARY = {
+    ast.Add: "add",
+    ast.Sub: "sub",
+    ast.Mult: "mul",
+    ast.Div: "div",
+    ast.FloorDiv: "floordiv",
+    ast.Mod: "mod",
+    ast.BitAnd: "bit_and",
+    ast.BitOr: "bit_or",
+    ast.BitXor: "bit_xor",
+    ast.LShift: "lshift",
+    ast.RShift: "rshift",
+    ast.Pow: "pow",
+}
 _UNARY = {ast.USub: "neg", ast.UAdd: "pos", ast.Invert: "invert", ast.Not: "unot"}
-_CONSTRUCTOR_KEYS = {"vector": "vector", "spatial_vector": "vector", "matrix": "matrix", "spatial_matrix": "matrix", "quat": "quaternion", "transform": "transformation"}
+_CONSTRUCTOR_KEYS = {
+    "vector": "vector",
+    "spatial_vector": "vector",
+    "matrix": "matrix",
+    "spatial_matrix": "matrix",
+    "quat": "quaternion",
+    "transform": "transformation",
+}
 
 
 @dataclass(frozen=True, slots=True)  # slots: a plan holds one per kernel, 100,000s in one process
@@ -39,7 +59,7 @@ class KernelSpec:
         return used_builtins(self.python_source)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _constructor_keys() -> dict[str, str]:
     """Type spelling after ``wp.`` -> the registry key of its constructor."""
     from generators.types import universe

@@ -10,7 +10,7 @@ indices are never assigned, loop trip counts are bounded (constant, or a paramet
 from __future__ import annotations
 
 import random
-from typing import Sequence
+from collections.abc import Sequence
 
 from generators.expressions import Exprs
 from generators.program import Body

@@ -11,7 +11,15 @@ CATEGORY = "struct"
 
 
 def synthesize(rng: random.Random) -> KernelSpec:
-    swarm = draw(rng, type_kinds=ALL_KINDS_OF_TYPE, scalars=FLOAT_SCALARS + INT_SCALARS, n_types=(2, 4), kinds=SIMPLE + ("if", "for"), budget=(2, 10), max_nesting=(1, 2))
+    swarm = draw(
+        rng,
+        type_kinds=ALL_KINDS_OF_TYPE,
+        scalars=FLOAT_SCALARS + INT_SCALARS,
+        n_types=(2, 4),
+        kinds=SIMPLE + ("if", "for"),
+        budget=(2, 10),
+        max_nesting=(1, 2),
+    )
     d = Draft(rng, swarm)
     record = d.struct(rng.randint(2, 4))
     uses = []
@@ -36,6 +44,10 @@ def synthesize(rng: random.Random) -> KernelSpec:
         out = d.kb.output_array(record)
         d.body.line(f"{out}[tid] = {local}")
         uses.append("output element")
-    name = pick_name(rng, ("update", "integrate", "pack", "advance", "gather", "step"), ("particles", "bodies", "records", "states", "contacts"))
+    name = pick_name(
+        rng,
+        ("update", "integrate", "pack", "advance", "gather", "step"),
+        ("particles", "bodies", "records", "states", "contacts"),
+    )
     fields = ", ".join(f"{f}: {t.name}" for f, t in record.fields)
     return d.finish(name, CATEGORY, f"Struct {record.name} ({fields}) used as {', '.join(uses)}.")

@@ -8,8 +8,8 @@ the dataset as a whole covers all of them. Every choice comes from the kernel's 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from generators.registry import signatures
 from generators.types import VType, universe
@@ -74,7 +74,9 @@ def draw(
     count = min(rng.randint(*n_types), len(pool))
     types = tuple(rng.sample(pool, count))
     if include_kind is not None and not any(t.kind == include_kind for t in types):
-        kind_pool = [t for t in pool if t.kind == include_kind] or [t for t in universe() if t.kind == include_kind and t.scalar in scalars]
+        kind_pool = [t for t in pool if t.kind == include_kind] or [
+            t for t in universe() if t.kind == include_kind and t.scalar in scalars
+        ]
         types = (rng.choice(kind_pool),) + types[1:]
     share = rng.uniform(*key_share)
     keys = frozenset(k for k in sorted({s.key for s in signatures()}) if rng.random() < share) | frozenset(require)

@@ -52,7 +52,9 @@ def _chain(d: Draft, t, rng: random.Random, current: str, steps: int, square: bo
             arg = f"wp.tile_map(wp.abs, {current})" if fn == "wp.sqrt" else current
             d.body.line(f"{name} = wp.tile_map({fn}, {arg})")
         elif kind == "binary":
-            d.body.line(f"{name} = wp.tile_map({rng.choice(('wp.add', 'wp.sub', 'wp.mul', 'wp.min', 'wp.max'))}, {current}, {first})")
+            d.body.line(
+                f"{name} = wp.tile_map({rng.choice(('wp.add', 'wp.sub', 'wp.mul', 'wp.min', 'wp.max'))}, {current}, {first})"
+            )
         elif kind == "scale":
             d.body.line(f"{name} = {current} * {scalar_literal(t, rng.choice((0.5, 2.0, 1.5)))} + {first}")
         elif kind == "transpose":
@@ -99,7 +101,14 @@ def _from_threads(d: Draft, t, rng: random.Random) -> str:
 
 def synthesize(rng: random.Random) -> KernelSpec:
     t = by_name(rng.choice(("float32", "float32", "float64")))
-    swarm = draw(rng, type_kinds=("scalar",), scalars=(t.name,), n_types=(1, 1), kinds=("assign", "update", "augment", "ternary"), budget=(1, 5))
+    swarm = draw(
+        rng,
+        type_kinds=("scalar",),
+        scalars=(t.name,),
+        n_types=(1, 1),
+        kinds=("assign", "update", "augment", "ternary"),
+        budget=(1, 5),
+    )
     form = rng.choice(("matmul", "elementwise", "from_threads"))
     d = Draft(rng, swarm, ndim=2 if form == "matmul" else 1)
     if form != "from_threads" and rng.random() < 0.6:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 # Shorter idiomatic spellings Warp defines for the float32 / int32 flavours.
 _ALIASES = {
@@ -28,7 +28,20 @@ _ALIASES = {
     "spatial_matrixf": "wp.spatial_matrix",
 }
 # bfloat16 is left out: its CPU support depends on the host compiler.
-_SCALARS = ("bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "float16", "float32", "float64")
+_SCALARS = (
+    "bool",
+    "int8",
+    "uint8",
+    "int16",
+    "uint16",
+    "int32",
+    "uint32",
+    "int64",
+    "uint64",
+    "float16",
+    "float32",
+    "float64",
+)
 _FLOATS = ("float16", "float32", "float64")
 
 
@@ -77,7 +90,7 @@ class VType:
         return self.shape[0] if self.shape else 1
 
 
-@lru_cache(maxsize=None)
+@cache
 def universe() -> tuple[VType, ...]:
     """Every value type the synthesizer may use, in a fixed order (scalars first)."""
     import warp._src.types as wt
@@ -96,7 +109,7 @@ def universe() -> tuple[VType, ...]:
     return tuple(found)
 
 
-@lru_cache(maxsize=None)
+@cache
 def by_name(name: str) -> VType:
     """The ``VType`` called ``name`` (Warp's class name, e.g. ``vec3f``)."""
     for t in universe():
@@ -112,7 +125,19 @@ def scalar_of(t: VType) -> VType:
 
 def vector_of(scalar: str, length: int) -> VType:
     """``vec{length}`` over ``scalar``."""
-    suffix = {"int8": "b", "uint8": "ub", "int16": "s", "uint16": "us", "int32": "i", "uint32": "ui", "int64": "l", "uint64": "ul", "float16": "h", "float32": "f", "float64": "d"}
+    suffix = {
+        "int8": "b",
+        "uint8": "ub",
+        "int16": "s",
+        "uint16": "us",
+        "int32": "i",
+        "uint32": "ui",
+        "int64": "l",
+        "uint64": "ul",
+        "float16": "h",
+        "float32": "f",
+        "float64": "d",
+    }
     return by_name(f"vec{length}{suffix[scalar]}")
 
 

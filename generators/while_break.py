@@ -11,7 +11,15 @@ CATEGORY = "while_break"
 
 
 def synthesize(rng: random.Random) -> KernelSpec:
-    swarm = draw(rng, type_kinds=("scalar", "vector"), scalars=FLOAT_SCALARS + INT_SCALARS, n_types=(1, 3), kinds=("assign", "update", "augment", "if", "guard_exit", "guard_exit"), budget=(4, 14), max_nesting=(2, 3))
+    swarm = draw(
+        rng,
+        type_kinds=("scalar", "vector"),
+        scalars=FLOAT_SCALARS + INT_SCALARS,
+        n_types=(1, 3),
+        kinds=("assign", "update", "augment", "if", "guard_exit", "guard_exit"),
+        budget=(4, 14),
+        max_nesting=(2, 3),
+    )
     d = Draft(rng, swarm)
     d.standard(n_params=(0, 1))
     stmts = d.statements
@@ -19,5 +27,11 @@ def synthesize(rng: random.Random) -> KernelSpec:
     for _ in range(rng.randint(1, 2)):
         stmts._while()
     stmts.run()
-    name = pick_name(rng, ("iterate", "refine", "search", "converge", "march", "bisect"), ("root", "step", "values", "ray", "interval"))
-    return d.finish(name, CATEGORY, "Bounded while loops (counter limit, optional data condition) with guarded break/continue.")
+    name = pick_name(
+        rng,
+        ("iterate", "refine", "search", "converge", "march", "bisect"),
+        ("root", "step", "values", "ray", "interval"),
+    )
+    return d.finish(
+        name, CATEGORY, "Bounded while loops (counter limit, optional data condition) with guarded break/continue."
+    )

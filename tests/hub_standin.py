@@ -129,7 +129,9 @@ class _Handler(BaseHTTPRequestHandler):
         with hub.lock:
             hub.requests.append((method, url.path))
         try:
-            found = [(name, m) for verb, pattern, name in ROUTES if verb == method and (m := re.fullmatch(pattern, url.path))]
+            found = [
+                (name, m) for verb, pattern, name in ROUTES if verb == method and (m := re.fullmatch(pattern, url.path))
+            ]
             if not found:
                 raise _error(404, f"stand-in: no route for {method} {url.path}")
             name, match = found[0]
@@ -199,7 +201,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _tree(self, hub: HubStandIn, type: str, repo: str, rev: str) -> list:
         files = self._repo(hub, type, repo, rev).branches[rev]
         folders = sorted({path.rsplit("/", 1)[0] for path in files if "/" in path})
-        entries = [{"type": "directory", "path": f, "oid": hashlib.sha1(f.encode()).hexdigest(), "size": 0} for f in folders]
+        entries = [
+            {"type": "directory", "path": f, "oid": hashlib.sha1(f.encode()).hexdigest(), "size": 0} for f in folders
+        ]
         for path, content in sorted(files.items()):
             entry = {"type": "file", "path": path, "oid": _git_blob_oid(content), "size": len(content)}
             if path.endswith(LFS_SUFFIXES):
@@ -257,4 +261,8 @@ class _Handler(BaseHTTPRequestHandler):
         found.branches[rev] = files
         found.commits.append(commit)
         prefix = "" if found.repo_type == "model" else f"{found.repo_type}s/"
-        return {"commitUrl": f"{hub.url}/{prefix}{repo}/commit/{commit.oid}", "commitOid": commit.oid, "pullRequestUrl": None}
+        return {
+            "commitUrl": f"{hub.url}/{prefix}{repo}/commit/{commit.oid}",
+            "commitOid": commit.oid,
+            "pullRequestUrl": None,
+        }

@@ -64,7 +64,7 @@ def test_card_has_usage_for_load_dataset_streaming_formatting_and_the_builder_an
     assert 'load_dataset("path/to/this/folder", "paired")' in text
     assert 'split="train", streaming=True).reshard()' in text
     assert 'formatter("python_to_cuda", style="chat")' in text
-    assert "WarpIRPairs(config_name=\"paired\", num_examples=460, seed=1)" in text
+    assert 'WarpIRPairs(config_name="paired", num_examples=460, seed=1)' in text
     assert 'load_dataset("warp_ir_pairs.py", "cpu", num_examples=200, trust_remote_code=True)' in text
     assert "@misc{warp_ir_pairs," in text and "note         = {warp-lang 1.19.0, generator 0.3.0, seed 1}" in text
     assert "@misc{warp2022," in text

@@ -21,11 +21,17 @@ BROKEN = "@wp.kernel\ndef broken(a: wp.array(dtype=float)):\n    tid = wp.tid()\
         (["--num-examples", "0"], "argument --num-examples: '0': must be an integer >= 1"),
         (["--num-examples", "-3"], "argument --num-examples: '-3': must be an integer >= 1"),
         (["--num-examples", "many"], "argument --num-examples: 'many' is not an integer"),
-        (["--split-ratios", "0.7,0.2,0.2"], "argument --split-ratios: '0.7,0.2,0.2': split ratios [0.7, 0.2, 0.2] sum to 1.1"),
+        (
+            ["--split-ratios", "0.7,0.2,0.2"],
+            "argument --split-ratios: '0.7,0.2,0.2': split ratios [0.7, 0.2, 0.2] sum to 1.1",
+        ),
         (["--split-ratios", "1.2,-0.1,-0.1"], "each must be a finite number >= 0"),
         (["--num-proc", "0"], "argument --num-proc: '0': must be an integer >= 1"),
         (["--verify", "run"], "argument --verify: invalid choice: 'run' (choose from "),
-        (["--verify", "compile", "--cuda-arch", "91"], "cuda_arch 91: not a CUDA architecture NVRTC supports; allowed: 75, 80, 86, 87, 88, 89, 90,"),
+        (
+            ["--verify", "compile", "--cuda-arch", "91"],
+            "cuda_arch 91: not a CUDA architecture NVRTC supports; allowed: 75, 80, 86, 87, 88, 89, 90,",
+        ),
         (["--cuda-arch", "sm90"], "argument --cuda-arch: 'sm90' is not an integer"),
     ],
 )
@@ -43,7 +49,10 @@ def test_a_non_empty_output_directory_needs_overwrite(tmp_path, capsys):
     (out / "notes.txt").write_text("mine")
     code, _, stderr = run(["build", "--out", str(out), "--num-examples", "20"], capsys)
     assert code == 1
-    assert stderr == f"warp-ir-pairs: error: output directory {str(out)!r} exists and is not empty; pass --overwrite to replace it\n"
+    assert (
+        stderr
+        == f"warp-ir-pairs: error: output directory {str(out)!r} exists and is not empty; pass --overwrite to replace it\n"
+    )
     code, _, stderr = run(["build", "--out", str(out), "--num-examples", "20", "--overwrite"], capsys)
     assert code == 1 and "does not look like a warp-ir-pairs release (unexpected entries: notes.txt)" in stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rel"] and (out / "notes.txt").read_text() == "mine"
@@ -60,7 +69,9 @@ def test_an_unwritable_path_is_reported(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("num_proc", ["1", "2"])  # in-process, and in datasets' worker processes
-def test_a_kernel_that_fails_code_generation_stops_the_build_and_leaves_nothing(tmp_path, capsys, monkeypatch, num_proc):
+def test_a_kernel_that_fails_code_generation_stops_the_build_and_leaves_nothing(
+    tmp_path, capsys, monkeypatch, num_proc
+):
     real = generators.SYNTHESIZERS["arithmetic"]
 
     def sometimes_broken(rng):
@@ -68,7 +79,10 @@ def test_a_kernel_that_fails_code_generation_stops_the_build_and_leaves_nothing(
 
     monkeypatch.setitem(generators.SYNTHESIZERS, "arithmetic", sometimes_broken)
     out = tmp_path / "rel"
-    code, _, stderr = run(["build", "--out", str(out), "--num-examples", "12", "--categories", "arithmetic", "--num-proc", num_proc], capsys)
+    code, _, stderr = run(
+        ["build", "--out", str(out), "--num-examples", "12", "--categories", "arithmetic", "--num-proc", num_proc],
+        capsys,
+    )
     assert code == 1
     error = stderr.strip().splitlines()[-1]
     assert error.startswith("warp-ir-pairs: error: ") and "kernel(s) failed code generation (codegen " in error
@@ -93,7 +107,20 @@ def test_installed_command_builds_and_prints_the_summary(tmp_path):
     assert command.exists(), "install the project (README) so the warp-ir-pairs command exists"
     out = tmp_path / "rel"
     result = subprocess.run(
-        [str(command), "build", "--out", str(out), "--num-examples", "92", "--seed", "2", "--num-proc", "2", "--split-ratios", "0.5,0.25,0.25"],
+        [
+            str(command),
+            "build",
+            "--out",
+            str(out),
+            "--num-examples",
+            "92",
+            "--seed",
+            "2",
+            "--num-proc",
+            "2",
+            "--split-ratios",
+            "0.5,0.25,0.25",
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -105,7 +132,10 @@ def test_installed_command_builds_and_prints_the_summary(tmp_path):
     assert "| **total** | 46 | 23 | 23 | 92 |" in lines
     assert any(line.startswith("generation: ") and "kernels/s with 2 process(es)" in line for line in lines)
     assert "failures by reason: none" in lines
-    assert any(line.startswith("verify level codegen: 92 kernels in ") and "kernels/s with 2 process(es)" in line for line in lines)
+    assert any(
+        line.startswith("verify level codegen: 92 kernels in ") and "kernels/s with 2 process(es)" in line
+        for line in lines
+    )
     assert "verification failures by reason: none" in lines
     assert "Generating train split" in result.stderr  # the progress bar
     assert sorted(p.name for p in out.iterdir()) == ["README.md", "cpu", "cuda", "paired", "plots"]

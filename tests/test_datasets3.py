@@ -44,7 +44,10 @@ def python3(tmp_path_factory) -> Path:
     venv = tmp_path_factory.mktemp("datasets3") / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     install = subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "-q", "-e", str(ROOT), DATASETS_3], capture_output=True, text=True, check=False
+        [str(venv / "bin" / "pip"), "install", "-q", "-e", str(ROOT), DATASETS_3],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert install.returncode == 0, install.stderr[-3000:]
     return venv / "bin" / "python"
@@ -54,13 +57,20 @@ def test_datasets_3_6_loads_every_config_through_the_script_with_the_builders_ro
     env = {**os.environ, "HF_HOME": str(tmp_path / "hf"), "HF_DATASETS_OFFLINE": "1"}
     result = subprocess.run(
         [str(python3), "-c", LOAD_ALL_CONFIGS, str(tmp_path / "cache3"), *CONFIGS],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     loaded = json.loads(result.stdout.splitlines()[-1])
     assert loaded["datasets"] == "3.6.0"
     for config in CONFIGS:
-        builder = WarpIRPairs(config_name=config, num_examples=NUM_EXAMPLES, seed=SEED, cache_dir=str(tmp_path / "cache"))
+        builder = WarpIRPairs(
+            config_name=config, num_examples=NUM_EXAMPLES, seed=SEED, cache_dir=str(tmp_path / "cache")
+        )
         builder.download_and_prepare()
         here = builder.as_dataset()
         assert sorted(loaded[config]) == sorted(here) == ["train", "validation"]
@@ -74,7 +84,12 @@ def test_a_release_built_under_datasets_3_6_validates_and_holds_the_same_rows(py
     args = ["build", "--num-examples", str(NUM_EXAMPLES), "--seed", str(SEED), "--num-proc", "1"]
     result = subprocess.run(
         [str(python3), "-m", "builder.cli", *args, "--out", str(out3)],
-        cwd=ROOT, env={**os.environ, "HF_HOME": str(tmp_path / "hf")}, capture_output=True, text=True, timeout=900, check=False,
+        cwd=ROOT,
+        env={**os.environ, "HF_HOME": str(tmp_path / "hf")},
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert main([*args, "--out", str(out)]) == 0

@@ -54,7 +54,16 @@ def card_without_timings(release: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def local_release(tmp_path_factory) -> tuple[Path, list[str]]:
     """The local executor's release of BUILD, and the command line that built it."""
-    argv = ["build", *BUILD, "--out", str(tmp_path_factory.mktemp("local") / "release"), "--num-proc", "2", "--executor", "local"]
+    argv = [
+        "build",
+        *BUILD,
+        "--out",
+        str(tmp_path_factory.mktemp("local") / "release"),
+        "--num-proc",
+        "2",
+        "--executor",
+        "local",
+    ]
     assert main(argv) == 0
     return Path(argv[argv.index("--out") + 1]), argv
 
@@ -68,7 +77,9 @@ def test_datatrove_and_local_executors_write_the_same_release(tmp_path, capsys, 
     seconds = time.perf_counter() - started
     assert code == 0
     assert stdout.splitlines()[0] == f"Built 200 kernels into {out}"
-    assert any(line.startswith("generation: ") and "kernels/s with 2 process(es)" in line for line in stdout.splitlines())
+    assert any(
+        line.startswith("generation: ") and "kernels/s with 2 process(es)" in line for line in stdout.splitlines()
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["release"]  # the work folder is gone
     mine, theirs = digests(out), digests(local)
     assert len(mine) == 11 and mine == theirs  # 3 configs x 3 splits, 2 plots
@@ -87,10 +98,26 @@ def test_datatrove_and_local_executors_write_the_same_release(tmp_path, capsys, 
 
 def test_a_killed_build_resumes_without_redoing_finished_tasks(tmp_path, local_release):
     out, work = tmp_path / "release", tmp_path / ".release.work"
-    command = [sys.executable, "-m", "builder.cli", "build", *BUILD, "--out", str(out), "--executor", "datatrove-local", "--num-proc", "1", "--num-shards", "5"]
+    command = [
+        sys.executable,
+        "-m",
+        "builder.cli",
+        "build",
+        *BUILD,
+        "--out",
+        str(out),
+        "--executor",
+        "datatrove-local",
+        "--num-proc",
+        "1",
+        "--num-shards",
+        "5",
+    ]
     tasks = 15  # 5 shards in each of 3 splits, 3 to 28 kernels each: the first takes over a second (Warp's import)
     completions = work / "logs" / "completions"
-    build = subprocess.Popen(command, cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    build = subprocess.Popen(
+        command, cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         while not (completions.is_dir() and len(list(completions.iterdir())) >= 3):
             assert build.poll() is None, f"the build ended (exit {build.returncode}) before a task completed"
@@ -130,7 +157,7 @@ def test_prepare_numbers_tasks_across_splits_and_reuses_its_plan(tmp_path, monke
     assert job.plan == stored.without_specs()  # the job keeps what the release needs; the tasks get the specs
     shards = split_shards(stored, 2)
     for split, ranks in job.ranks.items():
-        for rank, kernels in zip(ranks, shards[split]):
+        for rank, kernels in zip(ranks, shards[split], strict=False):
             assert pickle.loads(task_path(job.work_dir, rank).read_bytes()) == (split, kernels)
     plan_file = os.stat(job.work_dir / "plan.pkl")
 
@@ -140,17 +167,35 @@ def test_prepare_numbers_tasks_across_splits_and_reuses_its_plan(tmp_path, monke
     monkeypatch.setattr("builder.executors.datatrove.make_plan", no_planning)
     again = prepare(tmp_path / "release", **SMALL)
     assert again.plan == job.plan and again.ranks == job.ranks
-    assert (os.stat(job.work_dir / "plan.pkl").st_ino, os.stat(job.work_dir / "plan.pkl").st_mtime_ns) == (plan_file.st_ino, plan_file.st_mtime_ns)
+    assert (os.stat(job.work_dir / "plan.pkl").st_ino, os.stat(job.work_dir / "plan.pkl").st_mtime_ns) == (
+        plan_file.st_ino,
+        plan_file.st_mtime_ns,
+    )
 
 
 def test_a_work_folder_of_other_arguments_is_refused(tmp_path, capsys):
     out, work = tmp_path / "release", tmp_path / "work"
     prepare(out, **SMALL, work_dir=work)
     before = sorted(p.relative_to(work) for p in work.rglob("*"))
-    args = ["build", "--out", str(out), "--num-examples", "92", "--seed", "4", "--split-ratios", "0.5,0.25,0.25", "--num-shards", "2"]
+    args = [
+        "build",
+        "--out",
+        str(out),
+        "--num-examples",
+        "92",
+        "--seed",
+        "4",
+        "--split-ratios",
+        "0.5,0.25,0.25",
+        "--num-shards",
+        "2",
+    ]
     code, _, stderr = run([*args, "--executor", "datatrove-local", "--work-dir", str(work)], capsys)
     assert code == 1
-    assert stderr == f"warp-ir-pairs: error: work folder {str(work)!r} holds a build with other arguments (seed 3 -> 4); remove it to start this one\n"
+    assert (
+        stderr
+        == f"warp-ir-pairs: error: work folder {str(work)!r} holds a build with other arguments (seed 3 -> 4); remove it to start this one\n"
+    )
     assert sorted(p.relative_to(work) for p in work.rglob("*")) == before and not out.exists()
 
 
@@ -158,7 +203,20 @@ def test_a_folder_that_is_not_a_work_folder_is_left_alone(tmp_path, capsys):
     work = tmp_path / "mine"
     work.mkdir()
     (work / "notes.txt").write_text("mine")
-    code, _, stderr = run(["build", "--out", str(tmp_path / "release"), "--num-examples", "23", "--executor", "datatrove-local", "--work-dir", str(work)], capsys)
+    code, _, stderr = run(
+        [
+            "build",
+            "--out",
+            str(tmp_path / "release"),
+            "--num-examples",
+            "23",
+            "--executor",
+            "datatrove-local",
+            "--work-dir",
+            str(work),
+        ],
+        capsys,
+    )
     assert code == 1
     assert stderr == (
         f"warp-ir-pairs: error: work folder {str(work)!r} exists and is not a warp-ir-pairs work folder (no build.json); "
@@ -177,18 +235,32 @@ def test_finish_names_a_missing_shard_and_a_rerun_makes_it(tmp_path, capsys):
     with pytest.raises(ReleaseError) as error:
         finish(job)
     shards = job.work_dir / "shards"
-    assert str(error.value) == f"1 of 6 task(s) have no shard file in {str(shards)!r} (rank(s) 3); rerun the build to generate them"
-    assert not out.exists() and sorted(p.name for p in completions.iterdir()) == ["00000", "00001", "00002", "00004", "00005"]
+    assert (
+        str(error.value)
+        == f"1 of 6 task(s) have no shard file in {str(shards)!r} (rank(s) 3); rerun the build to generate them"
+    )
+    assert not out.exists() and sorted(p.name for p in completions.iterdir()) == [
+        "00000",
+        "00001",
+        "00002",
+        "00004",
+        "00005",
+    ]
     capsys.readouterr()
     summary = build_with_datatrove(out, **SMALL, configs=["cpu"], num_proc=1)
     assert capsys.readouterr().err == f"resuming: 5 of 6 tasks already complete in {job.work_dir}\n"
     assert summary.num_kernels == 92 and summary.configs == ("cpu",)
-    assert sorted(p.name for p in (out / "cpu").iterdir()) == [f"{s}-00000-of-00001.parquet" for s in ("test", "train", "validation")]
+    assert sorted(p.name for p in (out / "cpu").iterdir()) == [
+        f"{s}-00000-of-00001.parquet" for s in ("test", "train", "validation")
+    ]
     assert not job.work_dir.exists()
 
 
 def test_work_dir_needs_the_datatrove_executor(tmp_path, capsys):
-    code, _, stderr = run(["build", "--out", str(tmp_path / "release"), "--num-examples", "20", "--work-dir", str(tmp_path / "work")], capsys)
+    code, _, stderr = run(
+        ["build", "--out", str(tmp_path / "release"), "--num-examples", "20", "--work-dir", str(tmp_path / "work")],
+        capsys,
+    )
     assert code == 2
     assert stderr == "warp-ir-pairs: error: argument --work-dir: only with --executor datatrove-local\n"
     assert list(tmp_path.iterdir()) == []
@@ -207,7 +279,14 @@ def test_both_executors_refuse_bad_arguments_with_the_same_line(tmp_path, capsys
     (tmp_path / "file").write_text("")
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "notes.txt").write_text("mine")
-    args = ["build", "--out", str(tmp_path / "release"), "--num-examples", "20", *[a.format(tmp=tmp_path) for a in args]]
+    args = [
+        "build",
+        "--out",
+        str(tmp_path / "release"),
+        "--num-examples",
+        "20",
+        *[a.format(tmp=tmp_path) for a in args],
+    ]
     local = run([*args, "--executor", "local"], capsys)
     datatrove = run([*args, "--executor", "datatrove-local"], capsys)
     assert local[0] != 0 and local[2].count("\n") == 1
@@ -220,7 +299,9 @@ def test_without_datatrove_the_executor_says_how_to_install_it(tmp_path, capsys,
     for name in ["datatrove", *(n for n in sys.modules if n.startswith("datatrove."))]:
         monkeypatch.setitem(sys.modules, name, None)
     monkeypatch.delitem(sys.modules, "builder.executors.datatrove")
-    code, _, stderr = run(["build", "--out", str(tmp_path / "release"), "--num-examples", "20", "--executor", "datatrove-local"], capsys)
+    code, _, stderr = run(
+        ["build", "--out", str(tmp_path / "release"), "--num-examples", "20", "--executor", "datatrove-local"], capsys
+    )
     assert code == 1 and stderr.count("\n") == 1
     assert stderr.startswith("warp-ir-pairs: error: --executor datatrove-local needs datatrove (")
     assert stderr.endswith('install it with: pip install -e ".[datatrove]"\n')
@@ -248,7 +329,13 @@ def test_the_step_survives_the_slurm_executors_pickle(tmp_path):
 
     job = prepare(tmp_path / "release", **SMALL, configs=["cuda"])
     executor = SlurmPipelineExecutor(
-        pipeline=[job.step], tasks=job.tasks, logging_dir=job.logging_dir, partition="cpu", time="01:00:00", cpus_per_task=1, job_name="warp-ir-pairs"
+        pipeline=[job.step],
+        tasks=job.tasks,
+        logging_dir=job.logging_dir,
+        partition="cpu",
+        time="01:00:00",
+        cpus_per_task=1,
+        job_name="warp-ir-pairs",
     )
     (step,) = dill.loads(dill.dumps(executor, fmode=dill.CONTENTS_FMODE)).pipeline
     assert (step.work_dir, step.config, step.verify) == (str(job.work_dir), "cuda", "codegen")

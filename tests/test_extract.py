@@ -8,7 +8,7 @@ from builder.codegen.rows import ShardFailed, generate_rows
 from builder.plan.planner import PlannedKernel, make_plan
 from generators import KernelSpec, synthesize
 
-HELPER_KERNEL = '''@wp.func
+HELPER_KERNEL = """@wp.func
 def helper(a: float, b: float):
     return a * b + wp.sin(a)
 
@@ -17,7 +17,7 @@ def helper(a: float, b: float):
 def uses_helper(x: wp.array(dtype=float), out: wp.array(dtype=float)):
     tid = wp.tid()
     out[tid] = helper(x[tid], 2.0)
-'''
+"""
 OTHER_WITH_SAME_HELPER = HELPER_KERNEL.replace("a * b", "a - b").replace("uses_helper", "other")
 BROKEN = "@wp.kernel\ndef broken(a: wp.array(dtype=float)):\n    tid = wp.tid()\n    a[tid] = a[tid] + 1\n"
 

@@ -65,14 +65,22 @@ def test_python_to_backward_follows_the_rows_backend(release):
     sample = format_row(cuda_row, "python_to_backward")
     assert sample["completion"] == f"{cuda_row['cuda_backward'].rstrip()}\n```"
     paired_row = datasets.Dataset(read_split(release, "paired", "test")).to_list()[0]
-    assert format_row(paired_row, "python_to_backward", backend="cuda")["completion"] == f"{paired_row['cuda_backward'].rstrip()}\n```"
+    assert (
+        format_row(paired_row, "python_to_backward", backend="cuda")["completion"]
+        == f"{paired_row['cuda_backward'].rstrip()}\n```"
+    )
 
 
 def test_a_task_needing_a_backend_the_config_lacks_names_the_column_and_configs(release):
     cpu_row = datasets.Dataset(read_split(release, "cpu", "test")).to_list()[0]
-    with pytest.raises(ValueError, match=r"task 'python_to_cuda' needs column 'cuda_forward', which only configs cuda, paired have"):
+    with pytest.raises(
+        ValueError, match=r"task 'python_to_cuda' needs column 'cuda_forward', which only configs cuda, paired have"
+    ):
         format_row(cpu_row, "python_to_cuda")
-    with pytest.raises(ValueError, match=r"unknown task 'python_to_rust'; allowed: python_to_cpp, python_to_cuda, cpp_to_cuda, python_to_backward"):
+    with pytest.raises(
+        ValueError,
+        match=r"unknown task 'python_to_rust'; allowed: python_to_cpp, python_to_cuda, cpp_to_cuda, python_to_backward",
+    ):
         formatter("python_to_rust")
     with pytest.raises(ValueError, match=r"backend 'cuda': task 'python_to_cpp' always targets cpu"):
         format_row(cpu_row, "python_to_cpp", backend="cuda")
@@ -97,9 +105,27 @@ def test_map_batched_and_unbatched_and_streaming_give_the_same_samples(release, 
 
 def test_the_example_script_streams_formats_shuffles_and_batches_with_two_workers(release):
     result = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "stream_training.py"), str(release), "--num-workers", "2", "--batch-size", "32",
-         "--task", "python_to_backward", "--style", "chat", "--epochs", "2", "--show", "1"],
-        capture_output=True, text=True, timeout=600, check=False,
+        [
+            sys.executable,
+            str(ROOT / "examples" / "stream_training.py"),
+            str(release),
+            "--num-workers",
+            "2",
+            "--batch-size",
+            "32",
+            "--task",
+            "python_to_backward",
+            "--style",
+            "chat",
+            "--epochs",
+            "2",
+            "--show",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     lines = result.stdout.splitlines()

@@ -19,12 +19,31 @@ from generators.types import universe
 
 ROOT = Path(__file__).resolve().parents[1]
 THE_OLD_TEN = (
-    "arithmetic", "vector", "matrix", "control_flow", "math", "atomic",
-    "nested_loop", "multi_conditional", "combined", "scalar_param",
+    "arithmetic",
+    "vector",
+    "matrix",
+    "control_flow",
+    "math",
+    "atomic",
+    "nested_loop",
+    "multi_conditional",
+    "combined",
+    "scalar_param",
 )
 NEW = (
-    "reduction", "stencil", "scan", "struct", "helper_function", "random", "quaternion_transform",
-    "spatial", "integer_bitwise", "multi_dim", "while_break", "geometry_query", "tile",
+    "reduction",
+    "stencil",
+    "scan",
+    "struct",
+    "helper_function",
+    "random",
+    "quaternion_transform",
+    "spatial",
+    "integer_bitwise",
+    "multi_dim",
+    "while_break",
+    "geometry_query",
+    "tile",
 )
 
 
@@ -40,7 +59,9 @@ def test_each_category_yields_well_formed_specs(category):
         spec = synthesize(7, position + draw * len(CATEGORIES))
         assert spec.category == category
         tree = ast.parse(spec.python_source)
-        kernels = [n for n in tree.body if isinstance(n, ast.FunctionDef) and ast.unparse(n.decorator_list[0]) == "wp.kernel"]
+        kernels = [
+            n for n in tree.body if isinstance(n, ast.FunctionDef) and ast.unparse(n.decorator_list[0]) == "wp.kernel"
+        ]
         assert [k.name for k in kernels] == [spec.kernel_name]
         assert "import" not in spec.python_source
         assert spec.description and "\n" not in spec.description
@@ -84,7 +105,12 @@ def test_synthesis_is_the_same_in_another_process_with_another_hash_seed():
     code = "import generators, sys; sys.stdout.write(''.join(generators.synthesize(5, i).python_source for i in range(46)))"
     outputs = {
         subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed}
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONHASHSEED": seed},
         ).stdout
         for seed in ("1", "2")
     }

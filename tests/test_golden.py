@@ -25,7 +25,10 @@ RUNS = [
 
 
 def _digests(release: Path) -> dict[str, str]:
-    return {str(p.relative_to(release)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(release.rglob("*.parquet"))}
+    return {
+        str(p.relative_to(release)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(release.rglob("*.parquet"))
+    }
 
 
 @pytest.mark.parametrize(("seed", "extra"), RUNS, ids=[f"seed{s}-{'-'.join(e)}" for s, e in RUNS])

@@ -14,7 +14,7 @@ def test_plan_counts_are_exact_per_category_and_split():
     targets = {c: base + (i < extra) for i, c in enumerate(CATEGORIES)}
     counts = plan.counts()
     for category, target in targets.items():
-        expected = dict(zip(("train", "validation", "test"), split_counts(target, (0.7, 0.15, 0.15))))
+        expected = dict(zip(("train", "validation", "test"), split_counts(target, (0.7, 0.15, 0.15)), strict=False))
         assert {s: counts[s][category] for s in plan.splits} == expected
     assert sum(len(k) for k in plan.splits.values()) == 1003
 
@@ -27,7 +27,9 @@ def test_plan_rows_are_unique_sorted_and_reproducible():
     for split in plan.splits.values():
         assert [k.index for k in split] == sorted(k.index for k in split)
     again = make_plan(seed=9, num_examples=400, split_ratios=(0.5, 0.25, 0.25))
-    assert {s: [k.id for k in ks] for s, ks in again.splits.items()} == {s: [k.id for k in ks] for s, ks in plan.splits.items()}
+    assert {s: [k.id for k in ks] for s, ks in again.splits.items()} == {
+        s: [k.id for k in ks] for s, ks in plan.splits.items()
+    }
 
 
 def test_category_subset_keeps_each_kernels_identity():
@@ -63,7 +65,9 @@ def test_bad_plan_arguments_name_the_value(kwargs, message):
 
 
 def test_a_category_that_runs_dry_stops_the_plan_naming_it(monkeypatch):
-    constant = KernelSpec("same", "vector", "always the same", "@wp.kernel\ndef same(a: wp.array(dtype=float)):\n    tid = wp.tid()\n")
+    constant = KernelSpec(
+        "same", "vector", "always the same", "@wp.kernel\ndef same(a: wp.array(dtype=float)):\n    tid = wp.tid()\n"
+    )
     monkeypatch.setitem(generators.SYNTHESIZERS, "vector", lambda rng: constant)
     with pytest.raises(PlanError, match=r"category 'vector' reached 1 of 5 structurally distinct kernels in 300 draws"):
         make_plan(seed=0, num_examples=5, categories=["vector"])
@@ -75,7 +79,9 @@ def test_a_category_whose_synthesis_always_fails_stops_the_plan(monkeypatch):
 
     monkeypatch.setitem(generators.SYNTHESIZERS, "vector", broken)
     for num_proc in (1, 2):
-        with pytest.raises(PlanError, match=r"category 'vector' reached 0 of 5 structurally distinct kernels in 300 draws"):
+        with pytest.raises(
+            PlanError, match=r"category 'vector' reached 0 of 5 structurally distinct kernels in 300 draws"
+        ):
             make_plan(seed=0, num_examples=5, categories=["vector"], num_proc=num_proc)
 
 
@@ -103,7 +109,10 @@ def test_shards_are_contiguous_and_cover_everything():
 
 
 def test_planning_in_two_processes_gives_the_same_plan(monkeypatch):
-    for kwargs in ({"seed": 3, "num_examples": 700}, {"seed": 1, "num_examples": 90, "categories": ["tile", "vector", "scan"]}):
+    for kwargs in (
+        {"seed": 3, "num_examples": 700},
+        {"seed": 1, "num_examples": 90, "categories": ["tile", "vector", "scan"]},
+    ):
         assert make_plan(**kwargs, num_proc=2) == make_plan(**kwargs)
     real = generators.SYNTHESIZERS["math"]
 
@@ -113,6 +122,12 @@ def test_planning_in_two_processes_gives_the_same_plan(monkeypatch):
         return real(rng)
 
     monkeypatch.setitem(generators.SYNTHESIZERS, "math", flaky)  # the pool's forked processes see it too
-    serial, parallel = make_plan(seed=0, num_examples=40, categories=["math"]), make_plan(seed=0, num_examples=40, categories=["math"], num_proc=2)
+    serial, parallel = (
+        make_plan(seed=0, num_examples=40, categories=["math"]),
+        make_plan(seed=0, num_examples=40, categories=["math"], num_proc=2),
+    )
     assert parallel == serial
-    assert serial.failures["synthesis ZeroDivisionError"] > 5 and serial.draws == 40 + serial.duplicates + serial.failures["synthesis ZeroDivisionError"]
+    assert (
+        serial.failures["synthesis ZeroDivisionError"] > 5
+        and serial.draws == 40 + serial.duplicates + serial.failures["synthesis ZeroDivisionError"]
+    )

@@ -75,7 +75,11 @@ def test_dry_run_lists_one_commit_and_sends_nothing(built, hub, monkeypatch, cap
     assert hub.requests == []
     files = release_files(built)
     assert {"README.md", "cpu/train-00000-of-00001.parquet", "paired/test-00000-of-00001.parquet"} <= set(files)
-    assert {p for p in files if p.startswith("plots/")} == {f"plots/{p.name}" for p in (built / "plots").glob("*.png")} != set()
+    assert (
+        {p for p in files if p.startswith("plots/")}
+        == {f"plots/{p.name}" for p in (built / "plots").glob("*.png")}
+        != set()
+    )
     listed = re.findall(r"^  add  (\S+)  (\S+ \S+)$", out, re.M)
     assert dict(listed) == {p: format_size((built / p).stat().st_size) for p in files}
     assert len(re.findall(r"^commit ", out, re.M)) == 1
@@ -89,7 +93,9 @@ def test_dry_run_lists_one_commit_and_sends_nothing(built, hub, monkeypatch, cap
 
 def test_push_uploads_every_file_in_one_commit_through_lfs(built, hub, monkeypatch, capsys):
     monkeypatch.setenv("HF_ENDPOINT", hub.url)
-    planned = [u.path_in_repo for u in push_release(built, "me/wirp", dry_run=True, api=HfApi(endpoint=hub.url)).uploads]
+    planned = [
+        u.path_in_repo for u in push_release(built, "me/wirp", dry_run=True, api=HfApi(endpoint=hub.url)).uploads
+    ]
     assert hub.requests == []
     assert main(["push", str(built), "--repo-id", "me/wirp", "--private", "--token", "secret"]) == 0
     repo = hub.repo("me/wirp")
@@ -103,7 +109,9 @@ def test_push_uploads_every_file_in_one_commit_through_lfs(built, hub, monkeypat
     assert commit.added == {p: "lfs" if p in lfs else "regular" for p in files}
     assert commit.added["README.md"] == "regular" and len(lfs) == len(files) - 1
     assert set(hub.lfs) == {files[p] for p in lfs}
-    assert sorted(path for method, path in hub.requests if method == "PUT") == sorted(f"/lfs-objects/{files[p]}" for p in lfs)
+    assert sorted(path for method, path in hub.requests if method == "PUT") == sorted(
+        f"/lfs-objects/{files[p]}" for p in lfs
+    )
     assert set(hub.tokens) == {"secret"}
     out = capsys.readouterr().out
     assert f"dataset: {hub.url}/datasets/me/wirp\n" in out
@@ -144,7 +152,11 @@ def test_repush_with_fewer_files_deletes_stale_shards_in_the_same_commit(built, 
     assert len(stale) == 3 and sorted(commit.deleted) == list(result.deletions) == stale
     assert sorted(commit.added) == sorted(release_files(smaller))
     assert commit.summary == f"warp-ir-pairs release: {NUM_EXAMPLES} kernels, seed {SEED}, configs cpu, paired"
-    assert stored(hub) == {**release_files(smaller), ".gitattributes": sha256(GITATTRIBUTES), "notes.md": sha256(b"kept\n")}
+    assert stored(hub) == {
+        **release_files(smaller),
+        ".gitattributes": sha256(GITATTRIBUTES),
+        "notes.md": sha256(b"kept\n"),
+    }
     assert [f"  delete  {p}" for p in stale] == [line for line in result.lines() if line.startswith("  delete")]
 
 
@@ -179,7 +191,10 @@ def _closed_port_url() -> str:
         ("missing", ["missing'", "does not exist"]),
         ("no-card", ["no-card'", "not a release", "no README.md"]),
         ("no-parquet", ["no-parquet'", "not a release", "no parquet files", "cpu/, cuda/, paired/"]),
-        ("no-token", ["'me/wirp'", "401 Unauthorized", "POST", "/api/repos/create", "Invalid username or password", "--token"]),
+        (
+            "no-token",
+            ["'me/wirp'", "401 Unauthorized", "POST", "/api/repos/create", "Invalid username or password", "--token"],
+        ),
         ("unreachable", ["'me/wirp'", "ConnectError", "refused"]),
     ],
 )
@@ -223,7 +238,9 @@ def test_cli_process_takes_endpoint_and_token_from_the_environment(built, hub, t
     refused = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert refused.returncode == 1 and hub.repos == {}
     assert "401 Unauthorized" in refused.stderr and "'me/wirp'" in refused.stderr
-    done = subprocess.run(command, cwd=ROOT, env={**env, "HF_TOKEN": "from-env"}, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        command, cwd=ROOT, env={**env, "HF_TOKEN": "from-env"}, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     assert set(hub.tokens) == {"from-env"}
     assert stored(hub) == {**release_files(built), ".gitattributes": sha256(GITATTRIBUTES)}

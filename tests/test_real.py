@@ -79,7 +79,7 @@ wp.overload(add_generic, {"a": wp.array(dtype=wp.float32), "b": wp.array(dtype=w
 wp.overload(add_generic, {"a": wp.array(dtype=wp.vec3), "b": wp.array(dtype=wp.vec3)})
 '''
 
-NESTED = '''
+NESTED = """
 import warp as wp
 
 print("imported")  # a file's prints must not reach the command's output
@@ -89,7 +89,7 @@ print("imported")  # a file's prints must not reach the command's output
 def clamp_all(values: wp.array2d(dtype=float), low: float, high: float):
     i, j = wp.tid()
     values[i, j] = wp.clamp(values[i, j], low, high)
-'''
+"""
 
 BAD = {
     "syntax_error.py": "import warp as wp\ndef broken(:\n    pass\n",
@@ -129,7 +129,12 @@ def test_good_kernels_and_four_failures_in_bounded_time(mixed_release):
     assert summary.rows == GOOD_KERNELS
     assert summary.files == 6
     reasons = {f.source_file: f.reason for f in summary.failures}
-    assert reasons == {"syntax_error.py": "import SyntaxError", "raises.py": "import RuntimeError", "loops.py": "timeout", "no_kernels.py": "no kernels"}
+    assert reasons == {
+        "syntax_error.py": "import SyntaxError",
+        "raises.py": "import RuntimeError",
+        "loops.py": "timeout",
+        "no_kernels.py": "no kernels",
+    }
     assert all(f.kernel is None for f in summary.failures)
     assert "boom at import" in next(f.detail for f in summary.failures if f.source_file == "raises.py")
     # The endless file is killed at the timeout; the rest runs beside it.
@@ -180,8 +185,12 @@ def test_factory_kernel_and_one_row_per_overload(mixed_release):
     overloads = [r for r in rows if r["kernel_name"] == "add_generic"]
     assert len(overloads) == 2
     declared = sorted(r["python_source"].splitlines()[-1] for r in overloads)
-    assert declared[0].startswith("wp.overload(add_generic, {'a': wp.array(dtype=wp.float32") and "wp.vec3" in declared[1]
-    assert "wp::array_t<wp::vec_t<3, wp::float32>> var_a" in next(r["cpp_forward"] for r in overloads if "vec3" in r["python_source"])
+    assert (
+        declared[0].startswith("wp.overload(add_generic, {'a': wp.array(dtype=wp.float32") and "wp.vec3" in declared[1]
+    )
+    assert "wp::array_t<wp::vec_t<3, wp::float32>> var_a" in next(
+        r["cpp_forward"] for r in overloads if "vec3" in r["python_source"]
+    )
     assert len({r["structural_hash"] for r in (o["metadata"] for o in overloads)}) == 2
 
 
@@ -189,20 +198,50 @@ def test_card_lists_every_failure(mixed_release):
     out, _, _ = mixed_release
     card = (out / "README.md").read_text(encoding="utf-8")
     assert "license: mit" in card and "kind: real" in card
-    for name, reason in (("syntax_error.py", "import SyntaxError"), ("raises.py", "import RuntimeError"), ("loops.py", "timeout"), ("no_kernels.py", "no kernels")):
+    for name, reason in (
+        ("syntax_error.py", "import SyntaxError"),
+        ("raises.py", "import RuntimeError"),
+        ("loops.py", "timeout"),
+        ("no_kernels.py", "no kernels"),
+    ):
         assert f"- `{name}`: {reason}: " in card
     assert "| `good.py` | 5 |" in card and "| `sub/nested.py` | 1 |" in card
 
 
 def test_cli_prints_failures_and_strict_writes_nothing(mixed, tmp_path, capsys):
-    code = main(["extract", str(mixed / "good.py"), str(mixed / "raises.py"), "--out", str(tmp_path / "r"), "--configs", "cpu", "--timeout", str(TIMEOUT), "--num-proc", "1"])
+    code = main(
+        [
+            "extract",
+            str(mixed / "good.py"),
+            str(mixed / "raises.py"),
+            "--out",
+            str(tmp_path / "r"),
+            "--configs",
+            "cpu",
+            "--timeout",
+            str(TIMEOUT),
+            "--num-proc",
+            "1",
+        ]
+    )
     printed = capsys.readouterr().out
     assert code == 0
     assert "extracted 5 kernel(s) from 1 of 2 file(s)" in printed
     assert "  raises.py: import RuntimeError: boom at import" in printed
     assert "imported" not in printed
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["README.md", "cpu", "plots"]
-    code = main(["extract", str(mixed / "good.py"), str(mixed / "raises.py"), "--out", str(tmp_path / "s"), "--strict", "--timeout", str(TIMEOUT)])
+    code = main(
+        [
+            "extract",
+            str(mixed / "good.py"),
+            str(mixed / "raises.py"),
+            "--out",
+            str(tmp_path / "s"),
+            "--strict",
+            "--timeout",
+            str(TIMEOUT),
+        ]
+    )
     assert code == 1
     assert "1 failure(s) with --strict; first: raises.py: import RuntimeError" in capsys.readouterr().err
     assert not (tmp_path / "s").exists()
@@ -241,7 +280,11 @@ def test_crash_is_isolated(tmp_path):
     assert [k.kernel_name for k in kernels] == ["clamp_all"]
     assert [(f.source_file, f.reason, f.detail) for f in failures] == [
         ("crash.py", "crashed", "the process died of signal 11"),
-        ("exits.py", "crashed", "the process exited with status 3 before sending results; its last error line: fatal: no licence server"),
+        (
+            "exits.py",
+            "crashed",
+            "the process exited with status 3 before sending results; its last error line: fatal: no licence server",
+        ),
     ]
 
 
@@ -262,7 +305,10 @@ def test_generic_kernel_without_overloads_is_reported(tmp_path):
 
 def test_duplicates_of_a_release_are_left_out(mixed, tmp_path):
     nested = tmp_path / "in" / "nested.py"
-    _write(tmp_path / "in", {"nested.py": NESTED, "copy.py": NESTED.replace("clamp_all", "clamp_copy").replace("values", "data")})
+    _write(
+        tmp_path / "in",
+        {"nested.py": NESTED, "copy.py": NESTED.replace("clamp_all", "clamp_copy").replace("values", "data")},
+    )
     summary = extract_release([tmp_path / "in"], tmp_path / "a", configs=["cpu"], timeout=TIMEOUT)
     assert summary.rows == 1 and dict(summary.duplicates) == {"of an earlier real kernel": 1}
     hashes = release_hashes(tmp_path / "a")
@@ -277,8 +323,16 @@ def test_warp_examples(tmp_path):
     """Acceptance: every kernel of the installed examples whose file imports is extracted; the rest are listed."""
     summary = extract_release([warp_examples_folder()], tmp_path / "ood", timeout=120, num_proc=2, license="apache-2.0")
     assert summary.rows >= 90
-    allowed = {"no kernels", "import ModuleNotFoundError", "generic without overloads", "import ValueError", "import AttributeError"}
-    assert {f.reason for f in summary.failures} <= allowed, [f.line() for f in summary.failures if f.reason not in allowed]
+    allowed = {
+        "no kernels",
+        "import ModuleNotFoundError",
+        "generic without overloads",
+        "import ValueError",
+        "import AttributeError",
+    }
+    assert {f.reason for f in summary.failures} <= allowed, [
+        f.line() for f in summary.failures if f.reason not in allowed
+    ]
     assert not [f for f in summary.failures if f.reason.startswith(("codegen", "timeout", "crashed"))]
     missing = {f.detail.split("'")[1] for f in summary.failures if f.reason == "import ModuleNotFoundError"}
     assert missing <= {"pxr", "cupy", "jax", "paddle", "taichi", "nccl", "mpi4py", "nvshmem"}
@@ -297,7 +351,14 @@ def test_builder_real_config_leaves_out_synthetic_duplicates(mixed, tmp_path):
     # A synthetic kernel in a real file, renamed: structurally equal, so it must be left out.
     copy = "import warp as wp\n\n" + synthetic.python_source.replace(synthetic.kernel_name, "renamed_copy")
     folder = _write(tmp_path / "src", {"copy.py": copy, "nested.py": NESTED})
-    builder = WarpIRPairs(config_name="real", cache_dir=str(tmp_path / "cache"), num_examples=40, seed=0, real_paths=(str(folder),), real_timeout=TIMEOUT)
+    builder = WarpIRPairs(
+        config_name="real",
+        cache_dir=str(tmp_path / "cache"),
+        num_examples=40,
+        seed=0,
+        real_paths=(str(folder),),
+        real_timeout=TIMEOUT,
+    )
     builder.download_and_prepare()
     ds = builder.as_dataset(split="test")
     assert ds.features == features("paired")
@@ -310,7 +371,10 @@ def test_builder_real_config_leaves_out_synthetic_duplicates(mixed, tmp_path):
 
 @pytest.mark.parametrize(
     "options, message",
-    [({"real_paths": "examples"}, "real_paths 'examples': must be a tuple"), ({"real_timeout": 0}, "real_timeout 0: must be > 0 seconds")],
+    [
+        ({"real_paths": "examples"}, "real_paths 'examples': must be a tuple"),
+        ({"real_timeout": 0}, "real_timeout 0: must be > 0 seconds"),
+    ],
 )
 def test_builder_real_config_rejects_bad_values(options, message):
     from warp_ir_pairs import WarpIRPairs
@@ -320,13 +384,16 @@ def test_builder_real_config_rejects_bad_values(options, message):
 
 
 def test_a_file_that_crashes_once_is_run_again(tmp_path):
-    once = f"""
+    once = (
+        f"""
 import os
 marker = {str(tmp_path / "crashed-once")!r}
 if not os.path.exists(marker):
     open(marker, "w").close()
     os._exit(1)
-""" + NESTED
+"""
+        + NESTED
+    )
     files = _write(tmp_path / "src", {"flaky.py": once})
     kernels, failures = harvest(python_files([files]), timeout=TIMEOUT)
     assert (tmp_path / "crashed-once").exists()

@@ -51,7 +51,11 @@ def test_card_parses_and_describes_the_release(release):
     assert {c["config_name"] for c in card.data.configs} == set(CONFIGS)
     assert [c["config_name"] for c in card.data.configs if c.get("default")] == ["paired"]
     infos = {i["config_name"]: i for i in card.data.dataset_info}
-    assert {s["name"]: s["num_examples"] for s in infos["cpu"]["splits"]} == {"train": 322, "validation": 69, "test": 69}
+    assert {s["name"]: s["num_examples"] for s in infos["cpu"]["splits"]} == {
+        "train": 322,
+        "validation": 69,
+        "test": 69,
+    }
     text = card.text
     assert "| arithmetic | 14 | 3 | 3 | 20 |" in text and "| tile | 14 | 3 | 3 | 20 |" in text
     assert "| **total** | 322 | 69 | 69 | 460 |" in text
@@ -64,13 +68,16 @@ def test_configs_align_on_ids_sources_and_splits(release):
     by_config = {}
     for config in CONFIGS:
         by_config[config] = {
-            split: read_split(release, config, split).select(["id", "python_source", "kernel_name"]).to_pylist() for split in SPLITS
+            split: read_split(release, config, split).select(["id", "python_source", "kernel_name"]).to_pylist()
+            for split in SPLITS
         }
     assert by_config["cpu"] == by_config["cuda"] == by_config["paired"]
 
 
 def test_no_two_rows_share_a_structural_hash(release):
-    rows = [r for s in SPLITS for r in read_split(release, "paired", s).select(["python_source", "metadata"]).to_pylist()]
+    rows = [
+        r for s in SPLITS for r in read_split(release, "paired", s).select(["python_source", "metadata"]).to_pylist()
+    ]
     recomputed = [structural_hash(r["python_source"]) for r in rows]
     assert recomputed == [r["metadata"]["structural_hash"] for r in rows]
     assert len(set(recomputed)) == len(rows) == NUM_EXAMPLES
@@ -120,7 +127,11 @@ def test_a_different_seed_gives_different_kernels(release, tmp_path):
         "train-00000-of-00001.parquet",
         "validation-00000-of-00001.parquet",
     ]
-    theirs = {r for s in ("train", "validation") for r in read_split(tmp_path / "other", "cuda", s).column("python_source").to_pylist()}
+    theirs = {
+        r
+        for s in ("train", "validation")
+        for r in read_split(tmp_path / "other", "cuda", s).column("python_source").to_pylist()
+    }
     assert len(theirs) == 69 and not mine & theirs
 
 
@@ -191,7 +202,9 @@ def test_parquet_files_carry_the_datasets_schema(release):
 
 
 def test_a_split_past_the_file_size_limit_rolls_over_into_numbered_files(release, tmp_path, monkeypatch):
-    monkeypatch.setattr(builder.release.writer, "MAX_FILE_BYTES", 4_000_000)  # about 35 paired rows: every row group starts a file
+    monkeypatch.setattr(
+        builder.release.writer, "MAX_FILE_BYTES", 4_000_000
+    )  # about 35 paired rows: every row group starts a file
     out = tmp_path / "rolled"
     build_release(out, num_examples=NUM_EXAMPLES, seed=SEED, configs=["paired", "cpu"], num_proc=1, command="pytest")
     train = sorted(p.name for p in (out / "paired").glob("train-*"))
@@ -201,5 +214,8 @@ def test_a_split_past_the_file_size_limit_rolls_over_into_numbered_files(release
     for config in ("paired", "cpu"):
         for split in SPLITS:
             assert read_split(out, config, split).equals(read_split(release, config, split))
-    assert datasets.load_dataset(str(out), "paired", split="train")["id"] == read_split(release, "paired", "train").column("id").to_pylist()
+    assert (
+        datasets.load_dataset(str(out), "paired", split="train")["id"]
+        == read_split(release, "paired", "train").column("id").to_pylist()
+    )
     assert not list(out.rglob("*.partial"))

@@ -11,7 +11,8 @@ import ast
 import builtins
 import hashlib
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -105,7 +106,11 @@ def ref_used_builtins(python_source: str) -> tuple[str, ...]:
     for node in ast.walk(ast.parse(python_source)):
         if isinstance(node, ast.Call):
             function = node.func
-            if isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name) and function.value.id == "wp":
+            if (
+                isinstance(function, ast.Attribute)
+                and isinstance(function.value, ast.Name)
+                and function.value.id == "wp"
+            ):
                 if function.attr not in _NOT_BUILTINS:
                     names.add(constructors.get(function.attr, function.attr))
             elif isinstance(function, ast.Name) and function.id in ("float", "int"):
@@ -218,7 +223,7 @@ def test_synthesized_kernels_of_every_category_match_the_reference():
 
 
 TRICKY = {
-    "struct fields as attributes, a field named like a builtin and like a local": '''
+    "struct fields as attributes, a field named like a builtin and like a local": """
 @wp.struct
 class Particle:
     pos: wp.vec3
@@ -236,8 +241,8 @@ def k(ps: wp.array(dtype=Particle), out: wp.array(dtype=float)):
     p = ps[tid]
     p.pos = wp.vec3(p.pos.x, p.pos[1], 0.0)
     out[tid] = weight(p, p.mass) + wp.length(p.pos)
-''',
-    "struct fields used before the class statement: value renamed before the field": '''
+""",
+    "struct fields used before the class statement: value renamed before the field": """
 @wp.func
 def early(p: float):
     return fresh.velocity + p.mass.velocity
@@ -246,8 +251,8 @@ def early(p: float):
 class Body:
     velocity: wp.vec3
     mass: float
-''',
-    "builtins shadowed by locals, constants of every type": '''
+""",
+    "builtins shadowed by locals, constants of every type": """
 @wp.kernel
 def k(a: wp.array(dtype=float), min: float):
     tid = wp.tid()
@@ -266,8 +271,8 @@ def k(a: wp.array(dtype=float), min: float):
     a[tid] = sum if flag and not other else -sum
     a[tid] = ~int(a[tid]) ^ 3 << 1 >> 2 | 4 & 5 % 6 // 7
     print(f"value {sum:.3f} {text!r}")
-''',
-    "nested functions, overloads, keyword arguments, defaults, a struct inside a function": '''
+""",
+    "nested functions, overloads, keyword arguments, defaults, a struct inside a function": """
 @wp.func
 def f(x: float) -> float:
     return x
@@ -294,8 +299,8 @@ def k(a: wp.array2d(dtype=float)):
     i, j = wp.tid()
     a[i, j] = g(f(a[i, j]), scale=3.0, **{"x": 1})
     wp.atomic_add(a, i, j, value=1.0)
-''',
-    "returns that are not early: a helper's last statement, a second kernel": '''
+""",
+    "returns that are not early: a helper's last statement, a second kernel": """
 @wp.func
 def clamp(x: float, top: float = 1.0 if wp.tile_ready() else 2.0) -> wp.rand_type():
     y = x
@@ -318,7 +323,7 @@ def second(a: wp.array(dtype=float)):
     if a[0] > 0.0:
         return
     a[0] = 1.0
-''',
+""",
     "empty-bodied helpers, early and final returns, elif chains, loops with else": '''
 @wp.func
 def nothing():
@@ -371,7 +376,7 @@ def k(a: wp.array(dtype=float), n: int):
     c = wp.mesh_query_point(0, wp.vec3(), 1.0)
     s = wp.rand_init(1)
 ''',
-    "slices, starred, comprehensions, lambda, walrus, tuple targets": '''
+    "slices, starred, comprehensions, lambda, walrus, tuple targets": """
 @wp.kernel
 def k(a: wp.array(dtype=float)):
     (i, j) = wp.tid()
@@ -385,8 +390,8 @@ def k(a: wp.array(dtype=float)):
     a[i], a[j] = a[j], a[i]
     a[i]: float = 1.0
     t: int
-''',
-    "statements warp would refuse but python parses": '''
+""",
+    "statements warp would refuse but python parses": """
 import math
 from .sibling import thing as other, name
 from .. import up
@@ -424,7 +429,7 @@ def k(a: wp.array(dtype=float)):
             pass
         case _:
             pass
-''',
+""",
     "no kernel": "x = 1\n",
     "empty module": "",
 }
@@ -446,8 +451,19 @@ def test_renaming_happens_in_the_transformers_visiting_order():
 def test_leaf_fields_never_hold_statements_or_expressions():
     """``_LEAF_FIELDS`` may be skipped by traversals: check against the signatures ``ast`` documents."""
     harmless = {
-        "identifier", "identifier?", "identifier*", "string?", "int", "int?", "constant",
-        "expr_context", "operator", "unaryop", "boolop", "cmpop*", "alias*",
+        "identifier",
+        "identifier?",
+        "identifier*",
+        "string?",
+        "int",
+        "int?",
+        "constant",
+        "expr_context",
+        "operator",
+        "unaryop",
+        "boolop",
+        "cmpop*",
+        "alias*",
     }
     for cls in vars(ast).values():
         if not (isinstance(cls, type) and issubclass(cls, ast.AST) and cls._fields):

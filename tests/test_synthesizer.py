@@ -56,7 +56,11 @@ def _nonzero_denominator(node: ast.AST) -> bool:
     if _positive_literal(node):
         return True
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):  # wp.abs(x) + 1.0
-        return isinstance(node.left, ast.Call) and ast.unparse(node.left.func) == "wp.abs" and _positive_literal(node.right)
+        return (
+            isinstance(node.left, ast.Call)
+            and ast.unparse(node.left.func) == "wp.abs"
+            and _positive_literal(node.right)
+        )
     # ``x % a.shape[0]``: arrays passed to a kernel are not empty.
     return isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "shape"
 
@@ -84,9 +88,25 @@ def test_swarms_differ_per_kernel_and_repeat_per_seed():
 def test_every_statement_kind_and_construct_appears():
     seen = set().union(*(constructs(s.python_source) for s in SAMPLE))
     assert seen >= {
-        "if", "elif", "else", "conditional expression", "for (constant range)", "for (dynamic range)", "while",
-        "break", "continue", "early return", "augmented assignment", "atomic", "@wp.func helper",
-        "@wp.func overload", "@wp.struct", "multi-dimensional launch", "tile", "spatial query", "random numbers",
+        "if",
+        "elif",
+        "else",
+        "conditional expression",
+        "for (constant range)",
+        "for (dynamic range)",
+        "while",
+        "break",
+        "continue",
+        "early return",
+        "augmented assignment",
+        "atomic",
+        "@wp.func helper",
+        "@wp.func overload",
+        "@wp.struct",
+        "multi-dimensional launch",
+        "tile",
+        "spatial query",
+        "random numbers",
     }
 
 
@@ -145,7 +165,10 @@ def test_a_sample_runs_on_the_cpu_under_warps_debug_checks(seed):
     """Two kernels per category, compiled with bounds checks and launched on seeded inputs."""
     result = subprocess.run(
         [sys.executable, "-m", "builder.verify.launch", "--seed", str(seed), "--count", str(2 * len(CATEGORIES))],
-        capture_output=True, text=True, cwd=ROOT, timeout=600,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert f"launched {2 * len(CATEGORIES)} of {2 * len(CATEGORIES)} kernels without a crash" in result.stdout

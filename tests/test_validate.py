@@ -69,7 +69,9 @@ def test_a_fresh_release_passes_every_check_and_writes_nothing(release, capsys, 
     code, by_check, lines = run(capsys, release)
     assert code == 0
     assert (
-        list(by_check) == list(CHECK_NAMES) == ["card", "images", "parquet", "load", "schema", "counts", "ids", "aligned", "leakage", "ir"]
+        list(by_check)
+        == list(CHECK_NAMES)
+        == ["card", "images", "parquet", "load", "schema", "counts", "ids", "aligned", "leakage", "ir"]
     )
     assert all(line.startswith(f"PASS {name}: ") for name, line in by_check.items())
     assert lines[-1] == "10 of 10 checks passed"
@@ -104,7 +106,8 @@ def test_a_row_copied_from_train_into_test_is_leakage(copy, capsys):
     for config in CONFIGS:
         first = read_split(copy, config, "train").slice(0, 1)
         rewrite(
-            copy / config / "test-00000-of-00001.parquet", lambda table, first=first: pa.concat_tables([table, first.cast(table.schema)])
+            copy / config / "test-00000-of-00001.parquet",
+            lambda table, first=first: pa.concat_tables([table, first.cast(table.schema)]),
         )
     code, by_check, _ = run(capsys, copy)
     assert code == 1
@@ -113,7 +116,10 @@ def test_a_row_copied_from_train_into_test_is_leakage(copy, capsys):
     )
     assert by_check["ids"] == f"FAIL ids: 1 problem(s): cpu,cuda,paired: id {row_id} appears 2 times (train, test)"
     assert "cpu/test: num_examples 69 in the card YAML, 70 rows in the data" in by_check["counts"]
-    assert by_check["load"] == "FAIL load: 1 problem(s): cpu,cuda,paired: does not load: NonMatchingSplitsSizesError (test 69 in the card, 70 loaded)"
+    assert (
+        by_check["load"]
+        == "FAIL load: 1 problem(s): cpu,cuda,paired: does not load: NonMatchingSplitsSizesError (test 69 in the card, 70 loaded)"
+    )
     assert by_check["aligned"].startswith("PASS aligned") and by_check["ir"].startswith("PASS ir")
 
 
@@ -124,8 +130,14 @@ def test_an_edited_num_examples_in_the_card_yaml_fails_counts(copy, capsys):
     card.write_text(text.replace("num_examples: 322", "num_examples: 323", 1))
     code, by_check, lines = run(capsys, copy)
     assert code == 1
-    assert by_check["counts"] == "FAIL counts: 1 problem(s): cpu/train: num_examples 323 in the card YAML, 322 rows in the data"
-    assert by_check["load"] == "FAIL load: 1 problem(s): cpu: does not load: NonMatchingSplitsSizesError (train 323 in the card, 322 loaded)"
+    assert (
+        by_check["counts"]
+        == "FAIL counts: 1 problem(s): cpu/train: num_examples 323 in the card YAML, 322 rows in the data"
+    )
+    assert (
+        by_check["load"]
+        == "FAIL load: 1 problem(s): cpu: does not load: NonMatchingSplitsSizesError (train 323 in the card, 322 loaded)"
+    )
     assert by_check["schema"].startswith("PASS schema")  # features still compared: loaded without the split-size check
     assert lines[-1] == "8 of 10 checks passed"
 
@@ -137,7 +149,10 @@ def test_an_edited_number_in_the_card_count_table_fails_counts(copy, capsys):
     card.write_text(text.replace("| vector | 14 | 3 | 3 | 20 |", "| vector | 14 | 4 | 3 | 20 |"))
     code, by_check, lines = run(capsys, copy)
     assert code == 1
-    assert by_check["counts"] == "FAIL counts: 1 problem(s): cpu,cuda,paired: count table vector/validation: 4 in the card, 3 in the data"
+    assert (
+        by_check["counts"]
+        == "FAIL counts: 1 problem(s): cpu,cuda,paired: count table vector/validation: 4 in the card, 3 in the data"
+    )
     assert lines[-1] == "9 of 10 checks passed"
 
 
@@ -178,14 +193,19 @@ def test_card_images_must_be_real_pngs_in_the_release(copy, capsys):
     (copy / "extra" / "one.png").unlink()
     code, by_check, _ = run(capsys, copy)
     assert code == 1
-    assert by_check["images"] == "FAIL images: 2 problem(s): extra/one.png does not exist; extra/two.png is not a PNG (no IHDR chunk)"
+    assert (
+        by_check["images"]
+        == "FAIL images: 2 problem(s): extra/one.png does not exist; extra/two.png is not a PNG (no IHDR chunk)"
+    )
 
 
 def test_a_parquet_folder_missing_from_the_card_fails_card(copy, capsys):
     shutil.copytree(copy / "cpu", copy / "cpu2")
     code, by_check, _ = run(capsys, copy)
     assert code == 1
-    assert by_check["card"].startswith("FAIL card: 4 problem(s): cpu2/test-00000-of-00001.parquet is matched by no data_files pattern")
+    assert by_check["card"].startswith(
+        "FAIL card: 4 problem(s): cpu2/test-00000-of-00001.parquet is matched by no data_files pattern"
+    )
     assert "cpu2: folder cpu2/ holds parquet files but is not a config in the card" in by_check["card"]
 
 

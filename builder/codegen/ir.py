@@ -12,9 +12,9 @@ from __future__ import annotations
 import linecache
 import sys
 import types
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 from generators import KernelSpec
 
@@ -71,7 +71,9 @@ def extract(spec: KernelSpec, backends: Iterable[str] = BACKENDS) -> dict[str, B
     return {b: split_functions(spec.kernel_name, b, source) for b, source in emitted.items()}
 
 
-def generate(module, backends: Iterable[str], kernels: list | None = None, **overrides) -> tuple[object, dict[str, str]]:
+def generate(
+    module, backends: Iterable[str], kernels: list | None = None, **overrides
+) -> tuple[object, dict[str, str]]:
     """Warp's ``ModuleBuilder`` of ``module`` and the translation unit it emits for each backend.
 
     Symbol names carry no content hash (the module's ``strip_hash`` option is set) and no GPU

@@ -5,8 +5,8 @@ from __future__ import annotations
 import gc
 import logging
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Iterable, Iterator
 
 from builder.codegen.alignment import alignment
 from builder.codegen.ir import ExtractionError, extract, warp_version
@@ -25,6 +25,8 @@ logger = logging.getLogger("warp_ir_pairs")
 
 # Allocations between young-generation collections while rows are made (Python's default: 700).
 GC_THRESHOLD = 20_000
+
+
 def source_lines(python_source: str) -> int:
     """Non-blank lines of Python."""
     return sum(1 for line in python_source.splitlines() if line.strip())
@@ -35,7 +37,9 @@ class ShardFailed(RuntimeError):
 
     def __init__(self, failures: Counter, examples: list[str]) -> None:
         counts = ", ".join(f"{reason}: {n}" for reason, n in failures.most_common())
-        super().__init__(f"{sum(failures.values())} kernel(s) failed code generation ({counts}); first: {'; '.join(examples[:3])}")
+        super().__init__(
+            f"{sum(failures.values())} kernel(s) failed code generation ({counts}); first: {'; '.join(examples[:3])}"
+        )
         self.failures = failures
         self.examples = examples
 
@@ -78,7 +82,9 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*previous)
 
 
-def _rows(kernels: Iterable[PlannedKernel], config: str, backends, verify_level: str, cuda_arch: int, drop_failed: bool) -> Iterator[dict]:
+def _rows(
+    kernels: Iterable[PlannedKernel], config: str, backends, verify_level: str, cuda_arch: int, drop_failed: bool
+) -> Iterator[dict]:
     version = warp_version()
     failures: Counter = Counter()
     examples: list[str] = []
@@ -90,7 +96,9 @@ def _rows(kernels: Iterable[PlannedKernel], config: str, backends, verify_level:
         except ExtractionError as error:
             failures[error.reason] += 1
             examples.append(f"seed={kernel.seed} index={kernel.index} {spec.kernel_name}: {error}")
-            logger.error("kernel seed=%d index=%d failed (%s): %s", kernel.seed, kernel.index, error.reason, error.detail)
+            logger.error(
+                "kernel seed=%d index=%d failed (%s): %s", kernel.seed, kernel.index, error.reason, error.detail
+            )
             continue
         if len(batch) == CPU_BATCH:
             yield from _verified_rows(batch, config, version, verify_level, cuda_arch, drop_failed)
@@ -100,7 +108,9 @@ def _rows(kernels: Iterable[PlannedKernel], config: str, backends, verify_level:
         raise ShardFailed(failures, examples)
 
 
-def _verified_rows(batch, config: str, version: str, verify_level: str, cuda_arch: int, drop_failed: bool) -> Iterator[dict]:
+def _verified_rows(
+    batch, config: str, version: str, verify_level: str, cuda_arch: int, drop_failed: bool
+) -> Iterator[dict]:
     units = [
         Unit(
             spec.kernel_name,
@@ -112,15 +122,24 @@ def _verified_rows(batch, config: str, version: str, verify_level: str, cuda_arc
         )
         for kernel, spec, _, ir in batch
     ]
-    for (kernel, spec, builtins, ir), outcome in zip(batch, verify(units, verify_level, cuda_arch)):
+    for (kernel, spec, builtins, ir), outcome in zip(batch, verify(units, verify_level, cuda_arch), strict=False):
         if drop_failed and outcome.failed:
-            logger.warning("kernel seed=%d index=%d dropped: %s", kernel.seed, kernel.index, "; ".join(outcome.failures))
+            logger.warning(
+                "kernel seed=%d index=%d dropped: %s", kernel.seed, kernel.index, "; ".join(outcome.failures)
+            )
             continue
         yield make_row(kernel, spec, builtins, ir, outcome, config, version)
 
 
 def make_row(
-    kernel: PlannedKernel, spec: KernelSpec, builtins: tuple[str, ...], ir: dict, outcome, config: str, version: str, provenance: tuple[str, int] | None = None
+    kernel: PlannedKernel,
+    spec: KernelSpec,
+    builtins: tuple[str, ...],
+    ir: dict,
+    outcome,
+    config: str,
+    version: str,
+    provenance: tuple[str, int] | None = None,
 ) -> dict:
     """The row of one extracted, verified kernel (``spec`` and ``builtins`` from ``kernel.contents``).
 
@@ -137,11 +156,15 @@ def make_row(
     for backend in CONFIG_BACKENDS[config]:
         prefix = BACKEND_PREFIX[backend]
         out = ir[backend]
-        row.update({f"{prefix}_forward": out.forward, f"{prefix}_backward": out.backward, f"{prefix}_source": out.source})
+        row.update(
+            {f"{prefix}_forward": out.forward, f"{prefix}_backward": out.backward, f"{prefix}_source": out.source}
+        )
     row["cuda_ptx"] = outcome.cuda_ptx
     row["complexity"] = kernel.complexity
     row["difficulty"] = kernel.difficulty
-    row["alignment"] = [entry for backend in CONFIG_BACKENDS[config] for entry in alignment(ir[backend].forward, backend)]
+    row["alignment"] = [
+        entry for backend in CONFIG_BACKENDS[config] for entry in alignment(ir[backend].forward, backend)
+    ]
     row["verification"] = outcome.verification()
     row["io_examples"] = outcome.io_examples
     row["metadata"] = {

@@ -60,10 +60,11 @@ import pickle
 import shutil
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -139,7 +140,9 @@ class GenerateShard(PipelineStep):
         rows = generate_rows(kernels, self.config, self.verify, self.cuda_arch)
         with pq.ParquetWriter(path, schema.arrow_schema) as writer:
             while group := list(itertools.islice(rows, ROW_GROUP_SIZE)):
-                writer.write_table(pa.Table.from_pylist([schema.encode_example(row) for row in group], schema=schema.arrow_schema))
+                writer.write_table(
+                    pa.Table.from_pylist([schema.encode_example(row) for row in group], schema=schema.arrow_schema)
+                )
                 self.stat_update("kernels", value=len(group), unit="shard")
 
 
@@ -183,7 +186,9 @@ def shard_path(work: Path, rank: int) -> Path:
     return work / SHARDS_DIR / f"{rank:05d}.parquet"
 
 
-def prepare(out: str | os.PathLike, num_examples: int, *, work_dir: str | os.PathLike | None = None, **options: Any) -> Job:
+def prepare(
+    out: str | os.PathLike, num_examples: int, *, work_dir: str | os.PathLike | None = None, **options: Any
+) -> Job:
     """Check the arguments, plan, and write the plan and one task file per shard into the work folder.
 
     ``options`` are ``build_release``'s keywords, checked the same way (the same errors). The work
@@ -212,7 +217,9 @@ def finish(job: Job, seconds_generating: float = 0.0) -> ReleaseSummary:
         # A rank marked complete whose file is gone would be skipped by a rerun: unmark it.
         for rank in missing:
             (job.work_dir / LOGS_DIR / "completions" / f"{rank:05d}").unlink(missing_ok=True)
-        listed = ", ".join(map(str, missing[:_LISTED_RANKS])) + (f" and {len(missing) - _LISTED_RANKS} more" if len(missing) > _LISTED_RANKS else "")
+        listed = ", ".join(map(str, missing[:_LISTED_RANKS])) + (
+            f" and {len(missing) - _LISTED_RANKS} more" if len(missing) > _LISTED_RANKS else ""
+        )
         raise ReleaseError(
             f"{len(missing)} of {job.tasks} task(s) have no shard file in {str(job.work_dir / SHARDS_DIR)!r} "
             f"(rank(s) {listed}); rerun the build to generate them"
@@ -225,13 +232,17 @@ def finish(job: Job, seconds_generating: float = 0.0) -> ReleaseSummary:
     return summary
 
 
-def build_with_datatrove(out: str | os.PathLike, num_examples: int, *, work_dir: str | os.PathLike | None = None, **options: Any) -> ReleaseSummary:
+def build_with_datatrove(
+    out: str | os.PathLike, num_examples: int, *, work_dir: str | os.PathLike | None = None, **options: Any
+) -> ReleaseSummary:
     """``build_release`` through datatrove's local executor: ``num_proc`` tasks at a time, resumable after a kill.
 
     ``options`` are ``build_release``'s keywords. Tasks a killed or failed run finished are not run again.
     """
     job = prepare(out, num_examples, work_dir=work_dir, **options)
-    executor = QuietLocalExecutor(pipeline=[job.step], tasks=job.tasks, logging_dir=job.logging_dir, skip_completed=True)
+    executor = QuietLocalExecutor(
+        pipeline=[job.step], tasks=job.tasks, logging_dir=job.logging_dir, skip_completed=True
+    )
     remaining = len(executor.get_incomplete_ranks())
     executor.workers = max(1, min(job.build.num_proc, remaining))  # no idle worker processes to start
     done = job.tasks - remaining
@@ -267,7 +278,12 @@ def _console_warnings_only() -> None:
 
 def _fingerprint(build: BuildArguments) -> dict:
     """What the plan and the shard files depend on, as stored in JSON."""
-    figures = {"config": build.source_config, **build.options, "warp_version": version("warp-lang"), "generator_version": GENERATOR_VERSION}
+    figures = {
+        "config": build.source_config,
+        **build.options,
+        "warp_version": version("warp-lang"),
+        "generator_version": GENERATOR_VERSION,
+    }
     return json.loads(json.dumps(figures))
 
 
@@ -277,10 +293,18 @@ def _check_work_dir(work: Path, fingerprint: dict) -> None:
     if stored.is_file():
         previous = json.loads(stored.read_text(encoding="utf-8"))
         if previous != fingerprint:
-            changed = ", ".join(f"{key} {previous.get(key)!r} -> {value!r}" for key, value in fingerprint.items() if previous.get(key) != value)
-            raise ReleaseError(f"work folder {str(work)!r} holds a build with other arguments ({changed}); remove it to start this one")
+            changed = ", ".join(
+                f"{key} {previous.get(key)!r} -> {value!r}"
+                for key, value in fingerprint.items()
+                if previous.get(key) != value
+            )
+            raise ReleaseError(
+                f"work folder {str(work)!r} holds a build with other arguments ({changed}); remove it to start this one"
+            )
     elif work.exists() and (not work.is_dir() or any(work.iterdir())):
-        raise ReleaseError(f"work folder {str(work)!r} exists and is not a warp-ir-pairs work folder (no {FINGERPRINT_FILE}); remove it or choose another")
+        raise ReleaseError(
+            f"work folder {str(work)!r} exists and is not a warp-ir-pairs work folder (no {FINGERPRINT_FILE}); remove it or choose another"
+        )
 
 
 def _stored_plan(work: Path) -> Plan | None:
@@ -308,7 +332,7 @@ def _write_tasks(work: Path, shards: dict[str, list[tuple[PlannedKernel, ...]]])
     numbers = itertools.count()
     ranks = {split: [next(numbers) for _ in shards[split]] for split in SPLITS if split in shards}
     for split, split_ranks in ranks.items():
-        for rank, kernels in zip(split_ranks, shards[split]):
+        for rank, kernels in zip(split_ranks, shards[split], strict=False):
             if not task_path(work, rank).is_file():
                 _write_atomically(task_path(work, rank), pickle.dumps((split, kernels)))
     return ranks

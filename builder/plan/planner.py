@@ -15,8 +15,9 @@ import pickle
 import random
 import zlib
 from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Iterator, Sequence, TypeVar
+from typing import TypeVar
 
 import generators
 from builder.plan.constructs import constructs_in
@@ -95,11 +96,19 @@ class PlannedKernel:
     constructs: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, seed: int, index: int, spec: KernelSpec) -> "PlannedKernel":
+    def of(cls, seed: int, index: int, spec: KernelSpec) -> PlannedKernel:
         """The planned kernel of ``spec`` (its difficulty is set by the plan)."""
         analysis = analyze(spec.python_source)
         packed = pack(spec, analysis)
-        return cls(seed, index, packed, analysis.structural_hash, analysis.complexity, category=spec.category, constructs=analysis.constructs)
+        return cls(
+            seed,
+            index,
+            packed,
+            analysis.structural_hash,
+            analysis.complexity,
+            category=spec.category,
+            constructs=analysis.constructs,
+        )
 
     @property
     def contents(self) -> tuple[KernelSpec, tuple[str, ...]]:
@@ -149,14 +158,16 @@ class Plan:
             "difficulty_bounds": {c: list(b) for c, b in self.difficulty_bounds.items()},
         }
 
-    def without_specs(self) -> "Plan":
+    def without_specs(self) -> Plan:
         """This plan without its kernels' packed specs: all the process that writes the release needs
         once the specs are in shard or task files for the workers.
 
         The specs are most of a plan's memory (95 MB of the plan's at 100,000 kernels), and that
         process holds the plan from planning to the card.
         """
-        return replace(self, splits={s: tuple(replace(k, packed=b"") for k in kernels) for s, kernels in self.splits.items()})
+        return replace(
+            self, splits={s: tuple(replace(k, packed=b"") for k in kernels) for s, kernels in self.splits.items()}
+        )
 
     @property
     def duplicate_rate(self) -> float:
@@ -190,7 +201,9 @@ def validate_categories(categories: Iterable[str] | None) -> tuple[str, ...]:
     requested = list(categories)
     unknown = [c for c in requested if c not in CATEGORIES]
     if unknown:
-        raise PlanError(f"unknown categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(map(repr, unknown))}; allowed: {', '.join(CATEGORIES)}")
+        raise PlanError(
+            f"unknown categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(map(repr, unknown))}; allowed: {', '.join(CATEGORIES)}"
+        )
     if not requested:
         raise PlanError(f"no categories given; allowed: {', '.join(CATEGORIES)}")
     return tuple(c for c in CATEGORIES if c in requested)
@@ -224,7 +237,7 @@ def make_plan(
     except ValueError as error:
         raise PlanError(str(error)) from None
 
-    targets = dict(zip(categories, balanced_counts(num_examples, len(categories))))
+    targets = dict(zip(categories, balanced_counts(num_examples, len(categories)), strict=False))
     accepted: dict[str, list[PlannedKernel]] = {c: [] for c in categories}
     draws = Counter()
     failures: Counter = Counter()
@@ -248,7 +261,9 @@ def make_plan(
                 else:
                     seen.add(digest)
                     constructs = shared.setdefault(constructs, constructs)
-                    accepted[category].append(PlannedKernel(seed, index, packed, digest, complexity, category=category, constructs=constructs))
+                    accepted[category].append(
+                        PlannedKernel(seed, index, packed, digest, complexity, category=category, constructs=constructs)
+                    )
                 if len(accepted[category]) == targets[category]:
                     open_categories.remove(category)
                 elif draws[category] >= MAX_DRAWS_PER_KERNEL * targets[category] + MAX_DRAWS_ALLOWANCE:
@@ -266,7 +281,7 @@ def make_plan(
         stream = f"/{first_round}" if first_round else ""
         random.Random(f"warp-ir-pairs/split/{seed}/{category}{stream}").shuffle(kernels)
         start = 0
-        for split, count in zip(SPLITS, split_counts(len(kernels), ratios)):
+        for split, count in zip(SPLITS, split_counts(len(kernels), ratios), strict=False):
             splits[split].extend(kernels[start : start + count])
             start += count
     return Plan(
@@ -318,7 +333,7 @@ class _Candidates:
         self.ready: dict[int, tuple] = {}
         self.pool = None
 
-    def __enter__(self) -> "_Candidates":
+    def __enter__(self) -> _Candidates:
         if self.num_proc > 1:
             self.pool = multiprocessing.get_context().Pool(self.num_proc)
         return self
@@ -335,7 +350,7 @@ class _Candidates:
         if index not in self.ready:
             batch = list(itertools.islice(upcoming, self.BATCH * self.num_proc))
             results = self.pool.starmap(candidate, [(self.seed, i) for i in batch], chunksize=16)
-            self.ready = dict(zip(batch, results))
+            self.ready = dict(zip(batch, results, strict=False))
         return self.ready.pop(index)
 
 
@@ -374,7 +389,9 @@ def difficulty_bounds(complexities: Sequence[int]) -> tuple[int, int]:
 
 def difficulty(complexity: int, bounds: tuple[int, int]) -> str:
     """``easy`` up to the first tercile bound, ``medium`` up to the second, else ``hard``."""
-    return DIFFICULTIES[0] if complexity <= bounds[0] else DIFFICULTIES[1] if complexity <= bounds[1] else DIFFICULTIES[2]
+    return (
+        DIFFICULTIES[0] if complexity <= bounds[0] else DIFFICULTIES[1] if complexity <= bounds[1] else DIFFICULTIES[2]
+    )
 
 
 def shard(items: Sequence[T], num_shards: int) -> list[tuple[T, ...]]:

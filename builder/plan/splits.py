@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 SPLITS = ("train", "validation", "test")
 DEFAULT_RATIOS = (0.7, 0.15, 0.15)

@@ -16,7 +16,8 @@ from __future__ import annotations
 import ast
 import builtins
 import hashlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 # Names that are not the kernel author's to choose: the module alias and Python builtins
 # Warp understands (``float``, ``int``, ``range``, ...). They keep their spelling.

@@ -20,9 +20,9 @@ import tempfile
 import textwrap
 import time
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from builder.codegen.ir import (
     BACKENDS,
@@ -94,7 +94,10 @@ def python_files(paths: Iterable[str | os.PathLike]) -> list[tuple[Path, str]]:
 
 
 def harvest(
-    files: Sequence[tuple[Path, str]], backends: Sequence[str] = BACKENDS, timeout: float = DEFAULT_TIMEOUT, num_proc: int = 1
+    files: Sequence[tuple[Path, str]],
+    backends: Sequence[str] = BACKENDS,
+    timeout: float = DEFAULT_TIMEOUT,
+    num_proc: int = 1,
 ) -> tuple[list[FoundKernel], list[Failure]]:
     """The kernels of ``files`` (from ``python_files``), and every file or kernel that failed, in file order.
 
@@ -120,7 +123,9 @@ def harvest(
             if outcome is None:
                 continue
             running.remove(child)
-            if child.attempt < CRASH_ATTEMPTS and any(isinstance(o, Failure) and o.reason == "crashed" for o in outcome):
+            if child.attempt < CRASH_ATTEMPTS and any(
+                isinstance(o, Failure) and o.reason == "crashed" for o in outcome
+            ):
                 pending.insert(0, (child.position, child.path, child.rel, child.attempt + 1))
             else:
                 results[child.position] = outcome
@@ -157,7 +162,9 @@ class _Child:
     stderr: Path  # what the child wrote there: the cause, when it dies before sending results
 
     @classmethod
-    def start(cls, context, position: int, path: Path, rel: str, backends: tuple[str, ...], timeout: float, attempt: int = 1) -> "_Child":
+    def start(
+        cls, context, position: int, path: Path, rel: str, backends: tuple[str, ...], timeout: float, attempt: int = 1
+    ) -> _Child:
         receiver, sender = context.Pipe(duplex=False)
         descriptor, stderr = tempfile.mkstemp(prefix="warp-ir-pairs-extract-", suffix=".log")
         os.close(descriptor)
@@ -196,9 +203,20 @@ class _Child:
     def _crash_text(self) -> str:
         """How the child ended, and the last line it wrote to stderr."""
         code = self.process.exitcode
-        text = f"the process died of signal {-code}" if code is not None and code < 0 else f"the process exited with status {code} before sending results"
+        text = (
+            f"the process died of signal {-code}"
+            if code is not None and code < 0
+            else f"the process exited with status {code} before sending results"
+        )
         try:
-            last = next((line.strip() for line in reversed(self.stderr.read_text(errors="replace").splitlines()) if line.strip()), "")
+            last = next(
+                (
+                    line.strip()
+                    for line in reversed(self.stderr.read_text(errors="replace").splitlines())
+                    if line.strip()
+                ),
+                "",
+            )
         except OSError:
             last = ""
         self._close()
@@ -237,7 +255,12 @@ def kernels_of_file(path: str, rel: str, backends: Sequence[str] = BACKENDS) -> 
     except BaseException as error:  # SyntaxError, ImportError, SystemExit, anything the file raises
         return [Failure(rel, None, f"import {type(error).__name__}", error_line(error))]
     kernels = sorted(
-        {k for m in list(context.user_modules.values()) for k in m._get_live_kernels() if k.func.__code__.co_filename == path},
+        {
+            k
+            for m in list(context.user_modules.values())
+            for k in m._get_live_kernels()
+            if k.func.__code__.co_filename == path
+        },
         key=lambda k: (k.func.__code__.co_firstlineno, k.key),
     )
     if not kernels:
@@ -245,7 +268,9 @@ def kernels_of_file(path: str, rel: str, backends: Sequence[str] = BACKENDS) -> 
     results: list[FoundKernel | Failure] = []
     for kernel in kernels:
         if kernel.is_generic and not kernel.overloads:
-            results.append(Failure(rel, kernel.key, "generic without overloads", "no wp.overload() declared its argument types"))
+            results.append(
+                Failure(rel, kernel.key, "generic without overloads", "no wp.overload() declared its argument types")
+            )
             continue
         for target in kernel.overloads.values() if kernel.is_generic else (kernel,):
             try:
@@ -279,10 +304,14 @@ def _found(warp, kernel, target, rel: str, backends: Sequence[str]) -> FoundKern
         module.options.update(saved_module)
         target.options.clear()
         target.options.update(saved_kernel)
-    helpers = [s.cls for s in builder.structs] + [f.func for f in builder.functions if getattr(f, "func", None) is not None]
+    helpers = [s.cls for s in builder.structs] + [
+        f.func for f in builder.functions if getattr(f, "func", None) is not None
+    ]
     parts = [_source_of(obj) for obj in dict.fromkeys(helpers)] + [_source_of(kernel.func)]
     if target is not kernel:
-        parts.append(f"wp.overload({kernel.func.__name__}, {{{', '.join(f'{a!r}: {_type_text(t)}' for a, t in target.adj.arg_types.items())}}})\n")
+        parts.append(
+            f"wp.overload({kernel.func.__name__}, {{{', '.join(f'{a!r}: {_type_text(t)}' for a, t in target.adj.arg_types.items())}}})\n"
+        )
     return FoundKernel(
         kernel_name=name,
         source_file=rel,
@@ -318,7 +347,10 @@ def description_of(func, rel: str, key: str) -> str:
     comment = " ".join(a for a in above if a)
     if not comment:
         body, _ = inspect.getsourcelines(func) if lines else ([], 0)
-        comment = next((line.strip().lstrip("#").strip() for line in body if line.strip().startswith("#") and line.strip("# \n")), "")
+        comment = next(
+            (line.strip().lstrip("#").strip() for line in body if line.strip().startswith("#") and line.strip("# \n")),
+            "",
+        )
     return comment or f"Kernel {key} from {rel}."
 
 

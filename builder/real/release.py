@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Collection, Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -64,8 +64,14 @@ class ExtractSummary:
         dropped = sum(self.duplicates.values())
         lines = [
             f"extracted {self.rows} kernel(s) from {len(self.per_file)} of {self.files} file(s) into {self.out} in {self.seconds:.1f} s",
-            f"left out as structural duplicates: {dropped}" + (f" ({', '.join(f'{r}: {n}' for r, n in self.duplicates.items())})" if dropped else ""),
-            f"failures: {len(self.failures)}" + (f" ({', '.join(f'{r}: {n}' for r, n in failure_counts(self.failures).most_common())})" if self.failures else ""),
+            f"left out as structural duplicates: {dropped}"
+            + (f" ({', '.join(f'{r}: {n}' for r, n in self.duplicates.items())})" if dropped else ""),
+            f"failures: {len(self.failures)}"
+            + (
+                f" ({', '.join(f'{r}: {n}' for r, n in failure_counts(self.failures).most_common())})"
+                if self.failures
+                else ""
+            ),
         ]
         lines += [f"  {failure.line()}" for failure in self.failures]
         return lines
@@ -124,7 +130,9 @@ def extract_release(
     real = real_rows(found, source_config, exclude_hashes)
     if not real.rows:
         reasons = ", ".join(f"{r}: {n}" for r, n in failure_counts(failures).most_common()) or "none failed"
-        raise ReleaseError(f"no kernels to release from {len(files)} file(s) ({len(found)} extracted, {sum(real.duplicates.values())} duplicates; failures: {reasons})")
+        raise ReleaseError(
+            f"no kernels to release from {len(files)} file(s) ({len(found)} extracted, {sum(real.duplicates.values())} duplicates; failures: {reasons})"
+        )
     per_file = Counter(row["metadata"]["source_file"] for row in real.rows)
     with staging_folder(out) as staging:
         schema = features(source_config)
@@ -132,15 +140,39 @@ def extract_release(
         written, split_bytes, lines = _write_tables(staging, table, configs, split)
         write_plots(lines, staging / PLOTS_DIR)
         card = render_real_card(
-            RealCardContext(configs, split, len(real.rows), split_bytes, written, license, command, failures, real.duplicates, per_file, len(files), distribution_table(lines))
+            RealCardContext(
+                configs,
+                split,
+                len(real.rows),
+                split_bytes,
+                written,
+                license,
+                command,
+                failures,
+                real.duplicates,
+                per_file,
+                len(files),
+                distribution_table(lines),
+            )
         )
         (staging / "README.md").write_text(card, encoding="utf-8")
         move_into_place(staging, out)
     release_files = {c: [out / p.relative_to(staging) for p in paths] for c, paths in written.items()}
-    return ExtractSummary(out, len(files), len(real.rows), failures, real.duplicates, per_file, time.perf_counter() - started, release_files)
+    return ExtractSummary(
+        out,
+        len(files),
+        len(real.rows),
+        failures,
+        real.duplicates,
+        per_file,
+        time.perf_counter() - started,
+        release_files,
+    )
 
 
-def _write_tables(staging: Path, table: pa.Table, configs: Sequence[str], split: str) -> tuple[dict[str, list[Path]], dict[str, int], dict]:
+def _write_tables(
+    staging: Path, table: pa.Table, configs: Sequence[str], split: str
+) -> tuple[dict[str, list[Path]], dict[str, int], dict]:
     """Each config's parquet files of ``table``; returns the files, the Arrow bytes and the line counts per config."""
     writers = {c: SplitFiles(staging / c, split, features(c).arrow_schema) for c in configs}
     counter = LineCounter(features(configs[0]).arrow_schema)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Collection, Sequence
 
 from builder.codegen.ir import warp_version
 from builder.codegen.rows import make_row
@@ -62,7 +62,7 @@ def real_rows(found: Sequence[FoundKernel], config: str, exclude_hashes: Collect
     kept: list[tuple[FoundKernel, Analysis]] = []
     duplicates: Counter = Counter()
     seen: set[str] = set()
-    for kernel, analysis in zip(found, analyses):
+    for kernel, analysis in zip(found, analyses, strict=False):
         if analysis.structural_hash in exclude_hashes:
             duplicates["of the synthetic data"] += 1
         elif analysis.structural_hash in seen:
@@ -73,9 +73,25 @@ def real_rows(found: Sequence[FoundKernel], config: str, exclude_hashes: Collect
     bounds = difficulty_bounds([a.complexity for _, a in kept]) if kept else (0, 0)
     rows = []
     for kernel, analysis in kept:
-        entry = RealKernel(real_id(kernel.source_file, kernel.python_source), analysis.structural_hash, analysis.complexity, difficulty(analysis.complexity, bounds))
-        spec = KernelSpec(kernel.kernel_name, REAL_CATEGORY, kernel.description, kernel.python_source, kernel.value_types)
-        rows.append(make_row(entry, spec, analysis.builtins, kernel.ir, Outcome("codegen"), config, version, (kernel.source_file, kernel.source_line)))
+        entry = RealKernel(
+            real_id(kernel.source_file, kernel.python_source),
+            analysis.structural_hash,
+            analysis.complexity,
+            difficulty(analysis.complexity, bounds),
+        )
+        spec = KernelSpec(
+            kernel.kernel_name, REAL_CATEGORY, kernel.description, kernel.python_source, kernel.value_types
+        )
+        rows.append(
+            make_row(
+                entry,
+                spec,
+                analysis.builtins,
+                kernel.ir,
+                Outcome("codegen"),
+                config,
+                version,
+                (kernel.source_file, kernel.source_line),
+            )
+        )
     return RealRows(rows, duplicates)
-
-

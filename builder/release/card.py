@@ -7,10 +7,10 @@ Static metadata (license, tags) and the prose live in ``dataset_card.md``; this 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
-from typing import Sequence
 
 import datasets
 from datasets.info import DatasetInfo, DatasetInfosDict
@@ -81,7 +81,11 @@ def render_card(context: CardContext) -> str:
 
 
 def _release_metadata(
-    data, configs: Sequence[str], split_rows: dict[str, int], split_bytes: dict[str, dict[str, int]], files: dict[str, list[Path]]
+    data,
+    configs: Sequence[str],
+    split_rows: dict[str, int],
+    split_bytes: dict[str, dict[str, int]],
+    files: dict[str, list[Path]],
 ) -> str:
     """Write the YAML that ``load_dataset`` reads (``configs``, ``dataset_info``) and ``size_categories``; returns the default config."""
     default = DEFAULT_CONFIG if DEFAULT_CONFIG in configs else configs[0]
@@ -100,7 +104,12 @@ def _release_metadata(
         for split, rows in split_rows.items():
             splits.add(datasets.SplitInfo(name=split, num_bytes=split_bytes[config][split], num_examples=rows))
         download_size = sum(p.stat().st_size for p in files[config])
-        infos[config] = DatasetInfo(features=features(config), splits=splits, download_size=download_size, dataset_size=sum(split_bytes[config].values()))
+        infos[config] = DatasetInfo(
+            features=features(config),
+            splits=splits,
+            download_size=download_size,
+            dataset_size=sum(split_bytes[config].values()),
+        )
     DatasetInfosDict(infos).to_dataset_card_data(data)
     data["size_categories"] = [_size_category(sum(split_rows.values()))]
     return default
@@ -124,7 +133,9 @@ def markdown_count_table(categories: Sequence[str], counts: dict[str, dict[str, 
 
 
 def _config_table(configs: Sequence[str], rows: int) -> str:
-    return "\n".join(f"| `{config}` | {', '.join(f'`{c}`' for c in ir_columns(config))} | {rows} |" for config in configs)
+    return "\n".join(
+        f"| `{config}` | {', '.join(f'`{c}`' for c in ir_columns(config))} | {rows} |" for config in configs
+    )
 
 
 def _statistics(context: CardContext) -> str:
@@ -205,7 +216,13 @@ def render_real_card(context: RealCardContext) -> str:
 def _real_body(context: RealCardContext, default: str, failures: Counter) -> str:
     split = context.split
     per_file = "\n".join(f"| `{name}` | {n} |" for name, n in sorted(context.per_file.items()))
-    failed = "\n".join(f"- `{f.source_file}`{f' `{f.kernel}`' if f.kernel else ''}: {f.reason}: {f.detail}" for f in context.failures) or "none."
+    failed = (
+        "\n".join(
+            f"- `{f.source_file}`{f' `{f.kernel}`' if f.kernel else ''}: {f.reason}: {f.detail}"
+            for f in context.failures
+        )
+        or "none."
+    )
     counted = "; ".join(f"{r}: {n}" for r, n in failures.most_common()) or "none"
     dropped = "; ".join(f"{r}: {n}" for r, n in context.duplicates.items()) or "none"
     return f"""

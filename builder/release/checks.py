@@ -14,9 +14,9 @@ import shutil
 import struct
 import tempfile
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 from urllib.parse import unquote
 
 import datasets
@@ -96,7 +96,8 @@ class Release:
         if self.card is None:
             return {}
         return {
-            str(c.get("config_name", "default")): _data_files(c.get("data_files")) for c in self.card.data.to_dict().get("configs") or []
+            str(c.get("config_name", "default")): _data_files(c.get("data_files"))
+            for c in self.card.data.to_dict().get("configs") or []
         }
 
     def card_infos(self) -> dict[str, dict]:
@@ -227,7 +228,7 @@ def _check_ir_batch(batch: pa.RecordBatch, config: str, data: ConfigData) -> Non
     ids = _column(batch, "id").to_pylist()
     names = _column(batch, "kernel_name").to_pylist()
     texts = {column: _column(batch, column).to_pylist() for column in ir_columns(config)}
-    for row, (kid, name) in enumerate(zip(ids, names)):
+    for row, (kid, name) in enumerate(zip(ids, names, strict=False)):
         for backend in CONFIG_BACKENDS[config]:
             prefix = BACKEND_PREFIX[backend]
             symbols = {part: f"{name or ''}_{backend}_kernel_{part}" for part in ("forward", "backward")}
@@ -262,7 +263,9 @@ def _split_order(split: str) -> tuple[int, str]:
 
 def _config_folders(folder: Path) -> list[str]:
     """Folders directly under the release that hold parquet files."""
-    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and any(p.rglob("*.parquet")))
+    return sorted(
+        p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and any(p.rglob("*.parquet"))
+    )
 
 
 def _data_files(value: object) -> dict[str, list[str]]:
@@ -292,7 +295,7 @@ def _one_line(error: BaseException) -> str:
 
 
 def _split_rows(table: pa.Table, *columns: str) -> list[tuple]:
-    return list(zip(*(table.column(c).to_pylist() for c in columns)))
+    return list(zip(*(table.column(c).to_pylist() for c in columns), strict=False))
 
 
 # --- checks ----------------------------------------------------------------------------------------
@@ -379,7 +382,9 @@ def check_images(release: Release) -> CheckResult:
             problem = _png_problem(path.read_bytes()[:24])
             if problem:
                 problems.add("", f"{target} {problem}")
-    return problems.result(f"{len(shown)} image{'s' if len(shown) != 1 else ''}" + (", each a PNG in the release" if shown else ""))
+    return problems.result(
+        f"{len(shown)} image{'s' if len(shown) != 1 else ''}" + (", each a PNG in the release" if shown else "")
+    )
 
 
 def _png_problem(head: bytes) -> str:
@@ -427,9 +432,14 @@ def check_load(release: Release) -> CheckResult:
                 release.load_errors[config] = _one_line(error)
                 loaded = _load_unchecked(release, config, cache)
                 if isinstance(error, NonMatchingSplitsSizesError) and loaded is not None:
-                    card_rows = {s.get("name"): s.get("num_examples") for s in release.card_infos().get(config, {}).get("splits") or []}
+                    card_rows = {
+                        s.get("name"): s.get("num_examples")
+                        for s in release.card_infos().get(config, {}).get("splits") or []
+                    }
                     sizes = ", ".join(
-                        f"{s} {card_rows.get(s)} in the card, {len(d)} loaded" for s, d in loaded.items() if card_rows.get(s) != len(d)
+                        f"{s} {card_rows.get(s)} in the card, {len(d)} loaded"
+                        for s, d in loaded.items()
+                        if card_rows.get(s) != len(d)
                     )
                     release.load_errors[config] = f"NonMatchingSplitsSizesError ({sizes})"
                 problems.add(config, f"does not load: {release.load_errors[config]}")
@@ -463,7 +473,9 @@ def check_schema(release: Release) -> CheckResult:
     problems = _Problems("schema")
     try:
         card_features = (
-            {c: i.features for c, i in DatasetInfosDict.from_dataset_card_data(release.card.data).items()} if release.card else {}
+            {c: i.features for c, i in DatasetInfosDict.from_dataset_card_data(release.card.data).items()}
+            if release.card
+            else {}
         )
     except Exception as error:
         card_features = {}
@@ -488,19 +500,27 @@ def check_schema(release: Release) -> CheckResult:
         arrow = expected.arrow_schema.remove_metadata()
         for rel, schema in data.schemas.items():
             if not schema.remove_metadata().equals(arrow):
-                problems.add(config, f"{rel} Arrow schema differs from features({config!r}): {_schema_diff(schema, arrow)}")
+                problems.add(
+                    config, f"{rel} Arrow schema differs from features({config!r}): {_schema_diff(schema, arrow)}"
+                )
         if data.unusable:
             problems.skipped.append(f"{config}: {data.unusable}")
     return problems.result(f"{len(release.data)} configs: loaded, card and file schemas equal builder.schema.features")
 
 
-def _compare_features(problems: _Problems, config: str, what: str, got: datasets.Features, expected: datasets.Features) -> None:
+def _compare_features(
+    problems: _Problems, config: str, what: str, got: datasets.Features, expected: datasets.Features
+) -> None:
     if got == expected:
         return
     missing = [k for k in expected if k not in got]
     extra = [k for k in got if k not in expected]
     changed = [k for k in expected if k in got and got[k] != expected[k]]
-    parts = [f"{label} {', '.join(names)}" for label, names in (("missing", missing), ("extra", extra), ("different", changed)) if names]
+    parts = [
+        f"{label} {', '.join(names)}"
+        for label, names in (("missing", missing), ("extra", extra), ("different", changed))
+        if names
+    ]
     if not parts and list(got) != list(expected):
         parts = ["column order"]
     problems.add(config, f"{what} differ from builder.schema.features: {'; '.join(parts)}")
@@ -527,7 +547,8 @@ def check_counts(release: Release) -> CheckResult:
         for split in sorted(set(card_splits) | set(rows), key=_split_order):
             if card_splits.get(split) != rows.get(split, 0):
                 problems.add(
-                    "", f"{config}/{split}: num_examples {card_splits.get(split)} in the card YAML, {rows.get(split, 0)} rows in the data"
+                    "",
+                    f"{config}/{split}: num_examples {card_splits.get(split)} in the card YAML, {rows.get(split, 0)} rows in the data",
                 )
         counts: dict[str, Counter] = {}
         for split, table in data.tables.items():
@@ -536,7 +557,9 @@ def check_counts(release: Release) -> CheckResult:
                 if isinstance(value, int) and 0 <= value < len(names):
                     counts[split][names[value]] += 1
                 else:
-                    problems.add("", f"{config}/{split}: id {kid} has category {value!r}, not one of {len(names)} classes")
+                    problems.add(
+                        "", f"{config}/{split}: id {kid} has category {value!r}, not one of {len(names)} classes"
+                    )
         per_config[config] = counts
     table = _count_table(release.card.text)
     if isinstance(table, str):
@@ -545,7 +568,9 @@ def check_counts(release: Release) -> CheckResult:
         for config, counts in per_config.items():
             _compare_count_table(problems, config, table, counts)
     total = sum(d.rows for d in good.values())
-    return problems.result(f"{total} rows in {len(good)} configs match the YAML num_examples and the card's count table")
+    return problems.result(
+        f"{total} rows in {len(good)} configs match the YAML num_examples and the card's count table"
+    )
 
 
 def _count_table(text: str) -> tuple[list[str], list[list[str]]] | str:
@@ -565,7 +590,9 @@ def _count_table(text: str) -> tuple[list[str], list[list[str]]] | str:
     return rows[0][1:-1], rows[2:]
 
 
-def _compare_count_table(problems: _Problems, config: str, table: tuple[list[str], list[list[str]]], counts: dict[str, Counter]) -> None:
+def _compare_count_table(
+    problems: _Problems, config: str, table: tuple[list[str], list[list[str]]], counts: dict[str, Counter]
+) -> None:
     splits, body = table
     if set(splits) != set(counts):
         problems.add(config, f"count table columns {', '.join(splits)}; data splits {', '.join(counts)}")
@@ -580,7 +607,7 @@ def _compare_count_table(problems: _Problems, config: str, table: tuple[list[str
             if category in seen:
                 problems.add("", f"count table lists {category} twice")
             seen.add(category)
-        for column, cell in zip([*splits, "total"], cells[1:]):
+        for column, cell in zip([*splits, "total"], cells[1:], strict=False):
             if column == "total":
                 data = sum(_data_count(counts, s, category, is_total) for s in counts)
             else:
@@ -605,12 +632,17 @@ def check_ids(release: Release) -> CheckResult:
     for config, data in good.items():
         where: dict[str, list[str]] = {}
         for split, table in data.tables.items():
-            for kid, seed, index, source_file, source in _split_rows(table, "id", "seed", "index", "source_file", "python_source"):
+            for kid, seed, index, source_file, source in _split_rows(
+                table, "id", "seed", "index", "source_file", "python_source"
+            ):
                 where.setdefault(kid, []).append(split)
                 if seed is None and index is None and isinstance(source_file, str):
                     expected = real_id(source_file, source)
                     if kid != expected:
-                        problems.add(config, f"{split} id {kid} but metadata source_file {source_file!r} and python_source give {expected}")
+                        problems.add(
+                            config,
+                            f"{split} id {kid} but metadata source_file {source_file!r} and python_source give {expected}",
+                        )
                     continue
                 expected = kernel_id(seed, index) if isinstance(seed, int) and isinstance(index, int) else None
                 if kid != expected:
@@ -619,7 +651,9 @@ def check_ids(release: Release) -> CheckResult:
             if len(splits) > 1:
                 problems.add(config, f"id {kid} appears {len(splits)} times ({', '.join(splits)})")
     rows = sum(d.rows for d in good.values())
-    return problems.result(f"{rows} ids in {len(good)} configs, unique per config, each kernel_id(seed, index) or real_id(source_file, python_source)")
+    return problems.result(
+        f"{rows} ids in {len(good)} configs, unique per config, each kernel_id(seed, index) or real_id(source_file, python_source)"
+    )
 
 
 def check_aligned(release: Release) -> CheckResult:
@@ -633,9 +667,12 @@ def check_aligned(release: Release) -> CheckResult:
     for config, view in list(views.items())[1:]:
         base = views[reference]
         for kid in sorted(set(base) ^ set(view)):
-            problems.add("", f"id {kid} is in {reference if kid in base else config} but not in {config if kid in base else reference}")
+            problems.add(
+                "",
+                f"id {kid} is in {reference if kid in base else config} but not in {config if kid in base else reference}",
+            )
         for kid in sorted(set(base) & set(view)):
-            for field_name, a, b in zip(("split", "kernel_name", "python_source"), base[kid], view[kid]):
+            for field_name, a, b in zip(("split", "kernel_name", "python_source"), base[kid], view[kid], strict=False):
                 if a != b:
                     shown = f": {a!r} vs {b!r}" if field_name != "python_source" else ""
                     problems.add("", f"id {kid} {field_name} differs between {reference} and {config}{shown}")
@@ -666,7 +703,9 @@ def check_leakage(release: Release) -> CheckResult:
                     except (SyntaxError, ValueError, TypeError) as error:
                         digests[source] = f"<{_one_line(error)}>"
                 if digests[source] != recorded:
-                    problems.add(config, f"{split} id {kid}: structural_hash {recorded} recorded, {digests[source]} recomputed")
+                    problems.add(
+                        config, f"{split} id {kid}: structural_hash {recorded} recorded, {digests[source]} recomputed"
+                    )
                 seen.setdefault(digests[source], []).append((split, kid))
         for digest, places in seen.items():
             if len(places) < 2:
@@ -689,10 +728,14 @@ def check_ir(release: Release) -> CheckResult:
         if data.unusable:
             problems.skipped.append(f"{config}: {data.unusable}")
         if data.ir_bad_ids:
-            problems.add("", f"{config}: {len(data.ir_bad_ids)} of {data.rows} rows, e.g. {', '.join(data.ir_problems)}")
+            problems.add(
+                "", f"{config}: {len(data.ir_bad_ids)} of {data.rows} rows, e.g. {', '.join(data.ir_problems)}"
+            )
         functions += 2 * len(CONFIG_BACKENDS[config]) * data.rows
     rows = sum(d.rows for d in release.data.values())
-    return problems.result(f"{rows} rows in {len(release.data)} configs: {functions} functions defined as named, sources name both")
+    return problems.result(
+        f"{rows} rows in {len(release.data)} configs: {functions} functions defined as named, sources name both"
+    )
 
 
 CHECKS: tuple[Callable[[Release], CheckResult], ...] = (

@@ -110,7 +110,9 @@ def check_repo_id(repo_id: str) -> str:
         validate_repo_id(repo_id)
     except HFValidationError as error:
         reason = str(error).splitlines()[0]
-        raise PushError(f"--repo-id {repo_id!r}: must be OWNER/NAME of letters, digits, '-', '_', '.' ({reason})") from None
+        raise PushError(
+            f"--repo-id {repo_id!r}: must be OWNER/NAME of letters, digits, '-', '_', '.' ({reason})"
+        ) from None
     return repo_id
 
 
@@ -118,12 +120,18 @@ def plan_upload(folder: str | os.PathLike) -> list[Upload]:
     """Every file of the release in ``folder``: the card, each config's parquet files, the plots."""
     root = Path(folder)
     if not root.is_dir():
-        raise PushError(f"release folder {str(root)!r} does not exist or is not a directory (give one written by `warp-ir-pairs build`)")
+        raise PushError(
+            f"release folder {str(root)!r} does not exist or is not a directory (give one written by `warp-ir-pairs build`)"
+        )
     if not (root / CARD).is_file():
-        raise PushError(f"{str(root)!r} is not a release: no {CARD} dataset card (write one with `warp-ir-pairs build`)")
+        raise PushError(
+            f"{str(root)!r} is not a release: no {CARD} dataset card (write one with `warp-ir-pairs build`)"
+        )
     tables = [p for config in CONFIGS for p in sorted((root / config).glob("*.parquet"))]
     if not tables:
-        raise PushError(f"{str(root)!r} is not a release: no parquet files in any of {', '.join(d + '/' for d in CONFIGS)}")
+        raise PushError(
+            f"{str(root)!r} is not a release: no parquet files in any of {', '.join(d + '/' for d in CONFIGS)}"
+        )
     files = [root / CARD, *tables, *sorted((root / PLOTS_DIR).glob("*.png"))]
     return [Upload(p.relative_to(root).as_posix(), p, p.stat().st_size) for p in files]
 
@@ -182,7 +190,13 @@ def push_release(
     api = api if api is not None else default_api(token)
     url = dataset_url(api.endpoint, repo_id, revision)
     result = dict(
-        repo_id=repo_id, revision=revision, private=private, uploads=tuple(uploads), commit_message=message, url=url, validation=validation
+        repo_id=repo_id,
+        revision=revision,
+        private=private,
+        uploads=tuple(uploads),
+        commit_message=message,
+        url=url,
+        validation=validation,
     )
     if dry_run:
         return PushResult(**result, deletions=(), commit_url=None, dry_run=True)

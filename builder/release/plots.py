@@ -68,7 +68,11 @@ def write_plots(counts: dict[str, np.ndarray], folder: Path) -> list[Path]:
     axes = figure.subplots()
     axes.hist(source, bins=np.arange(source.min(), source.max() + 2) - 0.5, color="#4c72b0")
     axes.axvline(np.median(source), color="#c44e52", linestyle="--", label=f"median {np.median(source):g}")
-    axes.set(xlabel="non-blank lines of python_source", ylabel="kernels", title=f"Python source lines ({len(source)} kernels)")
+    axes.set(
+        xlabel="non-blank lines of python_source",
+        ylabel="kernels",
+        title=f"Python source lines ({len(source)} kernels)",
+    )
     axes.legend()
     figure.tight_layout()
     paths = [_save(figure, folder / SOURCE_PLOT)]
@@ -79,8 +83,16 @@ def write_plots(counts: dict[str, np.ndarray], folder: Path) -> list[Path]:
     top = max(int(np.percentile(v, 99)) for v in ir.values())
     bins = np.linspace(0, top, 50)
     for column, values in ir.items():
-        axes.hist(np.minimum(values, top), bins=bins, histtype="step", linewidth=1.5, label=f"{column} (median {np.median(values):g})")
-    axes.set(xlabel="lines (last bin: 99th percentile and above)", ylabel="kernels", title="Generated IR lines per function")
+        axes.hist(
+            np.minimum(values, top),
+            bins=bins,
+            histtype="step",
+            linewidth=1.5,
+            label=f"{column} (median {np.median(values):g})",
+        )
+    axes.set(
+        xlabel="lines (last bin: 99th percentile and above)", ylabel="kernels", title="Generated IR lines per function"
+    )
     axes.legend(fontsize="small")
     figure.tight_layout()
     paths.append(_save(figure, folder / IR_PLOT))

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -90,7 +91,11 @@ class CoverageCounter:
         ordered = sorted(self.lines)
         return Coverage(
             rows=len(ordered),
-            per_category={c: self.categories[c] for c in [*CATEGORIES, *sorted(set(self.categories) - set(CATEGORIES))] if self.categories[c]},
+            per_category={
+                c: self.categories[c]
+                for c in [*CATEGORIES, *sorted(set(self.categories) - set(CATEGORIES))]
+                if self.categories[c]
+            },
             builtin_keys=tuple(sorted(self.keys & documented)),
             documented_keys=len(documented),
             value_types=tuple(sorted(self.types)),

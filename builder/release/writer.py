@@ -12,11 +12,11 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -122,7 +122,13 @@ class BuildArguments:
         if isinstance(self.num_proc, bool) or not isinstance(self.num_proc, int) or self.num_proc < 1:
             raise ReleaseError(f"num_proc {self.num_proc!r}: must be an integer >= 1")
         categories = tuple(self.categories) if self.categories is not None else None
-        checked = replace(self, out=Path(self.out).absolute(), configs=configs, split_ratios=tuple(self.split_ratios), categories=categories)
+        checked = replace(
+            self,
+            out=Path(self.out).absolute(),
+            configs=configs,
+            split_ratios=tuple(self.split_ratios),
+            categories=categories,
+        )
         check_output_dir(checked.out, self.overwrite)
         try:
             WarpIRPairsConfig(name=checked.source_config, **checked.options)
@@ -166,7 +172,21 @@ def build_release(
     from warp_ir_pairs import WarpIRPairs
 
     started = time.perf_counter()
-    build = BuildArguments(out, num_examples, seed, configs, split_ratios, categories, num_proc, num_shards, overwrite, command, verify, cuda_arch, drop_failed)
+    build = BuildArguments(
+        out,
+        num_examples,
+        seed,
+        configs,
+        split_ratios,
+        categories,
+        num_proc,
+        num_shards,
+        overwrite,
+        command,
+        verify,
+        cuda_arch,
+        drop_failed,
+    )
     build = build.checked()
     with staging_folder(build.out) as staging:
         builder = WarpIRPairs(config_name=build.source_config, cache_dir=str(staging / _CACHE_DIR), **build.options)
@@ -191,19 +211,35 @@ def failures_as_release_errors() -> Iterator[None]:
 
 
 def complete_release(
-    build: BuildArguments, staging: Path, plan: Plan, sources: dict[str, Iterable[pa.RecordBatch]], seconds_generating: float, started: float
+    build: BuildArguments,
+    staging: Path,
+    plan: Plan,
+    sources: dict[str, Iterable[pa.RecordBatch]],
+    seconds_generating: float,
+    started: float,
 ) -> ReleaseSummary:
     """Write the release of the generated ``sources`` into ``staging``, move it to ``build.out`` and summarize it.
 
     ``started`` is the ``time.perf_counter()`` of the build's start.
     """
     plan, report, files = write_release(
-        staging, plan, sources, build.configs, build.command, build.verify, build.report_arch, build.drop_failed, seconds_generating, build.num_proc
+        staging,
+        plan,
+        sources,
+        build.configs,
+        build.command,
+        build.verify,
+        build.report_arch,
+        build.drop_failed,
+        seconds_generating,
+        build.num_proc,
     )
     shutil.rmtree(staging / _CACHE_DIR, ignore_errors=True)  # the datasets builder's cache, when it made one
     move_into_place(staging, build.out)
     files = {c: [build.out / p.relative_to(staging) for p in paths] for c, paths in files.items()}
-    return ReleaseSummary(build.out, plan, build.configs, build.num_proc, seconds_generating, time.perf_counter() - started, report, files)
+    return ReleaseSummary(
+        build.out, plan, build.configs, build.num_proc, seconds_generating, time.perf_counter() - started, report, files
+    )
 
 
 def cache_batches(dataset) -> Iterator[pa.RecordBatch]:
@@ -254,8 +290,12 @@ def write_release(
                 if drop_failed:
                     ids.update(group_ids)
                 derived = {c: derive_config(group, c) for c in configs}
-                writing = background.submit(_write_group, writers, derived) if background else _write_group(writers, derived)
-                coverage_counter.add(derived[measured], [next(k for k in planned if k.id == i).constructs for i in group_ids])
+                writing = (
+                    background.submit(_write_group, writers, derived) if background else _write_group(writers, derived)
+                )
+                coverage_counter.add(
+                    derived[measured], [next(k for k in planned if k.id == i).constructs for i in group_ids]
+                )
                 line_counter.add(derived[measured])
                 if background:
                     writing.result()
@@ -270,17 +310,21 @@ def write_release(
     lines = line_counter.result()
     write_plots(lines, staging / PLOTS_DIR)
     split_bytes = {c: {s: n for s, n in b.items() if s in plan.splits} for c, b in split_bytes.items()}
-    context = CardContext(plan, tuple(configs), split_bytes, files, command, coverage, report, distribution_table(lines))
+    context = CardContext(
+        plan, tuple(configs), split_bytes, files, command, coverage, report, distribution_table(lines)
+    )
     (staging / "README.md").write_text(render_card(context), encoding="utf-8")
     return plan, report, files
 
 
-def _write_group(writers: dict[str, "SplitFiles"], derived: dict[str, pa.Table]) -> None:
+def _write_group(writers: dict[str, SplitFiles], derived: dict[str, pa.Table]) -> None:
     for config, writer in writers.items():
         writer.write(derived[config])
 
 
-def _verified(batches: Iterable[pa.RecordBatch], report: VerificationReport, drop_failed: bool) -> Iterator[pa.RecordBatch]:
+def _verified(
+    batches: Iterable[pa.RecordBatch], report: VerificationReport, drop_failed: bool
+) -> Iterator[pa.RecordBatch]:
     """``batches`` with every row counted in ``report``; with ``drop_failed``, without failed rows."""
     for batch in batches:
         verifications = batch.column(batch.schema.get_field_index("verification")).to_pylist()
@@ -340,7 +384,9 @@ def derive_config(table: pa.Table, config: str) -> pa.Table:
     table = table.set_column(table.schema.get_field_index("metadata"), "metadata", metadata)
     backends = CONFIG_BACKENDS[config]
     if len(backends) == 1:
-        table = table.set_column(table.schema.get_field_index("alignment"), "alignment", _alignment_of(table, backends[0]))
+        table = table.set_column(
+            table.schema.get_field_index("alignment"), "alignment", _alignment_of(table, backends[0])
+        )
     return table.cast(schema)
 
 
@@ -383,7 +429,7 @@ class SplitFiles:
         self.writer.close()
         count = len(self.paths)
         named = [self.folder / f"{self.split}-{i:05d}-of-{count:05d}.parquet" for i in range(count)]
-        for path, name in zip(self.paths, named):
+        for path, name in zip(self.paths, named, strict=False):
             path.rename(name)
         return named
 

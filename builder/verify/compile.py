@@ -20,9 +20,9 @@ import re
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from builder.codegen.ir import import_warp
 
@@ -55,7 +55,9 @@ def validate_arch(arch: int) -> int:
     """``arch`` if NVRTC supports it, else ``ValueError`` listing the ones it does."""
     allowed = supported_archs()
     if isinstance(arch, bool) or not isinstance(arch, int) or arch not in allowed:
-        raise ValueError(f"cuda_arch {arch!r}: not a CUDA architecture NVRTC supports; allowed: {', '.join(map(str, allowed))}")
+        raise ValueError(
+            f"cuda_arch {arch!r}: not a CUDA architecture NVRTC supports; allowed: {', '.join(map(str, allowed))}"
+        )
     return arch
 
 

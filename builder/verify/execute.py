@@ -88,7 +88,12 @@ def execute(spec: KernelSpec, seed: int, index: int, cuda: bool = False) -> Exec
             kernel.module.unload()
     layout = {
         "format": IO_FORMAT,
-        "launch": {"dim": list(launch_dims(spec)), "block_dim": resolved_block_dim(spec, "cpu"), "tiled": block_dim(spec) is not None, "device": "cpu"},
+        "launch": {
+            "dim": list(launch_dims(spec)),
+            "block_dim": resolved_block_dim(spec, "cpu"),
+            "tiled": block_dim(spec) is not None,
+            "device": "cpu",
+        },
         "examples": examples,
     }
     return Execution(
@@ -117,9 +122,9 @@ def same_outputs(a: list[dict], b: list[dict], tolerant: bool) -> bool:
     """Whether two output lists agree: bit for bit, or within ``TOLERANCES`` if ``tolerant``."""
     if [(o["name"], o["shape"]) for o in a] != [(o["name"], o["shape"]) for o in b]:
         return False
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):
         rtol, atol = TOLERANCES.get(_scalar_name(x["dtype"]), TOLERANCES["float32"])
-        for left, right in zip(_leaves(x["values"]), _leaves(y["values"])):
+        for left, right in zip(_leaves(x["values"]), _leaves(y["values"]), strict=False):
             if tolerant and left.dtype.kind == "f":
                 if not np.allclose(left, right, rtol=rtol, atol=atol, equal_nan=True):
                     return False
@@ -158,7 +163,11 @@ def _float_atomics(spec: KernelSpec, kernel) -> bool:
 
     if not _FLOAT_ATOMIC.search(spec.python_source):
         return False
-    return any(getattr(a.type, "dtype", None) is not None and getattr(a.type.dtype, "_wp_scalar_type_", a.type.dtype) in float_types for a in kernel.adj.args)
+    return any(
+        getattr(a.type, "dtype", None) is not None
+        and getattr(a.type.dtype, "_wp_scalar_type_", a.type.dtype) in float_types
+        for a in kernel.adj.args
+    )
 
 
 def _described(error: BaseException) -> str:

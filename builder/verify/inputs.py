@@ -87,14 +87,19 @@ def draw_inputs(spec: KernelSpec, kernel, seed: int, index: int, example: int = 
         elif t is wp.uint64 and _structure_kind(spec, arg.label) is not None:
             record.update(kind=None, dtype="uint64")  # the structure is built once the points are known
         elif t is wp.int32 or t is int:
-            record.update(kind="value", dtype="int32", values=int(rng.integers(1, 9)))  # trip counts, strides, offsets, seeds
+            record.update(
+                kind="value", dtype="int32", values=int(rng.integers(1, 9))
+            )  # trip counts, strides, offsets, seeds
         else:
             record.update(kind="value", dtype=type_name(t), values=encode(_values(rng, t, ())))
         records.append(record)
     for record in records:
         if record["kind"] is None:
             kind = _structure_kind(spec, record["name"])
-            record.update(kind=kind, **_structure_data(kind, points if points is not None else _values(rng, wp.vec3, (LOOKUP_LENGTH,))))
+            record.update(
+                kind=kind,
+                **_structure_data(kind, points if points is not None else _values(rng, wp.vec3, (LOOKUP_LENGTH,))),
+            )
     return records
 
 
@@ -168,7 +173,9 @@ def array_outputs(kernel, arguments: list[Any]) -> list[dict]:
             values = {name: encode(data[name]) for name in arg.type.dtype.vars}
         else:
             values = encode(data)
-        outputs.append({"name": arg.label, "dtype": type_name(arg.type.dtype), "shape": list(value.shape), "values": values})
+        outputs.append(
+            {"name": arg.label, "dtype": type_name(arg.type.dtype), "shape": list(value.shape), "values": values}
+        )
     return outputs
 
 
@@ -228,7 +235,44 @@ def _structure_data(kind: str, points: np.ndarray) -> dict:
     """What ``_build_structure`` needs for one structure; the mesh and boxes are a fixed cube."""
     corners = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], dtype=np.float32)
     if kind == "mesh":
-        faces = [0, 1, 3, 0, 3, 2, 4, 6, 7, 4, 7, 5, 0, 4, 5, 0, 5, 1, 2, 3, 7, 2, 7, 6, 0, 2, 6, 0, 6, 4, 1, 5, 7, 1, 7, 3]
+        faces = [
+            0,
+            1,
+            3,
+            0,
+            3,
+            2,
+            4,
+            6,
+            7,
+            4,
+            7,
+            5,
+            0,
+            4,
+            5,
+            0,
+            5,
+            1,
+            2,
+            3,
+            7,
+            2,
+            7,
+            6,
+            0,
+            2,
+            6,
+            0,
+            6,
+            4,
+            1,
+            5,
+            7,
+            1,
+            7,
+            3,
+        ]
         return {"points": encode(corners), "indices": faces, "velocities": encode(corners * 0.5)}
     if kind == "bvh":
         return {"lowers": encode(corners - 0.25), "uppers": encode(corners + 0.25)}
@@ -256,4 +300,6 @@ def _build_structure(record: dict, device: str):
     if kind == "volume":
         data = np.array(record["values"], dtype=np.float32)
         return wp.Volume.load_from_numpy(data, bg_value=record["bg_value"], device=device)
-    raise ValueError(f"unknown input kind {kind!r} for argument {record['name']!r}; allowed: array, value, struct, mesh, bvh, hash_grid, volume")
+    raise ValueError(
+        f"unknown input kind {kind!r} for argument {record['name']!r}; allowed: array, value, struct, mesh, bvh, hash_grid, volume"
+    )

@@ -32,7 +32,9 @@ def launch(spec: KernelSpec, seed: int, index: int, debug: bool = True) -> list[
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m builder.verify.launch", description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--count", type=int, default=len(CATEGORIES) * 2, help="kernels to launch, spread over the categories")
+    parser.add_argument(
+        "--count", type=int, default=len(CATEGORIES) * 2, help="kernels to launch, spread over the categories"
+    )
     parser.add_argument("--start", type=int, default=0, help="first index")
     parser.add_argument("--release-build", action="store_true", help="compile without Warp's debug checks")
     args = parser.parse_args(argv)
@@ -42,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     failures: Counter = Counter()
     for n, index in enumerate(indices, 1):
         spec = synthesize(args.seed, index)
-        print(f"launch {n}/{len(indices)} seed={args.seed} index={index} {spec.category} {spec.kernel_name}", flush=True)
+        print(
+            f"launch {n}/{len(indices)} seed={args.seed} index={index} {spec.category} {spec.kernel_name}", flush=True
+        )
         try:
             launch(spec, args.seed, index, debug=not args.release_build)
         except Exception as error:  # a kernel that does not compile or launch: count it, go on
@@ -50,7 +54,10 @@ def main(argv: list[str] | None = None) -> int:
             failures[reason] += 1
             print(f"FAILED seed={args.seed} index={index}: {reason}\n{spec.python_source}", flush=True)
     seconds = time.perf_counter() - started
-    print(f"launched {len(indices) - sum(failures.values())} of {len(indices)} kernels without a crash in {seconds:.1f} s", flush=True)
+    print(
+        f"launched {len(indices) - sum(failures.values())} of {len(indices)} kernels without a crash in {seconds:.1f} s",
+        flush=True,
+    )
     for reason, count in failures.most_common():
         print(f"failed: {count} x {reason}", flush=True)
     return 1 if failures else 0

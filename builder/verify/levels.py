@@ -22,8 +22,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from builder.verify.compile import CPU_BATCH, DEFAULT_CUDA_ARCH
 
@@ -104,11 +104,11 @@ def verify(units: Sequence[Unit], level: str, cuda_arch: int = DEFAULT_CUDA_ARCH
     with_cpp = [i for i, u in enumerate(units) if u.cpp_source is not None]
     for start in range(0, len(with_cpp), CPU_BATCH):
         batch = with_cpp[start : start + CPU_BATCH]
-        for i, error in zip(batch, worker.compile_cpu([units[i].cpp_source for i in batch])):
+        for i, error in zip(batch, worker.compile_cpu([units[i].cpp_source for i in batch]), strict=False):
             outcomes[i].cpu_compiled = error is None
             if error is not None:
                 outcomes[i].failures.append(error)
-    for unit, outcome in zip(units, outcomes):
+    for unit, outcome in zip(units, outcomes, strict=False):
         if unit.cuda_source is not None:
             answer = worker.request({"op": "compile_ptx", "source": unit.cuda_source, "arch": cuda_arch})
             outcome.cuda_arch = cuda_arch
@@ -117,7 +117,13 @@ def verify(units: Sequence[Unit], level: str, cuda_arch: int = DEFAULT_CUDA_ARCH
             if "ptx" not in answer:
                 outcome.failures.append(answer.get("error") or answer.get("fatal", "cuda compile: unknown"))
         if level == "execute":
-            request = {"op": "execute", "kernel_name": unit.kernel_name, "python_source": unit.python_source, "seed": unit.seed, "index": unit.index}
+            request = {
+                "op": "execute",
+                "kernel_name": unit.kernel_name,
+                "python_source": unit.python_source,
+                "seed": unit.seed,
+                "index": unit.index,
+            }
             answer = worker.request(request)
             outcome.executed = bool(answer.get("executed"))
             for name in ("outputs_finite", "reproducible", "cuda_matches_cpu"):
@@ -298,7 +304,9 @@ class VerificationReport:
             if flag in self.attempted:
                 out.append(f"{flag}: {self.passed.get(flag, 0)} of {self.attempted[flag]}")
         failures = self.figures()["failures"]
-        out.append("verification failures by reason: " + ("; ".join(f"{r}: {n}" for r, n in failures.items()) or "none"))
+        out.append(
+            "verification failures by reason: " + ("; ".join(f"{r}: {n}" for r, n in failures.items()) or "none")
+        )
         if self.dropped:
             out.append(f"dropped (--drop-failed): {self.dropped} kernel(s)")
         return out
