@@ -6,7 +6,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from builder.release.checks import ConfigData, Release
-from builder.release.family_check import check_families
+from builder.release.checks.families import check_families
 
 
 def _write(folder: Path, split: str, rows: list[dict]) -> Path:

@@ -14,8 +14,8 @@ from builder.real.packages import distribution_of, package_sources
 from builder.real.release import extract_release
 from builder.real.splits import file_splits
 from builder.real.standalone import standalone_ir
-from builder.release.check_markers import marker_problems
 from builder.release.checks import validate_release
+from builder.release.checks.markers import marker_problems
 
 PACKAGE = {
     "pkg/__init__.py": "",

@@ -23,7 +23,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from builder.codegen.ir import error_line, import_warp, loaded_kernel
+from builder.codegen.ir import import_warp, loaded_kernel
+from builder.errors import one_line
 from builder.evaluate.guard import Guarded, verdict
 from builder.verify.compile import CompileError, batch_unit, build_cpu_object, compile_ptx, preamble
 from builder.verify.inputs import block_dim, draw_inputs, launch, launch_dims, resolved_block_dim
@@ -200,7 +201,7 @@ def handle(request: dict, answer, scratch: Path, cuda: bool) -> None:
                 f"_ev{next(_handles)}",
             )
         except Exception as error:  # a launch Warp refuses: that prediction's failure, not the worker's
-            failed = ("execute: launch error", f"{type(error).__name__}: {error_line(error)[:200]}")
+            failed = ("execute: launch error", one_line(error, limit=200))
         answer({"item": i, "reason": failed and failed[0], "detail": failed[1] if failed else ""})
     answer({"done": True})
     _, context = import_warp()

@@ -15,7 +15,8 @@ import hashlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from builder.plan.splits import SPLITS, split_counts, validate_ratios
+from builder.options import check_ratios as validate_ratios
+from builder.plan.splits import SPLITS, split_counts
 
 
 def family_splits(

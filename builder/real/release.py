@@ -34,9 +34,9 @@ from builder.real.rows import real_rows
 from builder.real.splits import file_splits
 from builder.release.card import RealCardContext, render_real_card
 from builder.release.checksums import write_checksums
+from builder.release.layout import PLOTS_DIR, parquet_files, release_configs
 from builder.release.output import check_output_dir, check_writable, claim_output, move_into_place, staging_folder
 from builder.release.plots import (
-    PLOTS_DIR,
     LineCounter,
     distribution_table,
     write_plots,
@@ -87,11 +87,11 @@ class ExtractSummary:
 def release_hashes(release: str | os.PathLike) -> set[str]:
     """The structural hashes of every row of a release (any one config's files hold them all)."""
     folder = Path(release)
-    config = next((c for c in CONFIGS if any((folder / c).glob("*.parquet"))), None)
+    config = next(iter(release_configs(folder)), None)
     if config is None:
         raise ReleaseError(f"{str(folder)!r} holds no release (no cpu/, cuda/ or paired/ parquet files)")
     hashes: set[str] = set()
-    for path in sorted((folder / config).glob("*.parquet")):
+    for path in sorted(p for paths in parquet_files(folder, config).values() for p in paths):
         table = pq.read_table(path, columns=["metadata"])
         hashes.update(table.column("metadata").combine_chunks().field("structural_hash").to_pylist())
     return hashes

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from builder.codegen.ir import warp_version
 from builder.codegen.rows import make_row
+from builder.errors import one_line
 from builder.plan.planner import Analysis, analyze, difficulty, difficulty_bounds
 from builder.real.worker import Failure, FoundKernel
 from builder.schema import REAL_CATEGORY
@@ -59,7 +60,10 @@ def warp_examples_folder() -> Path:
 
 
 def real_rows(found: Sequence[FoundKernel], config: str, exclude_hashes: Collection[str] = ()) -> RealRows:
-    """The rows (``config``'s schema) of ``found``, less structural duplicates of ``exclude_hashes`` or of an earlier kernel."""
+    """The rows (``config``'s schema) of ``found``.
+
+    Leaves out structural duplicates of ``exclude_hashes`` or of an earlier kernel.
+    """
     version = warp_version()
     kept: list[tuple[FoundKernel, Analysis]] = []
     duplicates: Counter = Counter()
@@ -74,7 +78,7 @@ def real_rows(found: Sequence[FoundKernel], config: str, exclude_hashes: Collect
                     kernel.source_file,
                     kernel.kernel_name,
                     f"analysis {type(error).__name__}",
-                    str(error)[:200] or type(error).__name__,
+                    one_line(error, typed=False, limit=200),
                 )
             )
             continue
@@ -96,7 +100,7 @@ def real_rows(found: Sequence[FoundKernel], config: str, exclude_hashes: Collect
                     kernel.source_file,
                     kernel.kernel_name,
                     f"row {type(error).__name__}",
-                    str(error)[:200] or type(error).__name__,
+                    one_line(error, typed=False, limit=200),
                 )
             )
     return RealRows(rows, duplicates, failures)
@@ -114,11 +118,11 @@ def _row(kernel: FoundKernel, analysis: Analysis, bounds: tuple[int, int], confi
         entry,
         spec,
         analysis.builtins,
-        kernel.ir,
-        Outcome("codegen"),
-        config,
-        version,
-        (kernel.source_file, kernel.source_line),
+        ir=kernel.ir,
+        outcome=Outcome("codegen"),
+        config=config,
+        version=version,
+        provenance=(kernel.source_file, kernel.source_line),
     )
     row["metadata"].update(
         package=kernel.package,

@@ -21,7 +21,8 @@ import sys
 import tokenize
 from dataclasses import dataclass
 
-from builder.codegen.ir import BACKENDS, BackendIR, error_line, generate, import_warp
+from builder.codegen.ir import BACKENDS, BackendIR, generate, import_warp
+from builder.errors import one_line
 from builder.real.packages import Source
 from builder.real.sources import NotSelfContained, kernel_source
 from builder.real.standalone import BLOCK_DIMS, standalone_ir
@@ -78,7 +79,7 @@ def worker_main(connection, backends: tuple[str, ...], memory_limit: int | None,
         try:
             results = kernels_of_source(source, backends)
         except BaseException as error:  # anything that escaped (SystemExit from the file included)
-            results = [Failure(source.rel, None, f"extract {type(error).__name__}", error_line(error))]
+            results = [Failure(source.rel, None, f"extract {type(error).__name__}", one_line(error, typed=False))]
         _kill_strays()
         connection.send((position, results))
     connection.close()
@@ -111,7 +112,7 @@ def kernels_of_source(source: Source, backends=BACKENDS) -> list[FoundKernel | F
     warp, context = import_warp()
     undecodable = _decoding_error(source.path)
     if undecodable is not None:  # Warp would read it as no source at all and blame exec()
-        return [Failure(source.rel, None, f"import {type(undecodable).__name__}", error_line(undecodable))]
+        return [Failure(source.rel, None, f"import {type(undecodable).__name__}", one_line(undecodable, typed=False))]
     if source.sys_path not in sys.path:
         sys.path.insert(0, source.sys_path)
     try:
@@ -123,7 +124,7 @@ def kernels_of_source(source: Source, backends=BACKENDS) -> list[FoundKernel | F
             sys.modules[source.module] = module
             spec.loader.exec_module(module)
     except BaseException as error:  # SyntaxError, ImportError, SystemExit, anything the file raises
-        return [Failure(source.rel, None, f"import {type(error).__name__}", error_line(error))]
+        return [Failure(source.rel, None, f"import {type(error).__name__}", one_line(error, typed=False))]
     path = os.path.realpath(source.path)
     kernels = sorted(
         {
@@ -162,7 +163,9 @@ def kernels_of_source(source: Source, backends=BACKENDS) -> list[FoundKernel | F
             try:
                 results.append(_found(warp, kernel, target, source, backends))
             except Exception as error:  # one bad kernel never costs the file's others
-                results.append(Failure(source.rel, kernel.key, f"extract {type(error).__name__}", error_line(error)))
+                results.append(
+                    Failure(source.rel, kernel.key, f"extract {type(error).__name__}", one_line(error, typed=False))
+                )
     return results
 
 
@@ -200,8 +203,12 @@ def _found(warp, kernel, target, source: Source, backends) -> FoundKernel | Fail
     except Exception as error:  # Warp raises many types
         original = _original_error(warp, target, backends, module_block_dim)
         if original is not None:
-            return Failure(source.rel, kernel.key, f"codegen {type(original).__name__}", error_line(original))
-        return Failure(source.rel, kernel.key, f"not self-contained: codegen {type(error).__name__}", error_line(error))
+            return Failure(
+                source.rel, kernel.key, f"codegen {type(original).__name__}", one_line(original, typed=False)
+            )
+        return Failure(
+            source.rel, kernel.key, f"not self-contained: codegen {type(error).__name__}", one_line(error, typed=False)
+        )
     return FoundKernel(
         kernel_name=made.kernel_name,
         source_file=source.rel,

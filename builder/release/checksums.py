@@ -11,7 +11,9 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CHECKSUMS_FILE = "checksums.sha256"
+from builder.release.layout import CHECKSUMS
+
+CHECKSUMS_FILE = CHECKSUMS
 _CHUNK = 1 << 20
 
 

@@ -21,12 +21,11 @@ from pathlib import Path
 
 from builder import interrupts
 from builder.errors import ReleaseError
-from builder.release.checksums import CHECKSUMS_FILE
+from builder.release.layout import CARD, CHECKSUMS, PLOTS_DIR
 from builder.release.lock import output_lock
-from builder.release.plots import PLOTS_DIR
 from builder.schema import CONFIGS
 
-_TOP_FILES = frozenset({"README.md", ".gitattributes", CHECKSUMS_FILE})
+_TOP_FILES = frozenset({CARD, ".gitattributes", CHECKSUMS})
 _STAGING = re.compile(r"^\.(?P<name>.+)\.partial-(?P<pid>\d+)$")
 _SHOWN = 5  # unexpected entries named in an error
 
@@ -53,7 +52,7 @@ def check_output_dir(out: Path, overwrite: bool) -> None:
         raise ReleaseError(f"output directory {str(out)!r} exists and is not empty; pass --overwrite to replace it")
     # --overwrite deletes the folder: only ever one that holds nothing but a release, in every subfolder too.
     foreign = foreign_entries(out)
-    if foreign or not (out / "README.md").is_file():
+    if foreign or not (out / CARD).is_file():
         listed = ", ".join(foreign[:_SHOWN]) + (f" and {len(foreign) - _SHOWN} more" if len(foreign) > _SHOWN else "")
         raise ReleaseError(
             f"output directory {str(out)!r} does not look like a warp-ir-pairs release "

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 import pyarrow.parquet as pq
 
+from builder.release.checks.release import CheckResult, Release
 from builder.schema import BACKEND_PREFIX, CONFIG_BACKENDS
 
 MARKER = re.compile(r"^\s*// ?(?:adj: )?(.*?)\s*<L (\d+)>\s*$", re.MULTILINE)
@@ -71,3 +72,8 @@ def markers_result(data: Mapping[str, object]) -> tuple[bool, str]:
         more = f"; and {len(bad) - SHOWN} more" if len(bad) > SHOWN else ""
         return False, f"{len(bad)} of {rows} rows: {'; '.join(bad[:SHOWN])}{more}"
     return True, (f"{markers} <L n> markers in {rows} rows, each on its statement's line of python_source")
+
+
+def check_markers(release: Release) -> CheckResult:
+    """Every ``<L n>`` marker and ``alignment.python_line`` is its statement's line of ``python_source``."""
+    return CheckResult("markers", *markers_result(release.data))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from builder.release.check_result import CheckResult
+from builder.release.checks.release import CheckResult
 
 SHOWN = 5
 _FIELDS = ("family", "source_file", "package", "parent_id", "parent_split")
