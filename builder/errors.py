@@ -53,6 +53,18 @@ class _Reasoned(Exception):
         return type(self), (self.reason, self.detail)
 
 
+class NotSelfContained(_Reasoned):
+    """A real kernel uses something that cannot be written out as source; ``reason`` is countable."""
+
+
+class PredictionsError(ValueError):
+    """A predictions file that cannot be read; the message names the file, the line and what is allowed."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every ``except KeyboardInterrupt`` cleanup runs."""
+
+
 class ExtractionError(_Reasoned):
     """Warp could not generate code for a kernel; ``reason`` is a short, countable label."""
 

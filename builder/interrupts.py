@@ -22,16 +22,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
+from builder.errors import Terminated
+
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 _main_pid: int | None = None
 _received: int | None = None
 _deferring = 0
 _written: str | None = None
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised like Ctrl-C so that every ``except KeyboardInterrupt`` cleanup runs."""
 
 
 def install_at_startup() -> None:

@@ -25,7 +25,9 @@ def test_defaults_are_valid_and_frozen():
 
 
 def test_values_are_normalized():
-    options = BuildOptions(configs=["cuda", "cpu", "cuda"], categories=["vector", "arithmetic"], split_ratios=[1, 0, 0])
+    options = BuildOptions(
+        configs=["cuda", "cpu", "cuda"], categories=["vector", "arithmetic"], split_ratios=[1, 0, 0], generator="random"
+    )
     assert options.configs == ("cpu", "cuda") and options.source_config == "paired"
     assert options.categories == tuple(c for c in CATEGORIES if c in ("vector", "arithmetic"))
     assert options.split_ratios == (1.0, 0.0, 0.0)
@@ -35,15 +37,18 @@ def test_values_are_normalized():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"seed": -1}, "seed -1: must be an integer >= 0"),
-        ({"seed": True}, "seed True: must be an integer >= 0"),
+        ({"seed": -1}, f"seed -1: must be an integer from 0 to {2**63 - 1}"),
+        ({"seed": True}, f"seed True: must be an integer from 0 to {2**63 - 1}"),
         ({"num_examples": 0}, "num_examples 0: must be an integer >= 1"),
         ({"num_examples": 2.0}, "num_examples 2.0: must be an integer >= 1"),
         ({"num_shards": 0}, "num_shards 0: must be an integer >= 1"),
         ({"num_proc": False}, "num_proc False: must be an integer >= 1"),
         ({"configs": ["cpu", "metal"]}, "unknown config 'metal'; allowed: cpu, cuda, paired"),
         ({"configs": []}, "no configs given; allowed: cpu, cuda, paired"),
-        ({"categories": ["tensor"]}, "unknown category 'tensor'; allowed: arithmetic"),
+        ({"categories": ["tensor"], "generator": "random"}, "unknown category 'tensor'; allowed: arithmetic"),
+        ({"categories": ["vector"]}, "unknown category 'vector' for generator 'motif'; allowed: particle"),
+        ({"generator": "llm"}, "unknown generator 'llm'; allowed: motif, random"),
+        ({"seed": 2**63}, f"seed {2**63}: must be an integer from 0 to {2**63 - 1}"),
         ({"split_ratios": (0.5, 0.5)}, r"split ratios \[0.5, 0.5\]: need 3 values"),
         ({"split_ratios": (0.7, 0.2, 0.2)}, r"sum to 1.1; they must sum to 1"),
         ({"verify": "run"}, "unknown verify level 'run'; allowed: codegen, compile, execute"),
@@ -74,6 +79,6 @@ def test_row_options_are_the_builder_configs_fields():
     assert "configs" not in ROW_FIELDS and "num_proc" not in ROW_FIELDS
     config_fields = {f.name for f in dataclasses.fields(WarpIRPairsConfig)}
     assert set(ROW_FIELDS) <= config_fields
-    config = WarpIRPairsConfig(name="cpu", num_examples=7, categories=["vector"])
-    assert config.options == BuildOptions(num_examples=7, configs=("cpu",), categories=("vector",))
+    config = WarpIRPairsConfig(name="cpu", num_examples=7, categories=["vector"], generator="random")
+    assert config.options == BuildOptions(num_examples=7, configs=("cpu",), categories=("vector",), generator="random")
     assert BuildOptions(seed=4).row_options()["seed"] == 4

@@ -12,11 +12,9 @@ import json
 import re
 from pathlib import Path
 
+from builder.errors import PredictionsError
+
 _FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+#.-]*)[ \t]*$", re.MULTILINE)
-
-
-class PredictionsError(ValueError):
-    """A predictions file that cannot be read; the message names the file, the line and what is allowed."""
 
 
 def strip_fence(text: str) -> str:

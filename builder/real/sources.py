@@ -23,17 +23,10 @@ import textwrap
 import types as pytypes
 import typing
 
+from builder.errors import NotSelfContained
+
 # Decorators kept on a helper or kernel (the rest, e.g. ``@staticmethod``, are not Warp's).
 _WARP_DECORATORS = {"kernel", "func", "struct", "func_native"}
-
-
-class NotSelfContained(Exception):
-    """The kernel uses something that cannot be written out as source; ``reason`` is countable."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
 
 
 def kernel_source(kernel, target) -> str:
