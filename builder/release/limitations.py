@@ -1,0 +1,121 @@
+"""The figures behind a card's "Limitations and intended use" section, measured on the release itself.
+
+Read from the release's parquet files, like ``builder.release.stats``: the realism measures of
+``builder.plan.quality`` (dead statements, literal-only conditions, gather/scatter ...) over an
+evenly spaced sample of kernels, and how much of each CUDA forward function is a line-for-line
+copy of the C++ one (what makes ``cpp_to_cuda`` an easy task).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from builder.plan.quality import kernel_quality, summarize
+
+# Kernels measured at most: the measures take milliseconds a kernel.
+SAMPLE = 1000
+# Real kernels by the same measures (warp-lang 1.19.0's examples and newton 1.8.0, 1,448 kernels),
+# the reference a synthetic release is read against.
+REAL_REFERENCE = {
+    "dead": 0.006,
+    "litcond": 0.001,
+    "trivial": 0.001,
+    "litcall": 0.015,
+    "const_out": 0.032,
+    "gather": 0.426,
+    "nontid_write": 0.385,
+    "helper": 0.40,
+    "arrays_mean": 6.3,
+}
+# (measure, label, kind): kind "share" prints a percentage, "mean" a number.
+ROWS = (
+    ("dead", "kernels with a dead statement (its value reaches no output)", "share"),
+    ("litcond", "a branch condition made of literals only", "share"),
+    ("trivial", "a trivial operation (`x - x`, `min(x, x)`)", "share"),
+    ("litcall", "a `wp.*` call on literals only", "share"),
+    ("const_out", "an output that depends on no input", "share"),
+    ("gather", "gather/scatter through an index array", "share"),
+    ("nontid_write", "a write at an index other than the thread's", "share"),
+    ("helper", "a call of a `@wp.func`", "share"),
+    ("arrays_mean", "arrays per kernel (mean)", "mean"),
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the Limitations section states of one release."""
+
+    kernels: int  # kernels measured
+    realism: dict  # builder.plan.quality.summarize of the sample
+    copied_lines: float | None  # share of CUDA forward lines equal to a C++ forward line; None without both
+
+    def realism_table(self) -> str:
+        """Markdown: each measure in this release and in real kernels."""
+        lines = ["| per kernel | this release | real kernels |", "|---|---:|---:|"]
+        for key, label, kind in ROWS:
+            ours, real = self.realism.get(key), REAL_REFERENCE[key]
+            if ours is None:
+                continue
+            shown = (f"{100 * ours:.1f}%", f"{100 * real:.1f}%") if kind == "share" else (f"{ours:.1f}", f"{real:.1f}")
+            lines.append(f"| {label} | {shown[0]} | {shown[1]} |")
+        identifiers = self.realism.get("distinct_identifiers")
+        if identifiers is not None:
+            lines.append(f"| distinct identifiers in the sample | {identifiers} | 8,876 in 1,448 kernels |")
+        return "\n".join(lines)
+
+    def copy_sentence(self) -> str:
+        if self.copied_lines is None:
+            return "This release holds one backend only, so the CPU-CUDA overlap was not measured."
+        return (
+            f"In this release {100 * self.copied_lines:.1f}% of the lines of a CUDA forward function equal a line "
+            "of the C++ forward function of the same kernel"
+        )
+
+
+def measure_limits(files: list[Path], sample: int = SAMPLE) -> Limits:
+    """``Limits`` of the rows in ``files`` (one config's parquet files, ``paired`` when there is one)."""
+    names = set(pq.read_schema(files[0]).names) if files else set()
+    columns = ["python_source"] + [c for c in ("cpp_forward", "cuda_forward") if c in names]
+    total = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    step = max(1, total // sample)
+    measures, same, cuda_lines, position = [], 0, 0, 0
+    for path in files:
+        for batch in pq.ParquetFile(path).iter_batches(columns=columns, batch_size=500):
+            rows = batch.to_pylist()
+            for row in rows[(-position) % step :: step]:
+                measures.append(kernel_quality(row["python_source"]))
+                if "cuda_forward" in row and "cpp_forward" in row:
+                    matched, lines = _copied(row["cpp_forward"], row["cuda_forward"])
+                    same, cuda_lines = same + matched, cuda_lines + lines
+            position += len(rows)
+    copied = same / cuda_lines if cuda_lines else None
+    return Limits(len(measures), summarize(measures), copied)
+
+
+def _copied(cpp: str, cuda: str) -> tuple[int, int]:
+    """CUDA lines that also occur in the C++ function (as a multiset, kernel suffixes aside), and CUDA lines."""
+    cpp_lines = Counter(line.strip().replace("_cpu_kernel_", "_kernel_") for line in cpp.splitlines() if line.strip())
+    matched = lines = 0
+    for line in cuda.splitlines():
+        key = line.strip().replace("_cuda_kernel_", "_kernel_")
+        if not key:
+            continue
+        lines += 1
+        if cpp_lines[key] > 0:
+            cpp_lines[key] -= 1
+            matched += 1
+    return matched, lines
+
+
+def content_hash(files: list[Path]) -> str:
+    """sha256 over the names and bytes of a release's parquet files: what to cite a release by."""
+    digest = hashlib.sha256()
+    for path in sorted(files, key=lambda p: (p.parent.name, p.name)):
+        digest.update(f"{path.parent.name}/{path.name}\n".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
