@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -21,6 +22,8 @@ import time
 from pathlib import Path
 
 COMMAND = [sys.executable, "-m", "builder.cli", "build"]
+# datasets' progress bars ("Generating train split: 59%|...| 27/46 [00:01<00:01, ...]"): the build's own output.
+PROGRESS = re.compile(r"\d+/\d+ \[[\d:]+<")
 
 
 def one_try(out: Path, num_proc: int, delay: float, signum: int, num_examples: int) -> tuple[bool, str]:
@@ -33,7 +36,7 @@ def one_try(out: Path, num_proc: int, delay: float, signum: int, num_examples: i
         return True, f"finished before the signal ({delay:.1f} s): not counted"
     os.killpg(process.pid, signum)
     stdout, stderr = process.communicate(timeout=120)
-    lines = stderr.decode(errors="replace").splitlines()
+    lines = [line for line in stderr.decode(errors="replace").split("\n") if line.strip() and not PROGRESS.search(line)]
     expected = 128 + signum
     leftovers = [p.name for p in out.parent.iterdir() if ".partial-" in p.name or p.name.endswith(".lock")]
     alive = _group_alive(process.pid)

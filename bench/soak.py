@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -29,6 +30,8 @@ from pathlib import Path
 from builder.release.checksums import CHECKSUMS_FILE, verify_checksums
 
 CLI = [sys.executable, "-m", "builder.cli"]
+# datasets' progress bars ("Generating train split: 59%|...| 27/46 [00:01<00:01, ...]"): the build's own output.
+PROGRESS = re.compile(r"\d+/\d+ \[[\d:]+<")
 
 
 class ValidateLoop(threading.Thread):
@@ -139,7 +142,7 @@ def main() -> int:
         stale = leftovers(parent, out.name, earlier_pids)
         problems = [state] if state.startswith("VIOLATION") else []
         problems += [f"VIOLATION: left by an earlier round: {stale}"] if stale else []
-        lines = stderr.strip().splitlines()
+        lines = [line for line in stderr.split("\n") if line.strip() and not PROGRESS.search(line)]
         if (
             signum == signal.SIGINT
             and code != 0
@@ -153,6 +156,8 @@ def main() -> int:
             flush=True,
         )
         violations += problems
+        if problems:
+            (parent / f"round-{number}.stderr").write_text(stderr)
         previous = text or previous
         earlier_pids.add(pid)
     code, stderr, pid = one_round(out, 0, args.num_examples, args.num_proc, None, signal.SIGINT)  # a last, clean run

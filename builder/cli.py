@@ -69,26 +69,30 @@ def build(args: argparse.Namespace, command: str, parser: argparse.ArgumentParse
     try:
         run = build_release if args.executor == "local" else _datatrove_build(args.work_dir)
         summary = run(args.out, options, overwrite=args.overwrite, command=command)
+        interrupts.settle()
     except BaseException as error:
+        interrupts.settle()
         if interrupts.received() is None and not isinstance(error, KeyboardInterrupt):
+            interrupts.uninstall()
             if isinstance(error, (ReleaseError, OptionError)):
                 print(f"{PROG}: error: {error}", file=sys.stderr)
                 return 1
             raise
         datatrove_resumes = args.executor == "datatrove-local" and not interrupts.written()
         return _interrupted(args.out, "; rerun the same command to resume" if datatrove_resumes else "")
-    finally:
-        interrupts.uninstall()
     if interrupts.received() is not None:  # during the final move, which completed
         return _interrupted(args.out, "")
     print(format_summary(summary))
+    interrupts.uninstall()
     return 0
 
 
 def _interrupted(out: str, resume: str) -> int:
     """Print the one line of an interrupted command; its exit status (130 for SIGINT, 143 for SIGTERM)."""
     print(f"{PROG}: {interrupts.message(out)}{resume}", file=sys.stderr)
-    return interrupts.exit_status(interrupts.received() or signal.SIGINT)
+    status = interrupts.exit_status(interrupts.received() or signal.SIGINT)
+    interrupts.uninstall()
+    return status
 
 
 def extract(args: argparse.Namespace, command: str, parser: argparse.ArgumentParser) -> int:

@@ -30,6 +30,7 @@ _main_pid: int | None = None
 _received: int | None = None
 _deferring = 0
 _written: str | None = None
+_command = False  # this process is the warp-ir-pairs command (not a library caller such as a test)
 
 
 def install_at_startup() -> None:
@@ -42,6 +43,8 @@ def install_at_startup() -> None:
     named = os.path.basename(sys.argv[0]) == "warp-ir-pairs"
     command = named or any(a in ("builder.cli", "builder") for a in argv[1:4])
     if command and threading.current_thread() is threading.main_thread():
+        global _command
+        _command = True
         for signum in SIGNALS:
             signal.signal(signum, _end_at_startup)
 
@@ -61,12 +64,23 @@ def install() -> None:
         signal.signal(signum, _handle)
 
 
+def settle() -> None:
+    """The outcome is decided: from now on a signal is recorded and never raised."""
+    global _deferring
+    _deferring += 1
+
+
 def uninstall() -> None:
-    """Back to Python's default handling (for callers of ``main`` in one process, such as tests)."""
-    global _main_pid
-    _main_pid = None
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    """Once the command's outcome is printed: signals are ignored while the interpreter shuts down.
+
+    Python puts the default action back for its own teardown, which takes a while after a build;
+    a Ctrl-C then would kill the process and replace the status already decided. A library caller
+    of ``main`` (a test) gets Python's default handling back instead.
+    """
+    global _main_pid, _deferring
+    _main_pid, _deferring = None, 0
+    signal.signal(signal.SIGINT, signal.SIG_IGN if _command else signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN if _command else signal.SIG_DFL)
 
 
 def received() -> int | None:
