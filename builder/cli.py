@@ -125,6 +125,7 @@ def make_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="coverage report of a release: builtins, value types, constructs, lines, duplicates")
     stats.add_argument("release", metavar="DIR", help="a release folder written by `build`")
     stats.add_argument("--json", action="store_true", help="print the figures as JSON")
+    stats.add_argument("--tokens", metavar="TOKENIZER", help="also tokens per column: 'bpe' (trained on the release) or a tokenizer.json")
     check = commands.add_parser("validate", help="check a release folder: card, images, parquet, load, schema, counts, ids, alignment, leakage, IR")
     check.add_argument("release", metavar="DIR", help="a release folder")
     push = commands.add_parser("push", help="upload a release to a Hugging Face Hub dataset repo in one commit")
@@ -145,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format=f"{PROG}: %(levelname)s: %(message)s")
     if args.command == "stats":
-        return stats(args.release, args.json)
+        return stats(args.release, args.json, args.tokens)
     if args.command == "validate":
         return validate(args.release)
     if args.command == "extract":
@@ -235,7 +236,7 @@ def _datatrove_build(work_dir: str | None) -> Callable[..., ReleaseSummary]:
     return functools.partial(build_with_datatrove, work_dir=work_dir)
 
 
-def stats(release: str, as_json: bool) -> int:
+def stats(release: str, as_json: bool, tokens: str | None = None) -> int:
     """Print the coverage report of the release in ``release``."""
     import json
     from pathlib import Path
@@ -244,6 +245,7 @@ def stats(release: str, as_json: bool) -> int:
 
     from builder.release.card import PLANNING_KEY
     from builder.release.stats import measure, release_table_files, report
+    from builder.release.tokens import release_tokens
 
     folder = Path(release)
     try:
@@ -251,10 +253,12 @@ def stats(release: str, as_json: bool) -> int:
             raise FileNotFoundError(f"{folder}: not a release (no README.md card)")
         planning = DatasetCard.load(folder / "README.md").data.to_dict().get(PLANNING_KEY, {})
         coverage = measure(release_table_files(folder), planning)
+        token_figures, token_text = release_tokens(release_table_files(folder), tokens) if tokens else ({}, "")
     except (OSError, ValueError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
-    print(json.dumps(coverage.as_dict(), indent=2) if as_json else report(coverage))
+    figures = coverage.as_dict() | ({"tokens": token_figures} if tokens else {})
+    print(json.dumps(figures, indent=2) if as_json else report(coverage) + ("\n" + token_text if tokens else ""))
     return 0
 
 
