@@ -10,6 +10,7 @@ so a correct rewrite that matches nothing textually still compiles and executes.
 
 from __future__ import annotations
 
+import resource
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -74,7 +75,7 @@ def evaluate(
             if item is not None:
                 items.append(item)
                 owners.append(outcome)
-    scored = time.perf_counter()
+    scored, children = time.perf_counter(), _child_cpu_seconds()
     for outcome, result in zip(owners, score(items, num_proc=num_proc, timeout=timeout, memory=memory), strict=False):
         outcome.compiles = bool(result.compiled)
         outcome.executes = result.executed if result.compiled else False
@@ -96,8 +97,16 @@ def evaluate(
             "seconds": round(seconds, 2),
             "compiled_and_executed": len(items),
             "score_seconds": round(time.perf_counter() - scored, 2),
+            # CPU time of the scoring children (compiler included: Warp's Clang runs in them); on a
+            # shared machine it says more than wall time does.
+            "worker_cpu_seconds": round(_child_cpu_seconds() - children, 2),
         },
     )
+
+
+def _child_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _text_stages(target: Target, n: int, text: str) -> tuple[Outcome, dict | None]:
