@@ -315,6 +315,11 @@ def _add_release_commands(commands) -> None:
     )
     stats.add_argument("release", metavar="DIR", help="a release folder written by `build`")
     stats.add_argument("--json", action="store_true", help="print the figures as JSON")
+    stats.add_argument(
+        "--tokens",
+        metavar="TOKENIZER",
+        help="also tokens per column: 'bpe' (trained on the release) or a tokenizer.json",
+    )
     check = commands.add_parser(
         "validate",
         help="check a release folder: card, images, parquet, load, schema, counts, ids, alignment, leakage, IR",

@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format=f"{PROG}: %(levelname)s: %(message)s")
     if args.command == "stats":
-        return stats(args.release, args.json)
+        return stats(args.release, args.json, args.tokens)
     if args.command == "validate":
         return validate(args.release)
     if args.command == "extract":
@@ -150,7 +150,7 @@ def _datatrove_build(work_dir: str | None) -> Callable[..., ReleaseSummary]:
     return functools.partial(build_with_datatrove, work_dir=work_dir)
 
 
-def stats(release: str, as_json: bool) -> int:
+def stats(release: str, as_json: bool, tokens: str | None = None) -> int:
     """Print the coverage report of the release in ``release``."""
     import json
     from pathlib import Path
@@ -160,6 +160,7 @@ def stats(release: str, as_json: bool) -> int:
     from builder.release.card import PLANNING_KEY
     from builder.release.layout import table_files
     from builder.release.stats import measure, report
+    from builder.release.tokens import release_tokens
 
     folder = Path(release)
     try:
@@ -167,10 +168,12 @@ def stats(release: str, as_json: bool) -> int:
             raise FileNotFoundError(f"{folder}: not a release (no README.md card)")
         planning = DatasetCard.load(folder / "README.md").data.to_dict().get(PLANNING_KEY, {})
         coverage = measure(table_files(folder), planning)
+        token_figures, token_text = release_tokens(table_files(folder), tokens) if tokens else ({}, "")
     except (OSError, ValueError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
-    print(json.dumps(coverage.as_dict(), indent=2) if as_json else report(coverage))
+    figures = coverage.as_dict() | ({"tokens": token_figures} if tokens else {})
+    print(json.dumps(figures, indent=2) if as_json else report(coverage) + ("\n" + token_text if tokens else ""))
     return 0
 
 

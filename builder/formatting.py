@@ -106,20 +106,52 @@ def format_row(
 
 
 def formatter(
-    task: str, style: str = "prompt", backend: str | None = None
+    task: str,
+    style: str = "prompt",
+    backend: str | None = None,
+    *,
+    max_tokens: int | None = None,
+    tokenizer: Any = None,
+    over: str = "drop",
 ) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
-    """A ``map`` function for ``task``: takes a row, or a batch (a dict of lists) with ``batched=True``."""
+    """A ``map`` function for ``task``: takes a row, or a batch (a dict of lists) with ``batched=True``.
+
+    ``max_tokens`` (with ``tokenizer``, a ``tokenizers.Tokenizer`` or anything with ``encode(text).ids``)
+    limits a sample's tokens, its prompt and completion (or messages) together: ``over="drop"`` leaves
+    longer samples out (batched maps only, where a batch may shrink), ``over="count"`` keeps them. Either
+    way the function's ``over_max_tokens`` attribute counts them (in this process).
+    """
     validate_task(task)
     validate_style(style)
+    if over not in ("drop", "count"):
+        raise ValueError(f"over {over!r}: allowed: drop, count")
+    if max_tokens is not None and (tokenizer is None or max_tokens < 1):
+        raise ValueError(f"max_tokens {max_tokens!r}: needs a positive limit and a tokenizer")
+
+    def fits(sample: dict[str, Any]) -> bool:
+        if max_tokens is None:
+            return True
+        if style == "chat":
+            parts = [m["content"] for m in sample["messages"]]
+        else:
+            parts = [sample["prompt"], sample["completion"]]
+        if sum(len(tokenizer.encode(p).ids) for p in parts) <= max_tokens:
+            return True
+        format_rows.over_max_tokens += 1
+        return over == "count"
 
     def format_rows(rows: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(rows["id"], list):
-            return format_row(rows, task, style, backend=backend)
-        samples = [
-            format_row({k: v[i] for k, v in rows.items()}, task, style, backend=backend) for i in range(len(rows["id"]))
-        ]
+            if max_tokens is not None and over == "drop":
+                raise ValueError("max_tokens with over='drop' needs a batched map (batched=True); or use over='count'")
+            sample = format_row(rows, task, style, backend=backend)
+            fits(sample)
+            return sample
+        samples = [format_row({k: v[i] for k, v in rows.items()}, task, style, backend=backend) for i in range(len(rows["id"]))]
+        samples = [s for s in samples if fits(s)]
         return {key: [s[key] for s in samples] for key in _OUTPUT_COLUMNS[style]}
 
+    format_rows.over_max_tokens = 0
     return format_rows
 
 

@@ -138,7 +138,7 @@ def test_reference_scores_everything_empty_nothing_and_shuffled_temporaries_norm
     assert all(o["normalized"] and o["compiles"] and o["executes"] and not o["exact"] for o in by_sample[2]), by_sample[
         2
     ]
-    assert report["pass_at_k"]["executes"]["1"] == pytest.approx(1.0)  # some sample passes in every row
+    assert report["pass_at_k"]["executes"]["1"] == pytest.approx(2 / 3)  # 2 of 3 samples pass in every row
     assert report["breakdown"]["origin"]["synthetic"]["rows"] == 6
 
 
@@ -171,8 +171,8 @@ def test_hostile_predictions_fail_each_for_its_own_reason_and_leave_the_others_a
     array = f"var_{unchanged}"
     hostile = {
         "execute: timed out after 3 s": _hostile(victim.reference, "volatile int spin = 1; while (spin) {}"),
-        "execute: wrote an input array": _hostile(victim.reference, f"((unsigned char*){array}.data)[0] ^= 1;"),
-        "execute: wrote out of bounds": _hostile(victim.reference, f"((unsigned char*){array}.data)[-1] ^= 1;"),
+        "execute: wrote an input array": _hostile(victim.reference, f"((unsigned char*){array}.data)[0] = 0x5A;"),
+        "execute: wrote out of bounds": _hostile(victim.reference, f"((unsigned char*){array}.data)[-1] = 0x5A;"),
         "execute: crashed (SIGSEGV)": _hostile(victim.reference, "*(volatile int*)0 = 1;"),
         "refused: second symbol": victim.reference + "\nvoid also_defined() {}\n",
         "refused: #include": "#include <cstdlib>\n" + victim.reference,

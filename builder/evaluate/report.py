@@ -40,6 +40,7 @@ def build_report(targets, outcomes: list[dict], *, arguments: dict, timing: dict
             groups[breakdown][getattr(target, breakdown)].append(outcome)
     reasons = Counter(o["reason"] for o in outcomes if o["reason"])
     rate = timing["compiled_and_executed"] / timing["score_seconds"] if timing["score_seconds"] else 0.0
+    cpu = timing.get("worker_cpu_seconds", 0.0)
     return {
         "arguments": arguments,
         "rows": len(targets),
@@ -55,7 +56,11 @@ def build_report(targets, outcomes: list[dict], *, arguments: dict, timing: dict
         "not_run": [m for m in METRICS if all(o[m] is None for o in outcomes)],
         "failures": dict(reasons.most_common()),
         "timeouts": sum(n for r, n in reasons.items() if "timed out" in r),
-        "timing": timing | {"predictions_per_second_per_process": round(rate / max(1, arguments["num_proc"]), 2)},
+        "timing": timing
+        | {
+            "predictions_per_second_per_process": round(rate / max(1, arguments["num_proc"]), 2),
+            "predictions_per_cpu_second": round(timing["compiled_and_executed"] / cpu, 2) if cpu else 0.0,
+        },
         "outcomes": outcomes,
     }
 

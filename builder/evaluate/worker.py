@@ -26,11 +26,12 @@ from pathlib import Path
 from builder.codegen.ir import import_warp, loaded_kernel
 from builder.errors import one_line
 from builder.evaluate.guard import Guarded, verdict
-from builder.verify.compile import CompileError, batch_unit, build_cpu_object, compile_ptx, preamble
+from builder.verify.compile import CompileError, batch_unit, build_cpu_object, compile_ptx, compiler_log, preamble
 from builder.verify.inputs import block_dim, draw_inputs, launch, launch_dims, resolved_block_dim
 from generators import KernelSpec
 
 OPTIMIZATION_LEVEL = 0  # scoring compares outputs under a tolerance; -O0 compiles several times faster
+_CLANG_ERROR = re.compile(r"kernel\.cpp:(\d+):\d+: error: (.*)")
 _BLOCK_DIM = re.compile(r"^#define WP_TILE_BLOCK_DIM \d+$", re.MULTILINE)
 _handles = itertools.count()
 
@@ -41,33 +42,72 @@ def with_block_dim(unit: str, block_dim: int) -> str:
 
 
 def compile_batch(sources: list[str], folder: Path) -> list[tuple[str, str] | str]:
-    """Per source: ``(LLVM handle, symbol suffix)`` of its loaded object, or the compile error."""
-    wp, context = import_warp()
+    """Per source: ``(LLVM handle, symbol suffix)`` of its loaded object, or the compile error.
+
+    Equal sources (a prediction equal to the reference it is compared with) are compiled once.
+    """
+    distinct = list(dict.fromkeys(sources))
+    built = _compile_distinct(distinct, folder)
+    position = {source: i for i, source in enumerate(distinct)}
+    return [built[position[source]] for source in sources]
+
+
+def _compile_distinct(sources: list[str], folder: Path) -> list[tuple[str, str] | str]:
     results: list[tuple[str, str] | str] = [""] * len(sources)
     groups: dict[str, list[int]] = {}
     for i, source in enumerate(sources):
         groups.setdefault(preamble(source), []).append(i)
     for members in groups.values():
-        attempts = [members] if len(members) > 1 else []
-        attempts += [[i] for i in members]
-        for attempt in attempts:
-            if all(results[i] for i in attempt):
-                continue
-            obj = folder / f"batch{next(_handles)}.o"
+        pending = list(members)
+        while pending:
+            unit = batch_unit([sources[i] for i in pending])
             try:
-                build_cpu_object(batch_unit([sources[i] for i in attempt]), obj, OPTIMIZATION_LEVEL)
+                results_of = _build(unit, folder, len(pending))
             except CompileError as error:
-                if len(attempt) == 1:
-                    results[attempt[0]] = f"{error.reason}: {error.detail}"
+                if len(pending) == 1:
+                    results[pending[0]] = f"{error.reason}: {error.detail}"
+                    break
+                blamed = _blame(unit, compiler_log(), len(pending))
+                if not blamed:  # an error outside every unit's own code: compile each alone
+                    for i in pending:
+                        results[i] = _compile_distinct([sources[i]], folder)[0]
+                    break
+                for n, message in blamed.items():
+                    results[pending[n]] = f"cpu compile: {message}"
+                pending = [i for n, i in enumerate(pending) if n not in blamed]
                 continue
-            handle = f"warp_ir_pairs_eval_{obj.stem}"
-            if context.runtime.llvm.wp_load_obj(str(obj).encode(), handle.encode(), wp.config.legacy_cpu_linker) != 0:
-                for i in attempt:
-                    results[i] = "cpu compile: the object did not load"
-                continue
-            for n, i in enumerate(attempt):
-                results[i] = (handle, f"_batch_{n}")
+            for n, i in enumerate(pending):
+                results[i] = results_of[n]
+            break
     return results
+
+
+def _build(unit: str, folder: Path, count: int) -> list[tuple[str, str] | str]:
+    """Compile and load one batch unit; per member its (handle, suffix), or why it did not load."""
+    wp, context = import_warp()
+    obj = folder / f"batch{next(_handles)}.o"
+    build_cpu_object(unit, obj, OPTIMIZATION_LEVEL)
+    handle = f"warp_ir_pairs_eval_{obj.stem}"
+    if context.runtime.llvm.wp_load_obj(str(obj).encode(), handle.encode(), wp.config.legacy_cpu_linker) != 0:
+        return ["cpu compile: the object did not load"] * count
+    return [(handle, f"_batch_{n}") for n in range(count)]
+
+
+def _blame(unit: str, log: str, count: int) -> dict[int, str]:
+    """Members of a batch unit that Clang's errors point into, with each one's first error.
+
+    Each member sits in ``namespace wp_batch_<n>``, so the line of an error names its member. Clang
+    stops after a few errors: members it did not reach are compiled again in the next round.
+    """
+    starts = [unit[: unit.find(f"namespace wp_batch_{n} {{")].count("\n") + 1 for n in range(count)]
+    blamed: dict[int, str] = {}
+    for match in _CLANG_ERROR.finditer(log):
+        line = int(match.group(1))
+        member = max((n for n, start in enumerate(starts) if start <= line), default=None)
+        if member is None:
+            return {}  # an error in the shared preamble: nobody's own code
+        blamed.setdefault(member, f"error: {match.group(2).strip()[:300]}")
+    return blamed
 
 
 def hooks(compiled: tuple[str, str], kernel_name: str):
@@ -91,6 +131,15 @@ def use_hooks(kernel, kernel_hooks, block_dim: int) -> None:
     executable.kernel_hooks["evaluated"] = kernel_hooks
     kernel.module.options["strip_hash"] = True  # Module.load then returns the executable as it is
     kernel.module.execs[(None, block_dim)] = executable
+    loader = type(kernel.module).load
+
+    def load(*args, **kwargs):
+        # Module.load hashes the module (which prepares what a launch reads) and returns the executable.
+        if loader(kernel.module, *args, **kwargs) is not executable:
+            raise RuntimeError("the launch asked for another block size; Warp's own code would have run")
+        return executable
+
+    kernel.module.load = load
 
 
 def run_item(item: dict, predicted, reference, tag: str) -> tuple[str, str] | None:
@@ -103,7 +152,7 @@ def run_item(item: dict, predicted, reference, tag: str) -> tuple[str, str] | No
             inputs = {r["name"]: r["values"] for r in records if r["kind"] == "array"}
             if item["pass"] == "forward":
                 expected = example.get("outputs")
-                if expected is None:
+                if reference is not None:
                     expected = launched(kernel, spec, reference, block, records)[0]
                 outputs, overrun = launched(kernel, spec, predicted, block, records)
                 if overrun:

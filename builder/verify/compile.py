@@ -109,6 +109,12 @@ def batch_unit(sources: Sequence[str]) -> str:
     return _batch_unit(preambles.pop(), [_split_preamble(s)[1] for s in sources])
 
 
+def compiler_log() -> str:
+    """What the last native compile in this process printed (Clang's errors name ``kernel.cpp:<line>``)."""
+    log = _scratch() / "compiler.log"
+    return log.read_text(errors="replace") if log.is_file() else ""
+
+
 def preamble(source: str) -> str:
     """The leading ``#`` / comment / blank lines of a unit (units with the same one can share a batch)."""
     return _split_preamble(source)[0]
