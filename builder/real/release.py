@@ -13,7 +13,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -32,6 +32,7 @@ from builder.real.harvest import (
 from builder.real.packages import Source, package_sources, path_sources
 from builder.real.rows import real_rows
 from builder.real.splits import file_splits
+from builder.real.worker import kernel_definitions
 from builder.release.card import RealCardContext, render_real_card
 from builder.release.output import check_output_dir, move_into_place, staging_folder
 from builder.release.plots import (
@@ -49,6 +50,9 @@ from builder.schema import (
 )
 
 DEFAULT_SPLIT = "test"
+FILES_GIVEN = "(files given)"  # the package column of files named by path
+# File failures that mean the file's code never ran to its end.
+_NOT_IMPORTED = ("import ", "crashed", "timeout", "extract ")
 # The license of the examples that ship with warp-lang (its LICENSE.md).
 WARP_EXAMPLES_LICENSE = "apache-2.0"
 
@@ -64,6 +68,7 @@ class ExtractSummary:
     seconds: float
     per_split: Counter
     release_files: dict[str, list[Path]]
+    coverage: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # see ``definition_coverage``
 
     def lines(self) -> list[str]:
         dropped = sum(self.duplicates.values())
@@ -79,8 +84,32 @@ class ExtractSummary:
                 else ""
             ),
         ]
+        for package, (written, importing, found) in self.coverage.items():
+            share = f" ({100 * found / importing:.1f}%)" if importing else ""
+            lines.append(
+                f"{package}: {written} @wp.kernel definition(s) written, {importing} in files that import, "
+                f"{found} extracted{share}"
+            )
         lines += [f"  {failure.line()}" for failure in self.failures]
         return lines
+
+
+def definition_coverage(
+    sources: Sequence[Source], found: Sequence, failures: Sequence[Failure]
+) -> dict[str, tuple[int, int, int]]:
+    """Per package: ``@wp.kernel`` lines (grep) in all files, in files that import, and definitions extracted."""
+    not_imported = {f.source_file for f in failures if f.kernel is None and f.reason.startswith(_NOT_IMPORTED)}
+    definitions = {(k.source_file, k.source_line): k.package or FILES_GIVEN for k in found}
+    extracted = Counter(definitions.values())
+    coverage: dict[str, list[int]] = {}
+    for source in sources:
+        written = kernel_definitions(source.path)
+        counts = coverage.setdefault(source.package or FILES_GIVEN, [0, 0, 0])
+        counts[0] += written
+        counts[1] += 0 if source.rel in not_imported else written
+    for package, n in extracted.items():
+        coverage.setdefault(package, [0, 0, 0])[2] = n
+    return {package: tuple(counts) for package, counts in sorted(coverage.items())}
 
 
 def release_hashes(release: str | os.PathLike) -> set[str]:
@@ -145,6 +174,7 @@ def extract_release(
             f"no kernels to release from {len(sources)} file(s) ({len(found)} extracted, {sum(real.duplicates.values())} duplicates; failures: {reasons})"
         )
     per_file = Counter(row["metadata"]["source_file"] for row in real.rows)
+    coverage = definition_coverage(sources, found, failures)
     splits = file_splits(per_file, split_ratios, seed) if split_ratios else dict.fromkeys(per_file, split)
     by_split: dict[str, list[dict]] = {}
     for row in real.rows:
@@ -171,7 +201,7 @@ def extract_release(
             per_file,
             len(sources),
             distribution_table(lines),
-            _packages_table(real.rows, sources),
+            _packages_table(real.rows, sources, coverage),
         )
         (staging / "README.md").write_text(render_real_card(context), encoding="utf-8")
         move_into_place(staging, out)
@@ -187,6 +217,7 @@ def extract_release(
         time.perf_counter() - started,
         per_split,
         release_files,
+        coverage,
     )
 
 
@@ -212,19 +243,23 @@ def _release_license(rows: Sequence[dict], given: str) -> str:
     return found.pop() if len(found) == 1 else "other"
 
 
-def _packages_table(rows: Sequence[dict], sources: Sequence[Source]) -> str:
-    """Markdown table: kernels and files per package, with version and license."""
-    files = Counter(s.package or "(files given)" for s in sources)
+def _packages_table(rows: Sequence[dict], sources: Sequence[Source], coverage: dict[str, tuple[int, int, int]]) -> str:
+    """Markdown table: files, ``@wp.kernel`` definitions (all files, files that import, extracted) and rows per package."""
+    files = Counter(s.package or FILES_GIVEN for s in sources)
     kernels: Counter = Counter()
     about: dict[str, tuple[str, str]] = {}
     for row in rows:
         meta = row["metadata"]
-        name = meta["package"] or "(files given)"
+        name = meta["package"] or FILES_GIVEN
         kernels[name] += 1
         about[name] = (meta["package_version"] or "", meta["license"] or "")
-    lines = ["| package | version | license | files | kernels |", "|---|---|---|---:|---:|"]
+    lines = [
+        "| package | version | license | files | `@wp.kernel` written | in files that import | extracted | rows |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
+    ]
     lines += [
-        f"| {n} | {about.get(n, ('', ''))[0]} | {about.get(n, ('', ''))[1]} | {files[n]} | {kernels[n]} |"
+        f"| {n} | {about.get(n, ('', ''))[0]} | {about.get(n, ('', ''))[1]} | {files[n]} | "
+        f"{' | '.join(map(str, coverage.get(n, (0, 0, 0))))} | {kernels[n]} |"
         for n in sorted(files)
     ]
     return "\n".join(lines)
