@@ -22,6 +22,7 @@ from builder.real.harvest import (
 from builder.real.worker import kernels_of_source
 from builder.real.release import extract_release, release_hashes
 from builder.real.rows import real_id, warp_examples_folder
+from builder.real.standalone import standalone_ir
 from builder.release.checks import validate_release
 from builder.schema import CONFIGS
 
@@ -282,14 +283,30 @@ def test_warp_examples(tmp_path):
     """Acceptance: every kernel of the installed examples whose file imports is extracted; the rest are listed."""
     summary = extract_release([warp_examples_folder()], tmp_path / "ood", timeout=120, num_proc=2, license="apache-2.0")
     assert summary.rows >= 90
-    allowed = {"no kernels", "import ModuleNotFoundError", "generic without overloads", "import ValueError", "import AttributeError"}
-    assert {f.reason for f in summary.failures} <= allowed, [f.line() for f in summary.failures if f.reason not in allowed]
+    allowed = {
+        "no kernels",
+        "not defined at import",
+        "import ModuleNotFoundError",
+        "generic without overloads",
+        "import ValueError",
+        "import AttributeError",
+    }
+    # Files that need what is not installed, or compile a Warp module at import (benchmark_interop_torch.py), fail to import.
+    unexpected = [f.line() for f in summary.failures if f.reason not in allowed and not f.reason.startswith(("not self-contained", "import "))]
+    assert unexpected == []
     assert not [f for f in summary.failures if f.reason.startswith(("codegen", "timeout", "crashed"))]
+    [(written, importing, found)] = summary.coverage.values()
+    assert found >= 0.8 * importing
     missing = {f.detail.split("'")[1] for f in summary.failures if f.reason == "import ModuleNotFoundError"}
     assert missing <= {"pxr", "cupy", "jax", "paddle", "taichi", "nccl", "mpi4py", "nvshmem"}
     assert [r.name for r in validate_release(tmp_path / "ood") if not r.passed] == []
     ds = datasets.load_dataset(str(tmp_path / "ood"), "paired", split="test")
     assert len(ds) == summary.rows and all(m["source_file"].endswith(".py") for m in ds["metadata"])
+    # Each row's python_source alone gives its IR back.
+    for row in ds:
+        again = standalone_ir(row["python_source"], block_dims=(row["metadata"]["block_dim"],)).ir
+        assert [again[b].forward for b in ("cpu", "cuda")] == [row["cpp_forward"], row["cuda_forward"]]
+        assert [again[b].backward for b in ("cpu", "cuda")] == [row["cpp_backward"], row["cuda_backward"]]
 
 
 def test_builder_real_config_leaves_out_synthetic_duplicates(mixed, tmp_path):

@@ -69,10 +69,10 @@ def test_a_fresh_release_passes_every_check_and_writes_nothing(release, capsys, 
     code, by_check, lines = run(capsys, release)
     assert code == 0
     assert (
-        list(by_check) == list(CHECK_NAMES) == ["card", "images", "parquet", "load", "schema", "counts", "ids", "aligned", "leakage", "ir"]
+        list(by_check) == list(CHECK_NAMES) == ["card", "images", "parquet", "load", "schema", "counts", "ids", "aligned", "leakage", "ir", "markers"]
     )
     assert all(line.startswith(f"PASS {name}: ") for name, line in by_check.items())
-    assert lines[-1] == "10 of 10 checks passed"
+    assert lines[-1] == "11 of 11 checks passed"
     assert by_check["parquet"] == "PASS parquet: 9 files, 1380 rows read in 3 configs"
     assert "1380 rows" in by_check["load"] and "460 ids" in by_check["aligned"]
     images = len(list(release.glob("plots/*.png")))
@@ -90,11 +90,11 @@ def test_a_truncated_parquet_file_fails_and_dependent_checks_do_not_pass(copy, c
     assert code == 1
     assert by_check["parquet"].startswith("FAIL parquet: 1 problem(s): paired/train-00000-of-00001.parquet: ")
     assert by_check["card"].startswith("PASS card")
-    for name in ("schema", "counts", "ids", "aligned", "leakage", "ir"):
+    for name in ("schema", "counts", "ids", "aligned", "leakage", "ir", "markers"):
         assert by_check[name].startswith(f"SKIP {name}: could not run: paired: ")
         assert "paired: paired/train-00000-of-00001.parquet does not read" in by_check[name]
     assert by_check["load"].startswith("FAIL load: 1 problem(s): paired: does not load")
-    assert lines[-1] == "2 of 10 checks passed"
+    assert lines[-1] == "2 of 11 checks passed"
 
 
 def test_a_row_copied_from_train_into_test_is_leakage(copy, capsys):
@@ -127,7 +127,7 @@ def test_an_edited_num_examples_in_the_card_yaml_fails_counts(copy, capsys):
     assert by_check["counts"] == "FAIL counts: 1 problem(s): cpu/train: num_examples 323 in the card YAML, 322 rows in the data"
     assert by_check["load"] == "FAIL load: 1 problem(s): cpu: does not load: NonMatchingSplitsSizesError (train 323 in the card, 322 loaded)"
     assert by_check["schema"].startswith("PASS schema")  # features still compared: loaded without the split-size check
-    assert lines[-1] == "8 of 10 checks passed"
+    assert lines[-1] == "9 of 11 checks passed"
 
 
 def test_an_edited_number_in_the_card_count_table_fails_counts(copy, capsys):
@@ -138,7 +138,7 @@ def test_an_edited_number_in_the_card_count_table_fails_counts(copy, capsys):
     code, by_check, lines = run(capsys, copy)
     assert code == 1
     assert by_check["counts"] == "FAIL counts: 1 problem(s): cpu,cuda,paired: count table vector/validation: 4 in the card, 3 in the data"
-    assert lines[-1] == "9 of 10 checks passed"
+    assert lines[-1] == "10 of 11 checks passed"
 
 
 def test_an_emptied_ir_field_fails_ir(copy, capsys):
@@ -148,7 +148,7 @@ def test_an_emptied_ir_field_fails_ir(copy, capsys):
     code, by_check, lines = run(capsys, copy)
     assert code == 1
     assert by_check["ir"] == f"FAIL ir: 1 problem(s): paired: 1 of 460 rows, e.g. {row_id} cuda_backward is empty"
-    assert lines[-1] == "9 of 10 checks passed"
+    assert lines[-1] == "10 of 11 checks passed"
 
 
 def test_a_renamed_kernel_fails_ir(copy, capsys):
@@ -162,7 +162,7 @@ def test_a_renamed_kernel_fails_ir(copy, capsys):
     assert ir.startswith("FAIL ir: 3 problem(s): cpu: 1 of 460 rows, e.g. ")
     assert f"{row_id} cpp_forward does not define renamed_cpu_kernel_forward" in ir
     assert f"{row_id} cuda_source lacks renamed_cuda_kernel_forward and renamed_cuda_kernel_backward" in ir
-    assert name != "renamed" and lines[-1] == "9 of 10 checks passed"
+    assert name != "renamed" and lines[-1] == "10 of 11 checks passed"
 
 
 def test_card_images_must_be_real_pngs_in_the_release(copy, capsys):

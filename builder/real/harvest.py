@@ -224,7 +224,12 @@ class _Pool:
 
 
 def _out_of_memory(items) -> bool:
-    return isinstance(items, list) and len(items) == 1 and isinstance(items[0], Failure) and "MemoryError" in items[0].reason
+    return (
+        isinstance(items, list)
+        and len(items) == 1
+        and isinstance(items[0], Failure)
+        and "MemoryError" in items[0].reason
+    )
 
 
 def _alive(process: multiprocessing.Process) -> bool:

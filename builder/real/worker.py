@@ -176,11 +176,11 @@ def _found(warp, kernel, target, source: Source, backends) -> FoundKernel | Fail
         python_source = kernel_source(kernel, target)
     except NotSelfContained as error:
         return Failure(source.rel, kernel.key, f"not self-contained: {error.reason}", error.detail)
-    module_block_dim = target.module.resolve_options(warp.config)["block_dim"]
+    block_dims = tuple(dict.fromkeys((target.module.resolve_options(warp.config)["block_dim"], *BLOCK_DIMS)))
     try:
-        made = standalone_ir(python_source, backends, tuple(dict.fromkeys((module_block_dim, *BLOCK_DIMS))))
+        made = standalone_ir(python_source, backends, block_dims)
     except Exception as error:  # Warp raises many types
-        original = _original_error(warp, target, backends, module_block_dim)
+        original = _original_error(warp, target, backends, block_dims)
         if original is not None:
             return Failure(source.rel, kernel.key, f"codegen {type(original).__name__}", error_line(original))
         return Failure(source.rel, kernel.key, f"not self-contained: codegen {type(error).__name__}", error_line(error))
@@ -199,16 +199,20 @@ def _found(warp, kernel, target, source: Source, backends) -> FoundKernel | Fail
     )
 
 
-def _original_error(warp, target, backends, block_dim: int) -> Exception | None:
-    """What Warp raises generating ``target`` in its own module (None: it works there)."""
+def _original_error(warp, target, backends, block_dims) -> Exception | None:
+    """What Warp raises generating ``target`` in its own module at the first of ``block_dims`` (None: one works)."""
     module = target.module
     saved_module, saved_kernel = dict(module.options), dict(target.options)
     target.options["enable_backward"] = True
+    first = None
     try:
-        generate(module, backends, [target], enable_backward=True, block_dim=block_dim)
-        return None
-    except Exception as error:
-        return error
+        for block_dim in block_dims:
+            try:
+                generate(module, backends, [target], enable_backward=True, block_dim=block_dim)
+                return None
+            except Exception as error:
+                first = first or error
+        return first
     finally:
         module.options.clear()
         module.options.update(saved_module)
