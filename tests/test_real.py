@@ -96,8 +96,8 @@ BAD = {
     "syntax_error.py": "import warp as wp\ndef broken(:\n    pass\n",
     "raises.py": "import warp as wp\nraise RuntimeError('boom at import')\n",
     "loops.py": "import warp as wp\nwhile True:\n    pass\n",
-    # A kernel defined only when a function runs: listed, since grep counts it.
-    "no_kernels.py": "import warp as wp\n\ndef make():\n    @wp.kernel\n    def never(a: wp.array(dtype=float)):\n        a[0] = 1.0\n    return never\n",
+    # A kernel defined only when a function runs, reading its argument: it cannot be run alone, so it is listed.
+    "no_kernels.py": "import warp as wp\n\ndef make(flag):\n    @wp.kernel(enable_backward=flag)\n    def never(a: wp.array(dtype=float)):\n        a[0] = 1.0\n    return never\n",
     "plain.py": "SCALE = 2.0\n",  # no kernel written in it: not a failure
 }
 # energy, scale, offset_kernel, add_generic x2 overloads, clamp_all
@@ -132,8 +132,13 @@ def test_good_kernels_and_four_failures_in_bounded_time(mixed_release):
     assert summary.rows == GOOD_KERNELS
     assert summary.files == 7
     reasons = {f.source_file: f.reason for f in summary.failures}
-    assert reasons == {"syntax_error.py": "import SyntaxError", "raises.py": "import RuntimeError", "loops.py": "timeout", "no_kernels.py": "no kernels"}
-    assert all(f.kernel is None for f in summary.failures)
+    assert reasons == {
+        "syntax_error.py": "import SyntaxError",
+        "raises.py": "import RuntimeError",
+        "loops.py": "timeout",
+        "no_kernels.py": "not defined at import: NameError",
+    }
+    assert [f.kernel for f in summary.failures if f.kernel] == ["never"]
     assert "boom at import" in next(f.detail for f in summary.failures if f.source_file == "raises.py")
     # The endless file is killed at the timeout; the rest runs beside it.
     assert seconds < TIMEOUT + 60
@@ -193,8 +198,9 @@ def test_card_lists_every_failure(mixed_release):
     out, _, _ = mixed_release
     card = (out / "README.md").read_text(encoding="utf-8")
     assert "license: mit" in card and "kind: real" in card
-    for name, reason in (("syntax_error.py", "import SyntaxError"), ("raises.py", "import RuntimeError"), ("loops.py", "timeout"), ("no_kernels.py", "no kernels")):
+    for name, reason in (("syntax_error.py", "import SyntaxError"), ("raises.py", "import RuntimeError"), ("loops.py", "timeout")):
         assert f"- `{name}`: {reason}: " in card
+    assert "- `no_kernels.py` `never`: not defined at import: NameError: name 'flag' is not defined" in card
     assert "| `good.py` | 5 |" in card and "| `sub/nested.py` | 1 |" in card
 
 

@@ -2,7 +2,8 @@
 
 The rows have the synthetic rows' schema: category ``real``, no seed or index, and the kernel's
 file, line, package, version, license and block_dim in ``metadata``. Rows go to one split, or
-with ``split_ratios`` to train / validation / test by source file (``builder.real.splits``). Kernels whose structural hash is
+with ``split_ratios`` to train / validation / test by source file (``builder.real.splits``).
+Kernels whose structural hash is
 already taken (by the synthetic data, or by an earlier kernel of the same files) are left out
 and counted, so a model can be evaluated on them without near-duplicates of its training data.
 """
@@ -73,7 +74,8 @@ class ExtractSummary:
     def lines(self) -> list[str]:
         dropped = sum(self.duplicates.values())
         lines = [
-            f"extracted {self.rows} kernel(s) from {len(self.per_file)} of {self.files} file(s) into {self.out} in {self.seconds:.1f} s",
+            f"extracted {self.rows} kernel(s) from {len(self.per_file)} of {self.files} file(s) into {self.out} "
+            f"in {self.seconds:.1f} s",
             "per split: " + ", ".join(f"{split}: {n}" for split, n in self.per_split.items()),
             f"left out as structural duplicates: {dropped}"
             + (f" ({', '.join(f'{r}: {n}' for r, n in self.duplicates.items())})" if dropped else ""),
@@ -143,7 +145,7 @@ def extract_release(
     split_ratios: Sequence[float] | None = None,
     seed: int = 0,
 ) -> ExtractSummary:
-    """Extract every kernel of the Python files in ``paths`` and of the installed ``packages`` into a release in ``out``.
+    """Extract every kernel of the files in ``paths`` and of the installed ``packages`` into a release in ``out``.
 
     Files and kernels that fail are listed in the summary and the card; with ``strict``, any
     failure is a ``ReleaseError`` and nothing is written. With ``split_ratios`` the rows are split
@@ -171,7 +173,8 @@ def extract_release(
     if not real.rows:
         reasons = ", ".join(f"{r}: {n}" for r, n in failure_counts(failures).most_common()) or "none failed"
         raise ReleaseError(
-            f"no kernels to release from {len(sources)} file(s) ({len(found)} extracted, {sum(real.duplicates.values())} duplicates; failures: {reasons})"
+            f"no kernels to release from {len(sources)} file(s) ({len(found)} extracted, "
+            f"{sum(real.duplicates.values())} duplicates; failures: {reasons})"
         )
     per_file = Counter(row["metadata"]["source_file"] for row in real.rows)
     coverage = definition_coverage(sources, found, failures)
@@ -244,7 +247,7 @@ def _release_license(rows: Sequence[dict], given: str) -> str:
 
 
 def _packages_table(rows: Sequence[dict], sources: Sequence[Source], coverage: dict[str, tuple[int, int, int]]) -> str:
-    """Markdown table: files, ``@wp.kernel`` definitions (all files, files that import, extracted) and rows per package."""
+    """Markdown table per package: files, ``@wp.kernel`` lines (all files, files that import), extracted, rows."""
     files = Counter(s.package or FILES_GIVEN for s in sources)
     kernels: Counter = Counter()
     about: dict[str, tuple[str, str]] = {}
@@ -268,7 +271,7 @@ def _packages_table(rows: Sequence[dict], sources: Sequence[Source], coverage: d
 def _write_tables(
     staging: Path, tables: dict[str, pa.Table], configs: Sequence[str]
 ) -> tuple[dict[str, list[Path]], dict[str, dict[str, int]], dict]:
-    """Each config's parquet files of each split's table; returns the files, the Arrow bytes per config and split, and the line counts."""
+    """Each config's parquet files of each split's table: the files, Arrow bytes per config and split, line counts."""
     counter = LineCounter(features(configs[0]).arrow_schema)
     written: dict[str, list[Path]] = {c: [] for c in configs}
     split_bytes: dict[str, dict[str, int]] = {c: {} for c in configs}

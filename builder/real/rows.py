@@ -59,7 +59,7 @@ def warp_examples_folder() -> Path:
 
 
 def real_rows(found: Sequence[FoundKernel], config: str, exclude_hashes: Collection[str] = ()) -> RealRows:
-    """The rows (``config``'s schema) of ``found``, less structural duplicates of ``exclude_hashes`` or of an earlier kernel."""
+    """The rows (``config``'s schema) of ``found``, less structural duplicates (of ``exclude_hashes``, earlier rows)."""
     version = warp_version()
     kept: list[tuple[FoundKernel, Analysis]] = []
     duplicates: Counter = Counter()

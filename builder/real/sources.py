@@ -383,7 +383,7 @@ def _closure(func) -> dict[str, object]:
     if code is None or not cells:
         return {}
     values = {}
-    for name, cell in zip(code.co_freevars, cells):
+    for name, cell in zip(code.co_freevars, cells, strict=False):
         try:
             values[name] = cell.cell_contents
         except ValueError:  # an empty cell

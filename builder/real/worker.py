@@ -21,6 +21,7 @@ import sys
 from dataclasses import dataclass
 
 from builder.codegen.ir import BACKENDS, BackendIR, error_line, generate, import_warp
+from builder.real.nested import Unrun, unrun_kernels
 from builder.real.packages import Source
 from builder.real.sources import NotSelfContained, kernel_source
 from builder.real.standalone import BLOCK_DIMS, standalone_ir
@@ -131,21 +132,13 @@ def kernels_of_source(source: Source, backends=BACKENDS) -> list[FoundKernel | F
         key=lambda k: (k.func.__code__.co_firstlineno, k.key),
     )
     results: list[FoundKernel | Failure] = []
-    written = kernel_definitions(source.path)
-    defined = len({k.func.__code__.co_firstlineno for k in kernels})
-    if not kernels and written:
-        results.append(
-            Failure(source.rel, None, "no kernels", f"none of its {written} @wp.kernel definition(s) ran at import")
-        )
-    elif written > defined:
-        results.append(
-            Failure(
-                source.rel,
-                None,
-                "not defined at import",
-                f"{written - defined} of its {written} @wp.kernel definition(s) did not run at import (inside functions)",
-            )
-        )
+    ran = {k.func.__code__.co_firstlineno for k in kernels}
+    try:
+        recovered, unrun = unrun_kernels(sys.modules[source.module], source.path, ran)
+    except (OSError, SyntaxError, ValueError) as error:  # the file changed since it was imported
+        recovered, unrun = [], [Unrun(0, "", f"not defined at import: {type(error).__name__}", error_line(error))]
+    results += [Failure(source.rel, u.name or None, u.reason, u.detail) for u in unrun]
+    kernels += sorted(recovered, key=lambda k: k.func.__code__.co_firstlineno)
     for kernel in kernels:
         if kernel.is_generic and not kernel.overloads:
             results.append(
@@ -156,9 +149,16 @@ def kernels_of_source(source: Source, backends=BACKENDS) -> list[FoundKernel | F
             continue
         for target in kernel.overloads.values() if kernel.is_generic else (kernel,):
             try:
-                results.append(_found(warp, kernel, target, source, backends))
+                found = _found(warp, kernel, target, source, backends)
             except Exception as error:  # one bad kernel never costs the file's others
-                results.append(Failure(source.rel, kernel.key, f"extract {type(error).__name__}", error_line(error)))
+                found = Failure(source.rel, kernel.key, f"extract {type(error).__name__}", error_line(error))
+            if isinstance(found, Failure) and any(
+                kernel is k for k in recovered
+            ):  # often: it reads its function's locals
+                found = Failure(
+                    found.source_file, found.kernel, f"not defined at import, alone: {found.reason}", found.detail
+                )
+            results.append(found)
     return results
 
 
