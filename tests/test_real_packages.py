@@ -83,6 +83,12 @@ PACKAGE = {
         def negate(a: wp.array(dtype=float)):
             i = wp.tid()
             a[i] = -a[i]
+
+
+        def test_triple():  # never called: its kernel is made by running the def alone
+            @wp.kernel
+            def inside(a: wp.array(dtype=float)):
+                a[wp.tid()] = 3.0 * a[wp.tid()]
         """,
 }
 
@@ -109,6 +115,7 @@ def test_relative_imports_work_and_files_are_named_from_the_package(harvested):
     assert [(k.source_file, k.kernel_name) for k in kernels] == [
         ("pkg/other.py", "zero"),
         ("pkg/other.py", "negate"),
+        ("pkg/other.py", "inside"),
         ("pkg/sub/kernels.py", "integrate"),
         ("pkg/sub/kernels.py", "pick"),
     ]
@@ -159,7 +166,7 @@ def test_release_split_by_file_validates_and_loads(harvested, tmp_path):
     summary = extract_release(
         [folder / "pkg"], tmp_path / "r", configs=["paired"], timeout=60, split_ratios=(0.5, 0.25, 0.25)
     )
-    assert summary.rows == 4 and summary.failures == []
+    assert summary.rows == 5 and summary.failures == []
     results = validate_release(tmp_path / "r")
     assert [r.line() for r in results if not r.passed] == []
     assert next(r for r in results if r.name == "markers").detail.endswith(

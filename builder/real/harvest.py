@@ -128,6 +128,8 @@ class _Pool:
                 if outcome is None:
                     continue
                 position, items = outcome
+                if not worker.alone and _out_of_memory(items):  # perhaps what earlier files left behind
+                    items = items[0]
                 if isinstance(items, Failure):  # the worker died or hung on this file
                     if worker.alone:
                         results[position] = [items]
@@ -219,6 +221,15 @@ class _Pool:
         for worker in list(self.workers):
             worker.task = None
             self.close(worker)
+
+
+def _out_of_memory(items) -> bool:
+    return (
+        isinstance(items, list)
+        and len(items) == 1
+        and isinstance(items[0], Failure)
+        and "MemoryError" in items[0].reason
+    )
 
 
 def _alive(process: multiprocessing.Process) -> bool:

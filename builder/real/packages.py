@@ -92,7 +92,8 @@ def package_sources(name: str) -> list[Source]:
         spec = None
     if spec is None or not spec.submodule_search_locations or "." in name:
         raise ValueError(
-            f"package {name!r}: no installed top-level package of that name (give an import name such as newton or warp)"
+            f"package {name!r}: no installed top-level package of that name "
+            "(give an import name such as newton or warp)"
         )
     root = Path(next(iter(spec.submodule_search_locations))).resolve()
     distribution, version, license = distribution_of(name)

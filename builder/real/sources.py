@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import builtins
 import enum
+import functools
 import inspect
 import sys
 import textwrap
@@ -68,7 +69,7 @@ class _Sources:
     def function_text(self, func, kind: str) -> str:
         """The source of ``func`` with Warp's decorator; its dependencies are added on the way."""
         try:
-            source = textwrap.dedent(inspect.getsource(func))
+            source = _dedented_source(func)
         except (OSError, TypeError) as error:
             raise NotSelfContained("no source", f"{getattr(func, '__qualname__', func)}: {error}") from None
         tree = ast.parse(source)
@@ -81,8 +82,10 @@ class _Sources:
         for decorator in node.decorator_list:
             if _decorator_name(decorator) not in _WARP_DECORATORS:
                 continue  # not Warp's (``@staticmethod``, a test marker)
-            if isinstance(decorator, ast.Call):  # a module of its own would outlive the row's extraction
+            if isinstance(decorator, ast.Call):  # a named module would outlive the row's extraction
+                unique = any(k.arg == "module_options" for k in decorator.keywords)  # Warp requires it there
                 decorator.keywords = [k for k in decorator.keywords if k.arg != "module"]
+                decorator.keywords += [ast.keyword("module", ast.Constant("unique"))] if unique else []
             try:
                 self._resolve(decorator, scope, globals_, node.name, strict=True)
             except NotSelfContained:
@@ -90,8 +93,28 @@ class _Sources:
             decorators.append("@" + ast.unparse(decorator))
         body = source.splitlines()[node.lineno - 1 :]
         node.decorator_list = []
-        self._resolve(node, scope, globals_, node.name)
+        before = set(self.bound)
+        for annotation, value in _annotations(node, func):
+            self._bind_annotation(annotation, value, scope, globals_)
+        annotated = set(self.bound) - before
+        self._resolve(node, {**scope, **{n: self.bound[n] for n in annotated}}, globals_, node.name)
         return "\n".join([*(decorators or [f"@wp.{kind}"]), *body]) + "\n"
+
+    def _bind_annotation(self, node: ast.expr, value, scope: dict, globals_: dict) -> None:
+        """Names of an annotation that neither the closure nor the globals bind to its value (an enclosing
+        function's locals, read when the ``def`` ran): defined from the evaluated annotation, the name in
+        ``wp.array(dtype=vec2)`` by the array's dtype."""
+        if value is None or isinstance(value, str):
+            return
+        if isinstance(node, ast.Name) and node.id not in scope and globals_.get(node.id, builtins) is not value:
+            if not hasattr(builtins, node.id) or node.id in globals_:
+                self.add(node.id, value, {()})
+        elif isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                if keyword.arg == "dtype":
+                    self._bind_annotation(keyword.value, getattr(value, "dtype", None), scope, globals_)
+        elif isinstance(node, ast.Subscript):
+            self._bind_annotation(node.slice, getattr(value, "dtype", None), scope, globals_)
 
     def _resolve(self, node: ast.AST, scope: dict, globals_: dict, where: str, strict: bool = False) -> None:
         """Define every free name of ``node`` as the closure or the module globals bind it.
@@ -163,6 +186,13 @@ class _Sources:
             text = self.type_text(value)
             if text != name:
                 self._define(name, value, f"{name} = {text}")
+        elif (
+            isinstance(value, type)
+            and value.__module__ == "numpy"
+            and getattr(numpy_module(), value.__name__, None) is value
+        ):
+            self.imports["import numpy"] = None  # a numpy scalar type, which Warp maps to its own
+            self._define(name, value, f"{name} = numpy.{value.__name__}")
         elif isinstance(value, type) and not paths:
             raise NotSelfContained("uses a class", f"{name} = {value!r}")
         elif isinstance(value, type):
@@ -290,9 +320,30 @@ class _Sources:
         raise NotSelfContained("type", _short(t))
 
 
+def numpy_module():
+    return sys.modules.get("numpy")
+
+
+@functools.lru_cache(maxsize=4096)
+def _dedented_source(func) -> str:
+    """``inspect.getsource``, dedented; kept, since the helpers of a package's kernels repeat."""
+    return textwrap.dedent(inspect.getsource(func))
+
+
 def _decorator_name(node: ast.expr) -> str:
     target = node.func if isinstance(node, ast.Call) else node
     return target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else ""
+
+
+def _annotations(node: ast.AST, func) -> list[tuple[ast.expr, object]]:
+    """``(annotation expression, its evaluated value)`` of a function's arguments and return, or a struct's fields."""
+    values = getattr(func, "__annotations__", None) or {}
+    if isinstance(node, ast.ClassDef):
+        fields = [s for s in node.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)]
+        return [(f.annotation, values.get(f.target.id)) for f in fields]
+    arguments = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+    found = [(a.annotation, values.get(a.arg)) for a in arguments if a.annotation is not None]
+    return found + ([(node.returns, values.get("return"))] if node.returns is not None else [])
 
 
 def _free_names(node: ast.AST) -> dict[str, set[tuple[str, ...]]]:
@@ -335,6 +386,8 @@ def _closure(func) -> dict[str, object]:
 
 def _plain(x):
     """A Python number for a numpy scalar (whose repr, ``np.float32(...)``, names numpy)."""
+    if not isinstance(x, (bool, int, float)):
+        x = getattr(x, "value", x)  # a Warp scalar (``wp.float64(...)``) holds its number in ``value``
     return x.item() if hasattr(x, "item") else x
 
 

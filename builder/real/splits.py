@@ -16,7 +16,7 @@ from builder.plan.splits import SPLITS
 def file_splits(kernels_per_file: Mapping[str, int], ratios: Sequence[float], seed: int = 0) -> dict[str, str]:
     """``{file: split}`` for ``SPLITS`` (train, validation, test) at ``ratios``."""
     total = sum(kernels_per_file.values())
-    targets = {split: ratio * total for split, ratio in zip(SPLITS, ratios, strict=False)}
+    targets = {split: ratio * total for split, ratio in zip(SPLITS, ratios, strict=True)}
     taken = dict.fromkeys(SPLITS, 0)
     order = sorted(
         kernels_per_file, key=lambda f: (-kernels_per_file[f], hashlib.sha256(f"{seed}:{f}".encode()).hexdigest())

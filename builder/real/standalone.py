@@ -12,7 +12,7 @@ import ast
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from builder.codegen.ir import BACKENDS, BackendIR, generate, loaded_kernel, split_functions
+from builder.codegen.ir import BACKENDS, BackendIR, generate, import_warp, loaded_kernel, split_functions
 from builder.schema import REAL_CATEGORY
 from generators import KernelSpec
 
@@ -46,6 +46,7 @@ def standalone_ir(
     Raises what Warp raised for the first ``block_dim`` when none works.
     """
     name = kernel_def_name(python_source)
+    _, context = import_warp()
     with loaded_kernel(KernelSpec(name, REAL_CATEGORY, "", python_source), tag="_real") as kernel:
         overloads = list(kernel.overloads.values()) if kernel.is_generic else [kernel]
         if len(overloads) != 1:
@@ -54,16 +55,23 @@ def standalone_ir(
         if target is not kernel:  # Warp builds an overload from the generic's source text but numbers its lines from 0
             target.adj.fun_lineno = kernel.adj.fun_lineno
         target.options["enable_backward"] = True  # a kernel's own options override the module's
-        first_error = None
-        for block_dim in block_dims:
-            try:
-                _, emitted = generate(kernel.module, backends, [target], enable_backward=True, block_dim=block_dim)
-            except Exception as error:  # Warp raises many types; all mean "no IR at this block_dim"
-                first_error = first_error or error
-                continue
-            mangled = target.get_mangled_name()
-            ir = {b: split_functions(mangled, b, source) for b, source in emitted.items()}
-            return Standalone(mangled, ir, block_dim, value_types(target))
+        try:
+            return _generate(kernel, target, backends, block_dims)
+        finally:  # a kernel of module="unique" has a module of its own, named after its source
+            context.user_modules.pop(kernel.module.name, None)
+
+
+def _generate(kernel, target, backends: Sequence[str], block_dims: Sequence[int]) -> Standalone:
+    first_error = None
+    for block_dim in block_dims:
+        try:
+            _, emitted = generate(kernel.module, backends, [target], enable_backward=True, block_dim=block_dim)
+        except Exception as error:  # Warp raises many types; all mean "no IR at this block_dim"
+            first_error = first_error or error
+            continue
+        mangled = target.get_mangled_name()
+        ir = {b: split_functions(mangled, b, source) for b, source in emitted.items()}
+        return Standalone(mangled, ir, block_dim, value_types(target))
     raise first_error
 
 

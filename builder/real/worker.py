@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from builder.codegen.ir import BACKENDS, BackendIR, generate, import_warp
 from builder.errors import one_line
+from builder.real.nested import Unrun, unrun_kernels
 from builder.real.packages import Source
 from builder.real.sources import NotSelfContained, kernel_source
 from builder.real.standalone import BLOCK_DIMS, standalone_ir
@@ -136,21 +137,13 @@ def kernels_of_source(source: Source, backends=BACKENDS) -> list[FoundKernel | F
         key=lambda k: (k.func.__code__.co_firstlineno, k.key),
     )
     results: list[FoundKernel | Failure] = []
-    written = kernel_definitions(source.path)
-    defined = len({k.func.__code__.co_firstlineno for k in kernels})
-    if not kernels and written:
-        results.append(
-            Failure(source.rel, None, "no kernels", f"none of its {written} @wp.kernel definition(s) ran at import")
-        )
-    elif written > defined:
-        results.append(
-            Failure(
-                source.rel,
-                None,
-                "not defined at import",
-                f"{written - defined} of its {written} @wp.kernel definition(s) did not run at import (inside functions)",
-            )
-        )
+    ran = {k.func.__code__.co_firstlineno for k in kernels}
+    try:
+        recovered, unrun = unrun_kernels(sys.modules[source.module], source.path, ran)
+    except (OSError, SyntaxError, ValueError) as error:  # the file changed since it was imported
+        recovered, unrun = [], [Unrun(0, "", f"not defined at import: {type(error).__name__}", one_line(error, typed=False))]
+    results += [Failure(source.rel, u.name or None, u.reason, u.detail) for u in unrun]
+    kernels += sorted(recovered, key=lambda k: k.func.__code__.co_firstlineno)
     for kernel in kernels:
         if kernel.is_generic and not kernel.overloads:
             results.append(
@@ -161,11 +154,16 @@ def kernels_of_source(source: Source, backends=BACKENDS) -> list[FoundKernel | F
             continue
         for target in kernel.overloads.values() if kernel.is_generic else (kernel,):
             try:
-                results.append(_found(warp, kernel, target, source, backends))
+                found = _found(warp, kernel, target, source, backends)
             except Exception as error:  # one bad kernel never costs the file's others
-                results.append(
-                    Failure(source.rel, kernel.key, f"extract {type(error).__name__}", one_line(error, typed=False))
+                found = Failure(source.rel, kernel.key, f"extract {type(error).__name__}", one_line(error, typed=False))
+            if isinstance(found, Failure) and any(
+                kernel is k for k in recovered
+            ):  # often: it reads its function's locals
+                found = Failure(
+                    found.source_file, found.kernel, f"not defined at import, alone: {found.reason}", found.detail
                 )
+            results.append(found)
     return results
 
 
@@ -197,11 +195,11 @@ def _found(warp, kernel, target, source: Source, backends) -> FoundKernel | Fail
         python_source = kernel_source(kernel, target)
     except NotSelfContained as error:
         return Failure(source.rel, kernel.key, f"not self-contained: {error.reason}", error.detail)
-    module_block_dim = target.module.resolve_options(warp.config)["block_dim"]
+    block_dims = tuple(dict.fromkeys((target.module.resolve_options(warp.config)["block_dim"], *BLOCK_DIMS)))
     try:
-        made = standalone_ir(python_source, backends, tuple(dict.fromkeys((module_block_dim, *BLOCK_DIMS))))
+        made = standalone_ir(python_source, backends, block_dims)
     except Exception as error:  # Warp raises many types
-        original = _original_error(warp, target, backends, module_block_dim)
+        original = _original_error(warp, target, backends, block_dims)
         if original is not None:
             return Failure(
                 source.rel, kernel.key, f"codegen {type(original).__name__}", one_line(original, typed=False)
@@ -224,16 +222,20 @@ def _found(warp, kernel, target, source: Source, backends) -> FoundKernel | Fail
     )
 
 
-def _original_error(warp, target, backends, block_dim: int) -> Exception | None:
-    """What Warp raises generating ``target`` in its own module (None: it works there)."""
+def _original_error(warp, target, backends, block_dims) -> Exception | None:
+    """What Warp raises generating ``target`` in its own module at the first of ``block_dims`` (None: one works)."""
     module = target.module
     saved_module, saved_kernel = dict(module.options), dict(target.options)
     target.options["enable_backward"] = True
+    first = None
     try:
-        generate(module, backends, [target], enable_backward=True, block_dim=block_dim)
-        return None
-    except Exception as error:
-        return error
+        for block_dim in block_dims:
+            try:
+                generate(module, backends, [target], enable_backward=True, block_dim=block_dim)
+                return None
+            except Exception as error:
+                first = first or error
+        return first
     finally:
         module.options.clear()
         module.options.update(saved_module)

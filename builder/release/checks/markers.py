@@ -38,17 +38,18 @@ def marker_problems(python_source: str, ir_texts: list[str], alignment_lines: li
     return problems
 
 
-def markers_result(data: Mapping[str, object]) -> tuple[bool, str]:
-    """``(passed, detail)`` over each readable config's files (``ConfigData`` of ``builder.release.checks``).
+def markers_result(data: Mapping[str, object]) -> tuple[bool, str, bool]:
+    """``(passed, detail, skipped)`` over each readable config's files (``ConfigData`` of ``builder.release.checks``).
 
     Every ``<L n>`` marker of the forward and backward IR, and every ``alignment.python_line``, is
     a code line of ``python_source``.
     """
+    unusable = [f"{config}: {config_data.unusable}" for config, config_data in data.items() if config_data.unusable]
+    if unusable:
+        return False, f"could not run: {'; '.join(unusable)}", True
     bad: list[str] = []
     rows = markers = 0
     for config, config_data in data.items():
-        if config_data.unusable:
-            continue
         columns = [f"{BACKEND_PREFIX[b]}_{part}" for b in CONFIG_BACKENDS[config] for part in ("forward", "backward")]
         for paths in config_data.files.values():
             for path in paths:
@@ -70,10 +71,11 @@ def markers_result(data: Mapping[str, object]) -> tuple[bool, str]:
                             )
     if bad:
         more = f"; and {len(bad) - SHOWN} more" if len(bad) > SHOWN else ""
-        return False, f"{len(bad)} of {rows} rows: {'; '.join(bad[:SHOWN])}{more}"
-    return True, (f"{markers} <L n> markers in {rows} rows, each on its statement's line of python_source")
+        return False, f"{len(bad)} of {rows} rows: {'; '.join(bad[:SHOWN])}{more}", False
+    return True, f"{markers} <L n> markers in {rows} rows, each on its statement's line of python_source", False
 
 
 def check_markers(release: Release) -> CheckResult:
     """Every ``<L n>`` marker and ``alignment.python_line`` is its statement's line of ``python_source``."""
-    return CheckResult("markers", *markers_result(release.data))
+    passed, detail, skipped = markers_result(release.data)
+    return CheckResult("markers", passed, detail, skipped=skipped)
