@@ -257,7 +257,12 @@ def stats(release: str, as_json: bool) -> int:
     except (OSError, ValueError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
-    print(json.dumps(coverage.as_dict(), indent=2) if as_json else report(coverage))
+    from builder.plan.quality_report import release_quality
+    from builder.plan.quality_report import report as quality_report
+    from builder.schema import ROW_CATEGORIES
+
+    quality = release_quality(release_table_files(folder), list(ROW_CATEGORIES))
+    print(json.dumps({**coverage.as_dict(), "quality": quality}, indent=2) if as_json else report(coverage) + "\n" + quality_report(quality))
     return 0
 
 
