@@ -74,7 +74,12 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             k.line(f"{nrm} = wp.cross({xs[1]} - {xs[0]}, {xs[2]} - {xs[0]})")
         if kind == "tri_pressure":
             fe = k.fresh("f", "fe", "force")
-            k.line(f"{fe} = {nrm} * ({pres} / 6.0)", "a third of the area-weighted pressure per vertex")
+            if rng.random() < 0.5:
+                scale = k.array(k.pick(("tri_pressure_scale", "face_weight", "tri_materials", "face_scale")), "float", "in")
+                k.line(f"{fe} = {nrm} * ({pres} * {scale}[{tid}] / 6.0)", "a third of the area-weighted pressure per vertex")
+                k.notes.append(f"scales each triangle's pressure by {code(scale)}")
+            else:
+                k.line(f"{fe} = {nrm} * ({pres} / 6.0)", "a third of the area-weighted pressure per vertex")
             for n_ in names:
                 k.line(f"wp.atomic_add({f}, {n_}, {fe})")
             desc = f"Spreads the pressure {code(pres)} on each triangle of {code(elem)} over positions {code(x)} to its three vertices in {code(f)} with atomics."

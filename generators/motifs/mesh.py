@@ -48,6 +48,10 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         k.line(f"{query} = wp.mesh_query_ray({mesh}, {orig}[{tid}], {d}, {max_t})")
         with k.block(f"if {query}.result:"):
             k.line(f"{depth}[{tid}] = {query}.t")
+            if rng.random() < policy.extra_output_rate:
+                hits = k.array(k.pick(("hit_points", "hit_pos", "points_out")), "wp.vec3", "out")
+                k.line(f"{hits}[{tid}] = {orig}[{tid}] + {d} * {query}.t")
+                k.notes.append(f"writes hit points to {code(hits)}")
             if nrm_out:
                 k.line(f"{nrm_out}[{tid}] = {query}.normal")
         with k.block("else:"):
@@ -72,6 +76,10 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         if kind == "closest":
             k.line(f"{sdf}[{tid}] = wp.length({x} - {cp}) * {query}.sign")
             k.line(f"{out}[{tid}] = {cp}")
+            if rng.random() < 0.35:
+                vel = k.array(k.pick(("surface_vel", "mesh_vel", "closest_vel")), "wp.vec3", "out")
+                k.line(f"{vel}[{tid}] = wp.mesh_eval_velocity({mesh}, {query}.face, {query}.u, {query}.v)")
+                k.notes.append(f"writes the surface velocity to {code(vel)}")
             desc = f"Finds the closest point on the mesh {code(mesh)} within {code(max_d)} of each point of {code(q)}, writing it to {code(out)} and the signed distance to {code(sdf)}."
         else:
             delta, dist = k.fresh("delta", "d", "diff"), k.fresh("dist", "l", "depth")

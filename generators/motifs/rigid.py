@@ -98,7 +98,11 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
                 k.line(f"{out}[{tid}] = {fn}({X}, {p})")
                 desc = f"Moves the body-local points {code(pts)} to world space through the transforms {code(body_q)} of their bodies {code(sb)} (a gather through an index array) and writes {code(out)}."
             else:
-                k.line(f"{out}[{tid}] = wp.transform_point({X}, {p})")
+                if rng.random() < 0.35:
+                    k.line(f"{out}[{tid}] = wp.transform_point(wp.transform_inverse({X}), {p})", "world to body frame")
+                    k.notes.append("uses the inverse transforms (world to body)")
+                else:
+                    k.line(f"{out}[{tid}] = wp.transform_point({X}, {p})")
                 desc = f"Transforms the body-local points {code(pts)} by {code(body_q)} of the body in {code(sb)} (a gather through an index array) into {code(out)}."
         else:
             with k.block(f"if {b} < 0:", "static: no velocity"):

@@ -51,7 +51,11 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
     k.line(f"{state} = wp.rand_init({seed}, {tid})", "one independent stream per thread")
     if kind == "jitter":
         off = k.fresh("offset", "noise", "d")
-        k.line(f"{off} = {vec}(wp.randf({state}) - 0.5, wp.randf({state}) - 0.5, wp.randf({state}) - 0.5)")
+        if rng.random() < 0.4:
+            k.line(f"{off} = {vec}(wp.randn({state}), wp.randn({state}), wp.randn({state}))", "Gaussian noise")
+            k.notes.append("draws Gaussian noise")
+        else:
+            k.line(f"{off} = {vec}(wp.randf({state}) - 0.5, wp.randf({state}) - 0.5, wp.randf({state}) - 0.5)")
         k.line(f"{out}[{tid}] = {q}[{tid}] + {off} * {amp}")
         desc = f"Jitters the positions {code(q)} by uniform noise scaled by {code(amp)} from a per-thread RNG seeded with {code(seed)} into {code(out)}."
     elif kind == "directions":
