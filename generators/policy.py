@@ -38,7 +38,9 @@ class Policy:
     guard_rate: float = 0.3  # `if tid >= n: return` where the launch may outrun the data (real: 13.6% of kernels)
     early_return_rate: float = 0.35  # an early return on a data condition (real: 35.4% return early)
     helper_rate: float = 0.65  # a computation moved into a @wp.func (real: 39.1% call one)
-    struct_rate: float = 0.2  # scalar settings passed as one @wp.struct (not measured on the real corpus; newton passes model structs)
+    struct_rate: float = (
+        0.2  # scalar settings passed as one @wp.struct (not measured on the real corpus; newton passes model structs)
+    )
     docstring_rate: float = 0.45  # a one-line docstring (real: 46.3%)
     comment_rate: float = 0.5  # the kernel carries `#` comments (real: 50.3%)
     comment_line_rate: float = 0.8  # of the commentable lines, those that get one (real: 5.8% comment lines)

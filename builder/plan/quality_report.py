@@ -7,12 +7,16 @@ and aggregates.
 
 from __future__ import annotations
 
+import ast
 from collections import Counter
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
 from builder.plan.descriptions import description_problems, label_true
+from builder.plan.kernel_ast import find_kernels, make_ctx, source_scope
+from builder.plan.liveness import Liveness, live_core_hash
+from builder.plan.near_duplicates import cross_split_near_duplicates
 from builder.plan.quality import kernel_quality, summarize
 
 # Shares printed by ``report``, in order, with their labels.
@@ -35,10 +39,13 @@ _LINES = (
 def release_quality(files: list[Path], category_names: list[str] | None = None) -> dict:
     """The measures of every row of ``files`` (one config's parquet files)."""
     measures, failures, problems, labels, descriptions = [], Counter(), Counter(), Counter(), Counter()
+    sources: list[tuple[str, str]] = []  # (split, python_source)
     for path in files:
+        split = path.name.split("-")[0]
         columns = [c for c in ("python_source", "description", "category") if c in pq.read_schema(path).names]
         table = pq.read_table(path, columns=columns).to_pydict()
         for i, source in enumerate(table["python_source"]):
+            sources.append((split, source))
             try:
                 measures.append(kernel_quality(source))
             except (SyntaxError, ValueError) as error:
@@ -62,7 +69,28 @@ def release_quality(files: list[Path], category_names: list[str] | None = None) 
     judged = labels["true"] + labels["false"]
     figures["labels_true"] = round(labels["true"] / judged, 4) if judged else None
     figures["unparsed"] = dict(failures)
+    figures["live_core_in_train"] = live_core_in_train(sources)
+    figures["near_duplicates_of_train"] = cross_split_near_duplicates(sources)
     return figures
+
+
+def live_core_in_train(sources: list[tuple[str, str]]) -> dict[str, float]:
+    """Share of each non-train split's rows whose live core (dead code removed, names and literals erased) is a train row's."""
+    hashes = []
+    for split, source in sources:
+        tree = ast.parse(source)
+        kernels = find_kernels(tree)
+        if not kernels:
+            continue
+        live = Liveness(kernels[-1], make_ctx(kernels[-1], source_scope(tree)))
+        live.prune()
+        hashes.append((split, live_core_hash(kernels[-1])))
+    train = {h for split, h in hashes if split == "train"}
+    shares: dict[str, list[bool]] = {}
+    for split, h in hashes:
+        if split != "train":
+            shares.setdefault(split, []).append(h in train)
+    return {split: round(sum(v) / len(v), 4) for split, v in shares.items()}
 
 
 def report(figures: dict) -> str:
@@ -80,4 +108,10 @@ def report(figures: dict) -> str:
     ):
         if figures.get(key) is not None:
             lines.append(f"  {label}: {100 * figures[key]:.1f}%")
+    for key, label in (
+        ("live_core_in_train", "rows whose live core is a train row's"),
+        ("near_duplicates_of_train", "rows near-duplicating a train row (MinHash, token 5-grams)"),
+    ):
+        for split, share in sorted((figures.get(key) or {}).items()):
+            lines.append(f"  {split} {label}: {100 * share:.2f}%")
     return "\n".join(lines)

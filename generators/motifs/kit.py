@@ -124,7 +124,11 @@ class Kernel:
             else:
                 self.guard(text, self.value(self.pick(("n", "count", "num_items", "num_elements", "size")), "int"))
         if remap and self.rng.random() < self.policy.remap_rate:
-            table = self.array(self.pick(("indices", "active_indices", "particle_indices", "sorted_ids", "work_list", "ids")), "wp.int32", "index")
+            table = self.array(
+                self.pick(("indices", "active_indices", "particle_indices", "sorted_ids", "work_list", "ids")),
+                "wp.int32",
+                "index",
+            )
             index = self.fresh("i", "idx", "p", "pid")
             self.line(f"{index} = {table}[{text}]", "the launch covers a subset of the elements")
             with self.block(f"if {index} < 0:"):
@@ -162,7 +166,10 @@ class Kernel:
         holder = self.fresh("params", "cfg", "settings", "opts")
         for p in values:
             pattern = re.compile(rf"(?<![.\w]){p.name}(?!\w)")
-            self.lines = [pattern.sub(f"{holder}.{p.name}", line) if not line.lstrip().startswith("#") else line for line in self.lines]
+            self.lines = [
+                pattern.sub(f"{holder}.{p.name}", line) if not line.lstrip().startswith("#") else line
+                for line in self.lines
+            ]
         first = self.params.index(values[0])
         self.params = [p for p in self.params if p not in values]
         self.params.insert(first, Param(holder, name, "struct"))

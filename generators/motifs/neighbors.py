@@ -119,7 +119,10 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
     else:
         k.line(f"{out}[{i}] = {acc}")
         what_out = ""
-    desc = f"For each particle of {code(q)}, {what} {code(h)} and writes the result{' ' + what_out if what_out else ''} to {code(out)}."
+    desc = (
+        f"For each particle of {code(q)}, {what} {code(h)} and writes the result{' ' + what_out if what_out else ''} "
+        f"to {code(out)}."
+    )
     doc = (
         rng.choice(("SPH neighbour sum over a hash grid.", "Accumulate over neighbouring particles."))
         if rng.random() < policy.docstring_rate

@@ -113,7 +113,10 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
     k.line(f"{q_out}[{tid}] = {x1}")
     k.line(f"{qd_out}[{tid}] = {v1}")
     name = rng.choice(_NAMES)
-    desc = f"{join_phrases(ops).capitalize()}: reads {', '.join(map(code, reads))}, writes {code(q_out)} and {code(qd_out)}."
+    desc = (
+        f"{join_phrases(ops).capitalize()}: reads {', '.join(map(code, reads))}, writes {code(q_out)} "
+        f"and {code(qd_out)}."
+    )
     doc = (
         rng.choice(
             (

@@ -55,7 +55,10 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             with k.block(f"if {col} >= 0:"):
                 entry = f"wp.transpose({vals}[{kk}])" if block else f"{vals}[{kk}]"
                 k.line(f"wp.atomic_add({y}, {col}, {entry} * {xr})")
-        desc = f"Computes the transposed CSR product {code(y)} += A^T {code(x)} with A in {code(offs)}, {code(cols)}, {code(vals)}, scattering with atomics."
+        desc = (
+            f"Computes the transposed CSR product {code(y)} += A^T {code(x)} with A in {code(offs)}, "
+            f"{code(cols)}, {code(vals)}, scattering with atomics."
+        )
     else:
         s = k.fresh("s", "acc", "sum", "dot")
         k.line(f"{s} = {zero(vec_t)}")
@@ -75,10 +78,16 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             desc_pre = f"the {code(diag)}-scaled " + desc_pre
         if scaled:
             k.line(f"{y}[{row}] = {alpha} * {s} + {beta} * {y}[{row}]")
-            desc = f"Computes {code(y)} = {code(alpha)} times {desc_pre}A {code(x)} + {code(beta)} {code(y)} for the CSR matrix in {code(offs)}, {code(cols)}, {code(vals)}, one row per thread."
+            desc = (
+                f"Computes {code(y)} = {code(alpha)} times {desc_pre}A {code(x)} + {code(beta)} {code(y)} "
+                f"for the CSR matrix in {code(offs)}, {code(cols)}, {code(vals)}, one row per thread."
+            )
         else:
             k.line(f"{y}[{row}] = {s}")
-            desc = f"Computes into {code(y)} {desc_pre}the CSR matrix-vector product A {code(x)} for A in {code(offs)}, {code(cols)}, {code(vals)}, one row per thread."
+            desc = (
+                f"Computes into {code(y)} {desc_pre}the CSR matrix-vector product A {code(x)} for "
+                f"A in {code(offs)}, {code(cols)}, {code(vals)}, one row per thread."
+            )
     doc = (
         rng.choice(("Sparse matrix-vector product (CSR).", "y = A x for a CSR matrix."))
         if rng.random() < policy.docstring_rate

@@ -74,7 +74,10 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             res = k.array(k.pick(("residual", "max_change", "delta_max", "err")), dtype, "out")
             k.line(f"wp.atomic_max({res}, 0, wp.abs({new} - {c}))", "convergence monitor")
             extra += f", with the largest change in {code(res)}[0]"
-        what = f"one explicit diffusion step of {code(src)} with the five-point Laplacian, rate {code(alpha)} times {code(dt)}"
+        what = (
+            f"one explicit diffusion step of {code(src)} with the five-point Laplacian, rate {code(alpha)} "
+            f"times {code(dt)}"
+        )
     elif kind == "blur":
         r = rng.choice((1, 2))
         s, di, dj = k.fresh("s", "acc", "total"), k.fresh("di", "dx", "oi"), k.fresh("dj", "dy", "oj")
