@@ -41,6 +41,9 @@ FAMILY_MARKERS: dict[str, str] = {
     "rigid_transform": r"wp\.(transform_\w+|quat_\w+|spatial_\w+|transform)\(",
     "activation_normalization": r"wp\.(exp|max|tanh|sqrt|where|log)\(",
     "random_sampling": r"wp\.rand_init\(",
+    "scan_compaction": r"for \w+ in range\(.*shape\[1\]\):|\[\w+\] = \w+\[\w+\]\n|wp\.atomic_add\(",
+    "dense_layer": r"\w+\[\w+, \w+\] \* \w+\[\w+\]|\[\w+ % \w+\.shape\[0\]\] \* ",
+    "quaternion_kinematics": r"wp\.(quat_\w+|spatial_vector)\(",
 }
 
 

@@ -75,7 +75,9 @@ def release_quality(files: list[Path], category_names: list[str] | None = None) 
 
 
 def live_core_in_train(sources: list[tuple[str, str]]) -> dict[str, float]:
-    """Share of each non-train split's rows whose live core (dead code removed, names and literals erased) is a train row's."""
+    """Share of each non-train split's rows whose live core is a train row's.
+
+    The live core: the kernel with dead code removed, identifiers renamed and numbers erased."""
     hashes = []
     for split, source in sources:
         tree = ast.parse(source)

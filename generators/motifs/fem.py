@@ -119,7 +119,11 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             )
         else:
             ds, fm = k.fresh("Ds", "D", "dx"), k.fresh("F", "def_grad")
-            k.line(f"{ds} = wp.matrix_from_cols({e[0]}, {e[1]}, {e[2]})")
+            if rng.random() < 0.5:
+                k.line(f"{ds} = wp.matrix_from_cols({e[0]}, {e[1]}, {e[2]})")
+            else:
+                entries = ", ".join(f"{en}[{r}]" for r in range(3) for en in e)
+                k.line(f"{ds} = wp.mat33({entries})", "edge vectors as columns")
             k.line(f"{fm} = {ds} * {dm}[{tid}]", "deformation gradient")
             if rng.random() < 0.5:
                 jn = k.fresh("J", "det_f")

@@ -136,7 +136,8 @@ class Kernel:
             self.notes.append(f"runs over the elements listed in {code(table)}")
         if self.rng.random() < self.policy.flag_rate:
             flags = self.array(self.pick(("flags", "active", "particle_flags", "mask", "enabled")), "wp.int32", "in")
-            test = f"({flags}[{index}] & 1) == 0" if self.rng.random() < 0.5 else f"{flags}[{index}] == 0"
+            bit = "wp.int32(1)" if self.rng.random() < self.policy.int_cast_rate else "1"
+            test = f"({flags}[{index}] & {bit}) == 0" if self.rng.random() < 0.5 else f"{flags}[{index}] == 0"
             with self.block(f"if {test}:", "skip inactive elements"):
                 self.line("return")
             self.notes.append(f"skips elements whose {code(flags)} flag is clear")

@@ -88,10 +88,15 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         p = k.fresh("p", "x_local", "r")
         k.line(f"{p} = {pts}[{tid}]")
         if kind == "points":
-            with k.block(f"if {b} < 0:", "points not attached to a body are already in world space"):
-                k.line(f"{out}[{tid}] = {p}")
-                k.line("return")
-            k.line(f"{X} = {body_q}[{b}]")
+            if rng.random() < 0.4:
+                k.line(f"{X} = wp.transform_identity()", "points not attached to a body are already in world space")
+                with k.block(f"if {b} >= 0:"):
+                    k.line(f"{X} = {body_q}[{b}]")
+            else:
+                with k.block(f"if {b} < 0:", "points not attached to a body are already in world space"):
+                    k.line(f"{out}[{tid}] = {p}")
+                    k.line("return")
+                k.line(f"{X} = {body_q}[{b}]")
             if rng.random() < policy.helper_rate:
                 fn = rng.choice(("to_world", "transform_to_world", "apply_transform"))
                 k.helper(_HELPER.format(name=fn))

@@ -67,7 +67,8 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             k.line(f"{d} = wp.sample_unit_sphere_surface({state})")
         else:
             th, z = k.fresh("theta", "phi"), k.fresh("z", "h")
-            k.line(f"{th} = wp.randf({state}) * 6.2831853")
+            two_pi = "wp.static(2.0 * wp.pi)" if rng.random() < 0.6 else "6.2831853"
+            k.line(f"{th} = wp.randf({state}) * {two_pi}")
             k.line(f"{z} = wp.randf({state}, -1.0, 1.0)")
             rr = k.fresh("r", "rxy")
             k.line(f"{rr} = wp.sqrt(wp.max(1.0 - {z} * {z}, 0.0))")

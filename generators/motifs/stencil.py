@@ -99,7 +99,10 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
                     k.line(f"{s} += {fn}({src}, {i} + {di}, {j} + {dj})")
                 else:
                     k.line(f"{s} += {src}[wp.clamp({i} + {di}, 0, {nx} - 1), wp.clamp({j} + {dj}, 0, {ny} - 1)]")
-        k.line(f"{dst}[{i}, {j}] = {s} / {lit(float((2 * r + 1) ** 2))}")
+        if dtype in ("float", "wp.float32") and rng.random() < 0.5:
+            k.line(f"{dst}[{i}, {j}] = {s} * wp.static(1.0 / {float((2 * r + 1) ** 2)})")
+        else:
+            k.line(f"{dst}[{i}, {j}] = {s} / {lit(float((2 * r + 1) ** 2))}")
         if not any(f"{nx} - 1" in line for line in k.lines):  # the helper clamps: the extents are not needed
             k.lines = [line for line in k.lines if not line.strip().startswith((f"{nx} = ", f"{ny} = "))]
         what = f"a {2 * r + 1}x{2 * r + 1} box blur of {code(src)} with clamped borders"
