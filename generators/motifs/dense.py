@@ -38,9 +38,23 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         if act != "none" and rng.random() < policy.helper_rate:
             fn = f"{act}_act" if rng.random() < 0.5 else f"activate_{act}"
             k.helper(f"@wp.func\ndef {fn}(v: float):\n    return " + _ACTS[act].format(v="v"))
-            k.line(f"{y}[{i}] = {fn}({s})")
+            value = f"{fn}({s})"
         else:
-            k.line(f"{y}[{i}] = " + _ACTS[act].format(v=s))
+            value = _ACTS[act].format(v=s)
+        notes = []
+        if rng.random() < 0.35:
+            gamma = k.array(k.pick(("gamma", "layer_scale", "gain")), "float", "in")
+            value = (
+                f"{gamma}[{i} % {gamma}.shape[0]] * ({value})"
+                if " " in value
+                else f"{gamma}[{i} % {gamma}.shape[0]] * {value}"
+            )
+            notes.append(f"scales each neuron by {code(gamma)}")
+        if rng.random() < 0.35:
+            value = f"{x}[{i} % {x}.shape[0]] + {value}"
+            notes.append("adds the input as a residual")
+        k.line(f"{y}[{i}] = {value}")
+        k.notes.extend(notes)
         desc = (
             f"Computes one output of a dense layer per thread: {code(y)} = {act if act != 'none' else 'identity'}"
             f"({code(w)} {code(x)}{' + ' + code(b) if b else ''})."
@@ -56,6 +70,14 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             f"{g} = {dy}[{i} % {dy}.shape[0]] * {x}[{j} % {x}.shape[0]]",
             "outer product of the output gradient and the input",
         )
+        if rng.random() < 0.4:
+            clip = k.value(k.pick(("clip", "max_grad", "grad_clip")), "float")
+            k.line(f"{g} = wp.clamp({g}, -wp.abs({clip}), wp.abs({clip}))", "element-wise gradient clipping")
+            k.notes.append(f"clips the gradient to {code(clip)}")
+        if lr and rng.random() < 0.4:
+            decay = k.value(k.pick(("weight_decay", "decay", "l2")), "float")
+            k.line(f"{g} += {decay} * {w}[{i}, {j}]", "L2 weight decay")
+            k.notes.append(f"adds weight decay {code(decay)}")
         if lr:
             k.line(f"{w}[{i}, {j}] = {w}[{i}, {j}] - {lr} * {g}", "gradient step in place")
             desc = (

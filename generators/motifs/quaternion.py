@@ -36,7 +36,12 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         tid = k.tid(k.fresh("tid", "i"))
         dq = k.fresh("dq", "delta", "q_step")
         k.line(f"{dq} = wp.quat_from_axis_angle(wp.normalize({axis}[{tid}]), {omega}[{tid}] * {dt})")
-        k.line(f"{out}[{tid}] = wp.normalize({dq} * {q}[{tid}])", "renormalize against drift")
+        if rng.random() < 0.5:
+            k.line(f"{out}[{tid}] = wp.normalize({dq} * {q}[{tid}])", "renormalize against drift")
+        else:
+            q1 = k.fresh("q_new", "q1", "rot")
+            k.line(f"{q1} = {dq} * {q}[{tid}]")
+            k.line(f"{out}[{tid}] = {q1} / wp.length({q1})", "renormalize against drift")
         desc = (
             f"Rotates the orientations {code(q)} about {code(axis)} by {code(omega)} times {code(dt)} into {code(out)}."
         )
@@ -51,6 +56,10 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         k.line(f"{axis} = wp.vec3()")
         k.line(f"{angle} = float(0.0)")
         k.line(f"wp.quat_to_axis_angle({rel}, {axis}, {angle})")
+        if rng.random() < 0.4:
+            ang_out = k.array(k.pick(("angles", "angle_out", "theta_out")), "float", "out")
+            k.line(f"{ang_out}[{tid}] = {angle}")
+            k.notes.append(f"writes the angle alone to {code(ang_out)}")
         k.line(f"{out}[{tid}] = {axis} * {angle}")
         desc = f"Writes the axis-angle vector of the rotation from {code(qa)} to {code(qb)} into {code(out)}."
     elif kind == "matrix":
