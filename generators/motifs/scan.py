@@ -37,6 +37,10 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             else:
                 k.line(f"{s} += {src}[{row}, {j}]")
                 k.line(f"{out}[{row}, {j}] = {s}")
+        if rng.random() < 0.4:
+            totals = k.array(k.pick(("row_totals", "sums", "row_sum", "totals")), dtype, "out")
+            k.line(f"{totals}[{row}] = {s}")
+            k.notes.append(f"writes each row's total to {code(totals)}")
         desc = (
             f"Writes the {'exclusive' if exclusive else 'inclusive'} prefix sum of each row of "
             f"{code(src)} into {code(out)}."
@@ -47,23 +51,40 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         src = k.array(nm.array("position"), policy.vec3_spelling.draw(rng), "in")
         out = k.array(k.fresh(nm.array("position", output=True)), policy.vec3_spelling.draw(rng), "out")
         tid = k.tid(k.fresh("tid", "i"), remap=False)
-        with k.block(f"if {keep}[{tid}] == 0:"):
+        test = f"{keep}[{tid}] == 0" if rng.random() < 0.5 else f"({keep}[{tid}] & 1) == 0"
+        with k.block(f"if {test}:", "only kept elements are written"):
             k.line("return")
         d = k.fresh("dst", "slot", "j")
         k.line(f"{d} = {offs}[{tid}]", "exclusive scan of the keep flags gives the slot")
         with k.block(f"if {d} < 0:"):
             k.line("return")
         k.line(f"{out}[{d}] = {src}[{tid}]")
+        if rng.random() < 0.4:
+            ids = k.array(k.pick(("source_index", "orig_ids", "kept_ids", "perm")), "wp.int32", "out")
+            k.line(f"{ids}[{d}] = {tid}", "remember where each kept element came from")
+            k.notes.append(f"records the source indices in {code(ids)}")
         desc = (
             f"Compacts the elements of {code(src)} whose {code(keep)} flag is set into {code(out)} "
             f"at the slots {code(offs)} an exclusive scan computed."
         )
     else:
-        keys = k.array(k.pick(("cell_ids", "keys", "bin_ids", "labels")), "wp.int32", "index")
+        from_positions = rng.random() < 0.5
+        if from_positions:
+            keys = k.array(nm.array("position"), policy.vec3_spelling.draw(rng), "in")
+            inv_cell = k.value(k.pick(("inv_cell_size", "inv_dx", "cell_scale")), "float")
+        else:
+            keys = k.array(k.pick(("cell_ids", "keys", "bin_ids", "labels")), "wp.int32", "index")
         counts = k.array(k.pick(("cell_counts", "counts", "bin_sizes", "occupancy")), "wp.int32", "out")
         tid = k.tid(k.fresh("tid", "i"))
         key = k.fresh("key", "cell", "b")
-        k.line(f"{key} = {keys}[{tid}]")
+        if from_positions:
+            axis = rng.randrange(3)
+            k.line(
+                f"{key} = wp.int32(wp.floor(wp.clamp({keys}[{tid}][{axis}] * {inv_cell}, -1.0e6, 1.0e6)))",
+                "slab index along one axis",
+            )
+        else:
+            k.line(f"{key} = {keys}[{tid}]")
         with k.block(f"if {key} < 0 or {key} >= {counts}.shape[0]:", "keys outside the table are dropped"):
             k.line("return")
         slot = k.fresh("slot", "rank", "pos")
@@ -76,7 +97,8 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             k.lines = [ln.replace(f"{slot} = wp.atomic_add", "wp.atomic_add") for ln in k.lines]
             extra = ""
         desc = (
-            f"Counts the elements per key of {code(keys)} into {code(counts)} with atomics{extra}, "
+            f"Counts the elements per {'slab of ' if from_positions else 'key of '}{code(keys)} "
+            f"into {code(counts)} with atomics{extra}, "
             "the first pass of a counting sort."
         )
     doc = (
