@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 
 from builder.plan.descriptions import description_problems, label_true
 from builder.plan.kernel_ast import find_kernels, make_ctx, source_scope
-from builder.plan.liveness import Liveness, live_core_hash
+from builder.plan.liveness import Liveness, live_core_hash, live_structure
 from builder.plan.near_duplicates import cross_split_near_duplicates
 from builder.plan.quality import kernel_quality, summarize
 
@@ -74,7 +74,7 @@ def release_quality(files: list[Path], category_names: list[str] | None = None) 
     return figures
 
 
-def live_core_in_train(sources: list[tuple[str, str]]) -> dict[str, float]:
+def live_core_in_train(sources: list[tuple[str, str]]) -> dict[str, dict[str, float]]:
     """Share of each non-train split's rows whose live core is a train row's.
 
     The live core: the kernel with dead code removed, identifiers renamed and numbers erased."""
@@ -86,7 +86,15 @@ def live_core_in_train(sources: list[tuple[str, str]]) -> dict[str, float]:
             continue
         live = Liveness(kernels[-1], make_ctx(kernels[-1], source_scope(tree)))
         live.prune()
-        hashes.append((split, live_core_hash(kernels[-1])))
+        hashes.append((split, (live_core_hash(kernels[-1]), live_structure(source))))
+    return {
+        "kernel": _shares([(split, h[0]) for split, h in hashes]),
+        "kernel_and_helpers": _shares([(split, h[1]) for split, h in hashes]),
+    }
+
+
+def _shares(hashes: list[tuple[str, str]]) -> dict[str, float]:
+    """Share of each non-train split's rows whose hash is a train row's."""
     train = {h for split, h in hashes if split == "train"}
     shares: dict[str, list[bool]] = {}
     for split, h in hashes:
@@ -110,10 +118,13 @@ def report(figures: dict) -> str:
     ):
         if figures.get(key) is not None:
             lines.append(f"  {label}: {100 * figures[key]:.1f}%")
-    for key, label in (
-        ("live_core_in_train", "rows whose live core is a train row's"),
-        ("near_duplicates_of_train", "rows near-duplicating a train row (MinHash, token 5-grams)"),
-    ):
-        for split, share in sorted((figures.get(key) or {}).items()):
+    core = figures.get("live_core_in_train") or {}
+    shares = [
+        ("rows whose kernel's live core is a train row's", core.get("kernel", {})),
+        ("rows whose live core and helpers are a train row's", core.get("kernel_and_helpers", {})),
+        ("rows near-duplicating a train row (MinHash, token 5-grams)", figures.get("near_duplicates_of_train") or {}),
+    ]
+    for label, by_split in shares:
+        for split, share in sorted(by_split.items()):
             lines.append(f"  {split} {label}: {100 * share:.2f}%")
     return "\n".join(lines)
