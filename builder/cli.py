@@ -172,8 +172,14 @@ def stats(release: str, as_json: bool, tokens: str | None = None) -> int:
     except (OSError, ValueError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
-    figures = coverage.as_dict() | ({"tokens": token_figures} if tokens else {})
-    print(json.dumps(figures, indent=2) if as_json else report(coverage) + ("\n" + token_text if tokens else ""))
+    from builder.plan.quality_report import release_quality
+    from builder.plan.quality_report import report as quality_report
+    from builder.schema import ROW_CATEGORIES
+
+    quality = release_quality(table_files(folder), list(ROW_CATEGORIES))
+    figures = {**coverage.as_dict(), "quality": quality} | ({"tokens": token_figures} if tokens else {})
+    text = report(coverage) + "\n" + quality_report(quality) + ("\n" + token_text if tokens else "")
+    print(json.dumps(figures, indent=2) if as_json else text)
     return 0
 
 

@@ -289,3 +289,24 @@ def live_core_hash(fn: ast.FunctionDef) -> str:
         elif isinstance(n, ast.Constant) and isinstance(n.value, (int, float)) and not isinstance(n.value, bool):
             n.value = 0
     return hashlib.md5(ast.dump(fn).encode()).hexdigest()
+
+
+def live_structure(python_source: str) -> str:
+    """The dedup key of a source on meaning: the live core of its kernel plus its helpers and structs,
+    each with identifiers renamed and numbers erased (docstrings, comments and dead code do not count)."""
+    from builder.plan.kernel_ast import find_kernels, make_ctx, source_scope  # noqa: I001
+
+    tree = ast.parse(python_source)
+    kernel = find_kernels(tree)[-1]
+    live = Liveness(kernel, make_ctx(kernel, source_scope(tree)))
+    live.prune()
+    parts = [live_core_hash(kernel)]
+    for node in tree.body:
+        if node is kernel or not isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            continue
+        node.body = [st for st in node.body if not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant))]
+        if isinstance(node, ast.FunctionDef):
+            parts.append(live_core_hash(node))
+        else:
+            parts.append(hashlib.md5(ast.dump(node).replace(node.name, "S").encode()).hexdigest())
+    return hashlib.md5(" ".join(parts[:1] + sorted(parts[1:])).encode()).hexdigest()

@@ -20,6 +20,7 @@ import generators
 from builder.errors import OptionError, PlanError
 from builder.options import BuildOptions
 from builder.plan.constructs import constructs_in
+from builder.plan.liveness import live_structure
 from builder.plan.splits import (
     DEFAULT_RATIOS,
     SPLITS,
@@ -272,6 +273,8 @@ def candidate(seed: int, index: int, generator: str = "random") -> tuple:
     try:
         spec = generators.synthesize(seed, index, generator)
         analysis = analyze(spec.python_source)
+        if generator == "motif":  # deduplicate on meaning: the live core, not its spelling
+            analysis = replace(analysis, structural_hash=live_structure(spec.python_source))
     except Exception as error:  # the planner counts and logs it
         return False, f"synthesis {type(error).__name__}", str(error), ()
     return True, analysis.structural_hash, analysis.complexity, analysis.constructs

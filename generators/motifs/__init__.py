@@ -14,13 +14,16 @@ from collections.abc import Callable
 from generators.motifs import (
     activation,
     collision,
+    dense,
     fem,
     mesh,
     neighbors,
     particles,
+    quaternion,
     reduce,
     rigid,
     sampling,
+    scan,
     sparse,
     springs,
     stencil,
@@ -44,6 +47,9 @@ FAMILIES: dict[str, Callable[[random.Random, Policy], KernelSpec]] = {
         rigid,
         activation,
         sampling,
+        scan,
+        dense,
+        quaternion,
     )
 }
 MOTIF_CATEGORIES: tuple[str, ...] = tuple(FAMILIES)

@@ -100,7 +100,10 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
                 k.line(f"{s} += wp.exp({x}[{row}, {j}] - {m})")
             with k.block(f"for {j} in range({n}):"):
                 k.line(f"{y}[{row}, {j}] = wp.exp({x}[{row}, {j}] - {m}) / {s}")
-            desc = f"Writes the row-wise softmax of {code(x)} (shifted by the row maximum) into {code(y)}, one row per thread."
+            desc = (
+                f"Writes the row-wise softmax of {code(x)} (shifted by the row maximum) into {code(y)}, "
+                "one row per thread."
+            )
         else:
             mean, var = k.fresh("mean", "mu", "avg"), k.fresh("var", "variance", "sigma2")
             eps = k.value(k.pick(("eps", "epsilon")), dtype)
@@ -121,6 +124,9 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             )
             with k.block(f"for {j} in range({n}):"):
                 k.line(f"{y}[{row}, {j}] = ({x}[{row}, {j}] - {mean}) * {inv}")
-            desc = f"Normalizes each row of {code(x)} to zero mean and unit variance (epsilon {code(eps)}) into {code(y)}, one row per thread."
+            desc = (
+                f"Normalizes each row of {code(x)} to zero mean and unit variance (epsilon {code(eps)}) "
+                f"into {code(y)}, one row per thread."
+            )
     doc = _DOCS[kind] if rng.random() < policy.docstring_rate else None
     return k.spec(rng.choice(_NAMES[kind]), desc, doc)

@@ -57,12 +57,12 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
     names = [k.fresh(n) for n in (("i", "j", "k") if tri else ("i", "j", "k", "l"))]
     ev = k.fresh("tri", "face", "idx") if tri else k.fresh("tet", "cell", "idx")
     k.line(f"{ev} = {elem}[{tid}]")
-    for n_, c in zip(names, range(4), strict=False):
+    for c, n_ in enumerate(names):
         k.line(f"{n_} = {ev}[{c}]")
     with k.block(f"if {' or '.join(f'{n} < 0' for n in names)}:", "padding elements"):
         k.line("return")
     xs = [k.fresh(f"x{c}", f"p{c}") for c in range(len(names))]
-    for xn, n_ in zip(xs, names, strict=False):
+    for xn, n_ in zip(xs, names, strict=True):
         k.line(f"{xn} = {x}[{n_}]")
     if tri:
         nrm = k.fresh("n", "normal", "cr")
@@ -74,19 +74,35 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             k.line(f"{nrm} = wp.cross({xs[1]} - {xs[0]}, {xs[2]} - {xs[0]})")
         if kind == "tri_pressure":
             fe = k.fresh("f", "fe", "force")
-            k.line(f"{fe} = {nrm} * ({pres} / 6.0)", "a third of the area-weighted pressure per vertex")
+            if rng.random() < 0.5:
+                scale = k.array(
+                    k.pick(("tri_pressure_scale", "face_weight", "tri_materials", "face_scale")), "float", "in"
+                )
+                k.line(
+                    f"{fe} = {nrm} * ({pres} * {scale}[{tid}] / 6.0)",
+                    "a third of the area-weighted pressure per vertex",
+                )
+                k.notes.append(f"scales each triangle's pressure by {code(scale)}")
+            else:
+                k.line(f"{fe} = {nrm} * ({pres} / 6.0)", "a third of the area-weighted pressure per vertex")
             for n_ in names:
                 k.line(f"wp.atomic_add({f}, {n_}, {fe})")
-            desc = f"Spreads the pressure {code(pres)} on each triangle of {code(elem)} over positions {code(x)} to its three vertices in {code(f)} with atomics."
+            desc = (
+                f"Spreads the pressure {code(pres)} on each triangle of {code(elem)} over positions "
+                f"{code(x)} to its three vertices in {code(f)} with atomics."
+            )
         else:
             a = k.fresh("area", "a", "tri_area")
             k.line(f"{a} = wp.length({nrm}) * 0.5")
             for n_ in names:
                 k.line(f"wp.atomic_add({out}, {n_}, {a} / 3.0)")
-            desc = f"Computes the area of each triangle of {code(elem)} over {code(x)} and adds a third of it to each vertex of {code(out)} with atomics."
+            desc = (
+                f"Computes the area of each triangle of {code(elem)} over {code(x)} and adds a third "
+                f"of it to each vertex of {code(out)} with atomics."
+            )
     else:
         e = [k.fresh(f"e{c}", f"d{c}") for c in (1, 2, 3)]
-        for en, xn in zip(e, xs[1:], strict=False):
+        for en, xn in zip(e, xs[1:], strict=True):
             k.line(f"{en} = {xn} - {xs[0]}")
         if kind == "tet_mass":
             vol = k.fresh("vol", "volume", "v")
@@ -97,10 +113,17 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             k.line(f"{m} = {vol} * {rho} * 0.25", "lump a quarter of the element mass on each node")
             for n_ in names:
                 k.line(f"wp.atomic_add({out}, {n_}, {m})")
-            desc = f"Lumps the mass of each tetrahedron of {code(elem)} over {code(x)} with density {code(rho)} onto its nodes in {code(out)} with atomics."
+            desc = (
+                f"Lumps the mass of each tetrahedron of {code(elem)} over {code(x)} with density {code(rho)} "
+                f"onto its nodes in {code(out)} with atomics."
+            )
         else:
             ds, fm = k.fresh("Ds", "D", "dx"), k.fresh("F", "def_grad")
-            k.line(f"{ds} = wp.matrix_from_cols({e[0]}, {e[1]}, {e[2]})")
+            if rng.random() < 0.5:
+                k.line(f"{ds} = wp.matrix_from_cols({e[0]}, {e[1]}, {e[2]})")
+            else:
+                entries = ", ".join(f"{en}[{r}]" for r in range(3) for en in e)
+                k.line(f"{ds} = wp.mat33({entries})", "edge vectors as columns")
             k.line(f"{fm} = {ds} * {dm}[{tid}]", "deformation gradient")
             if rng.random() < 0.5:
                 jn = k.fresh("J", "det_f")
@@ -108,7 +131,10 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
                 k.line(f"{out}[{tid}] = {jn} - 1.0")
             else:
                 k.line(f"{out}[{tid}] = wp.trace(wp.transpose({fm}) * {fm}) - 3.0")
-            desc = f"Forms the deformation gradient of each tetrahedron of {code(elem)} over {code(x)} from its rest inverse {code(dm)} and writes a strain measure to {code(out)}."
+            desc = (
+                f"Forms the deformation gradient of each tetrahedron of {code(elem)} over {code(x)} "
+                f"from its rest inverse {code(dm)} and writes a strain measure to {code(out)}."
+            )
     doc = (
         rng.choice(("Element loop with scatter to nodes.", "Per-element assembly."))
         if rng.random() < policy.docstring_rate

@@ -43,7 +43,7 @@ class Kernel:
     depth: int = 1
     value_types: set[str] = field(default_factory=set)
     commented: bool = False
-    notes: list[str] = field(default_factory=list)  # description clauses of the prologue (subset, flags)
+    notes: list[str] = field(default_factory=list)  # description clauses of optional stages
 
     def __post_init__(self) -> None:
         self.commented = self.rng.random() < self.policy.comment_rate
@@ -67,6 +67,9 @@ class Kernel:
 
     # -- parameters ----------------------------------------------------------------------------
     def param(self, name: str, annotation: str, role: str) -> str:
+        """Add a parameter; a name another parameter already has gets a numbered variant."""
+        if any(p.name == name for p in self.params):
+            name = self.fresh(name)
         self.taken.add(name)
         self.params.append(Param(name, annotation, role))
         return name
@@ -130,13 +133,14 @@ class Kernel:
             self.line(f"{index} = {table}[{text}]", "the launch covers a subset of the elements")
             with self.block(f"if {index} < 0:"):
                 self.line("return")
-            self.notes.append(f"over the elements listed in {code(table)}")
+            self.notes.append(f"runs over the elements listed in {code(table)}")
         if self.rng.random() < self.policy.flag_rate:
             flags = self.array(self.pick(("flags", "active", "particle_flags", "mask", "enabled")), "wp.int32", "in")
-            test = f"({flags}[{index}] & 1) == 0" if self.rng.random() < 0.5 else f"{flags}[{index}] == 0"
+            bit = "wp.int32(1)" if self.rng.random() < self.policy.int_cast_rate else "1"
+            test = f"({flags}[{index}] & {bit}) == 0" if self.rng.random() < 0.5 else f"{flags}[{index}] == 0"
             with self.block(f"if {test}:", "skip inactive elements"):
                 self.line("return")
-            self.notes.append(f"skipping elements whose {code(flags)} flag is clear")
+            self.notes.append(f"skips elements whose {code(flags)} flag is clear")
         return index
 
     def guard(self, index: str, count: str, comment: str = "threads past the end have nothing to do") -> None:
@@ -188,8 +192,7 @@ class Kernel:
             body.pop()
         parts = [*self.structs, *self.helpers, "\n".join(head + doc + body)]
         if self.notes:
-            description = description.rstrip(".") + "; runs " + join_phrases(self.notes).removeprefix("over") + "."
-            description = description.replace("; runs  ", "; runs over ").replace("; runs skipping", "; skips")
+            description = description.rstrip(".") + "; " + "; ".join(self.notes) + "."
         return KernelSpec(
             kernel_name=kernel_name,
             category=self.family,

@@ -48,12 +48,17 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         k.line(f"{query} = wp.mesh_query_ray({mesh}, {orig}[{tid}], {d}, {max_t})")
         with k.block(f"if {query}.result:"):
             k.line(f"{depth}[{tid}] = {query}.t")
+            if rng.random() < policy.extra_output_rate:
+                hits = k.array(k.pick(("hit_points", "hit_pos", "points_out")), "wp.vec3", "out")
+                k.line(f"{hits}[{tid}] = {orig}[{tid}] + {d} * {query}.t")
+                k.notes.append(f"writes hit points to {code(hits)}")
             if nrm_out:
                 k.line(f"{nrm_out}[{tid}] = {query}.normal")
         with k.block("else:"):
             k.line(f"{depth}[{tid}] = {max_t}")
         desc = (
-            f"Casts a ray per thread from {code(orig)} along {code(dirs)} against the mesh {code(mesh)} and writes the hit distance (or {code(max_t)} on a miss) to {code(depth)}"
+            f"Casts a ray per thread from {code(orig)} along {code(dirs)} against the mesh {code(mesh)} "
+            f"and writes the hit distance (or {code(max_t)} on a miss) to {code(depth)}"
             + (f" and the hit normal to {code(nrm_out)}." if nrm_out else ".")
         )
     else:
@@ -72,7 +77,14 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         if kind == "closest":
             k.line(f"{sdf}[{tid}] = wp.length({x} - {cp}) * {query}.sign")
             k.line(f"{out}[{tid}] = {cp}")
-            desc = f"Finds the closest point on the mesh {code(mesh)} within {code(max_d)} of each point of {code(q)}, writing it to {code(out)} and the signed distance to {code(sdf)}."
+            if rng.random() < 0.35:
+                vel = k.array(k.pick(("surface_vel", "mesh_vel", "closest_vel")), "wp.vec3", "out")
+                k.line(f"{vel}[{tid}] = wp.mesh_eval_velocity({mesh}, {query}.face, {query}.u, {query}.v)")
+                k.notes.append(f"writes the surface velocity to {code(vel)}")
+            desc = (
+                f"Finds the closest point on the mesh {code(mesh)} within {code(max_d)} of each point "
+                f"of {code(q)}, writing it to {code(out)} and the signed distance to {code(sdf)}."
+            )
         else:
             delta, dist = k.fresh("delta", "d", "diff"), k.fresh("dist", "l", "depth")
             k.line(f"{delta} = {x} - {cp}")
@@ -87,7 +99,10 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
                     + (f" * {query}.sign" if fn == "mesh_query_point" else "")
                 )
             k.line(f"{out}[{tid}] = {x}")
-            desc = f"Pushes the particles {code(q)} that lie closer than {code(rad)} to the mesh {code(mesh)} back out along the closest-point direction into {code(out)}."
+            desc = (
+                f"Pushes the particles {code(q)} that lie closer than {code(rad)} to the mesh {code(mesh)} "
+                f"back out along the closest-point direction into {code(out)}."
+            )
     doc = (
         rng.choice(("Query the mesh for each point.", "Mesh query per thread."))
         if rng.random() < policy.docstring_rate

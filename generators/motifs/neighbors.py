@@ -65,7 +65,8 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
     x = k.fresh(*local(rng, "position"))
     k.line(f"{x} = {q}[{i}]")
     acc = k.fresh(*local(rng, "sum"))
-    zero = {"float": "float(0.0)", "wp.int32": "int(0)"}.get(out_t, f"{vec}(0.0)")
+    int_zero = "wp.int32(0)" if rng.random() < policy.int_cast_rate else "int(0)"
+    zero = {"float": "float(0.0)", "wp.int32": int_zero}.get(out_t, f"{vec}(0.0)")
     k.line(f"{acc} = {zero}")
     query, j = k.fresh("query", "neighbors", "q_iter"), k.fresh("index", "j", "nbr")
     k.line(f"{query} = wp.hash_grid_query({grid}, {x}, {h})")
@@ -73,7 +74,7 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
     use_helper = rng.random() < policy.helper_rate + 0.2
     loop = f"for {j_} in {query}:"
     if rng.random() < 0.3:
-        k.line(f"{j_} = int(0)")
+        k.line(f"{j_} = wp.int32(0)" if rng.random() < policy.int_cast_rate else f"{j_} = int(0)")
         loop = f"while wp.hash_grid_query_next({query}, {j_}):"
     with k.block(loop, "loop over the neighbours in the query radius"):
         d = k.fresh(*local(rng, "direction"))
@@ -119,7 +120,10 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
     else:
         k.line(f"{out}[{i}] = {acc}")
         what_out = ""
-    desc = f"For each particle of {code(q)}, {what} {code(h)} and writes the result{' ' + what_out if what_out else ''} to {code(out)}."
+    desc = (
+        f"For each particle of {code(q)}, {what} {code(h)} and writes the result{' ' + what_out if what_out else ''} "
+        f"to {code(out)}."
+    )
     doc = (
         rng.choice(("SPH neighbour sum over a hash grid.", "Accumulate over neighbouring particles."))
         if rng.random() < policy.docstring_rate

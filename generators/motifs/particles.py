@@ -96,6 +96,10 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             k.line(f"{v1} = {v1} * ({vmax} / {speed})")
         ops.append(f"limits speeds to {code(vmax)}")
     x1 = k.fresh("x1", "x_new", "pos_new", "x_next")
+    if rng.random() < 0.3:
+        with k.block(f"if not wp.isfinite({v1}):", "a diverged particle is stopped rather than spreading NaNs"):
+            k.line(f"{v1} = {vec}(0.0)")
+        ops.append("zeroes non-finite velocities")
     k.line(f"{x1} = {x0} + {v1} * {dt}")
     if rng.random() < 0.45:
         lo, hi = (
@@ -113,7 +117,10 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
     k.line(f"{q_out}[{tid}] = {x1}")
     k.line(f"{qd_out}[{tid}] = {v1}")
     name = rng.choice(_NAMES)
-    desc = f"{join_phrases(ops).capitalize()}: reads {', '.join(map(code, reads))}, writes {code(q_out)} and {code(qd_out)}."
+    desc = (
+        f"{join_phrases(ops).capitalize()}: reads {', '.join(map(code, reads))}, writes {code(q_out)} "
+        f"and {code(qd_out)}."
+    )
     doc = (
         rng.choice(
             (

@@ -47,7 +47,10 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         out = k.array(k.fresh(nm.plain("max_value", "result", "bounds", "extreme", "out")), dtype, "out")
         op = rng.choice(("atomic_max", "atomic_min"))
         k.line(f"wp.{op}({out}, 0, wp.abs({v}))")
-        what = f"the {'largest' if op == 'atomic_max' else 'smallest'} absolute value of {code(src)} into {code(out)}[0] with wp.{op}"
+        what = (
+            f"the {'largest' if op == 'atomic_max' else 'smallest'} absolute value of {code(src)} "
+            f"into {code(out)}[0] with wp.{op}"
+        )
     elif kind == "norm":
         out = k.array(k.fresh(nm.plain("energy", "sum_sq", "norm_sq", "total", "ke")), "float", "out")
         m = k.array(k.fresh(nm.array("mass")), "float", "in") if rng.random() < 0.5 else None

@@ -88,18 +88,33 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         p = k.fresh("p", "x_local", "r")
         k.line(f"{p} = {pts}[{tid}]")
         if kind == "points":
-            with k.block(f"if {b} < 0:", "points not attached to a body are already in world space"):
-                k.line(f"{out}[{tid}] = {p}")
-                k.line("return")
-            k.line(f"{X} = {body_q}[{b}]")
+            if rng.random() < 0.4:
+                k.line(f"{X} = wp.transform_identity()", "points not attached to a body are already in world space")
+                with k.block(f"if {b} >= 0:"):
+                    k.line(f"{X} = {body_q}[{b}]")
+            else:
+                with k.block(f"if {b} < 0:", "points not attached to a body are already in world space"):
+                    k.line(f"{out}[{tid}] = {p}")
+                    k.line("return")
+                k.line(f"{X} = {body_q}[{b}]")
             if rng.random() < policy.helper_rate:
                 fn = rng.choice(("to_world", "transform_to_world", "apply_transform"))
                 k.helper(_HELPER.format(name=fn))
                 k.line(f"{out}[{tid}] = {fn}({X}, {p})")
-                desc = f"Moves the body-local points {code(pts)} to world space through the transforms {code(body_q)} of their bodies {code(sb)} (a gather through an index array) and writes {code(out)}."
+                desc = (
+                    f"Moves the body-local points {code(pts)} to world space through the transforms {code(body_q)} "
+                    f"of their bodies {code(sb)} (a gather through an index array) and writes {code(out)}."
+                )
             else:
-                k.line(f"{out}[{tid}] = wp.transform_point({X}, {p})")
-                desc = f"Transforms the body-local points {code(pts)} by {code(body_q)} of the body in {code(sb)} (a gather through an index array) into {code(out)}."
+                if rng.random() < 0.35:
+                    k.line(f"{out}[{tid}] = wp.transform_point(wp.transform_inverse({X}), {p})", "world to body frame")
+                    k.notes.append("uses the inverse transforms (world to body)")
+                else:
+                    k.line(f"{out}[{tid}] = wp.transform_point({X}, {p})")
+                desc = (
+                    f"Transforms the body-local points {code(pts)} by {code(body_q)} of the body in {code(sb)} "
+                    f"(a gather through an index array) into {code(out)}."
+                )
         else:
             with k.block(f"if {b} < 0:", "static: no velocity"):
                 k.line(f"{out}[{tid}] = wp.vec3(0.0)")
@@ -118,7 +133,10 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
                 tw = k.fresh("twist", "qd", "v_s")
                 k.line(f"{tw} = {body_qd}[{b}]")
                 k.line(f"{out}[{tid}] = wp.spatial_bottom({tw}) + wp.cross(wp.spatial_top({tw}), {r})")
-            desc = f"Evaluates the velocity of points {code(pts)} on bodies {code(sb)} from twists {code(body_qd)}, transforms {code(body_q)} and centres of mass {code(com)} into {code(out)}."
+            desc = (
+                f"Evaluates the velocity of points {code(pts)} on bodies {code(sb)} from twists {code(body_qd)}, "
+                f"transforms {code(body_q)} and centres of mass {code(com)} into {code(out)}."
+            )
     elif kind == "integrate":
         X, tw = k.fresh("X", "tf", "pose"), k.fresh("twist", "qd", "v_s")
         k.line(f"{X} = {body_q}[{tid}]")
@@ -132,7 +150,10 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         q1 = k.fresh("q_new", "q1", "rot_new")
         k.line(f"{q1} = wp.normalize({q} + wp.quat({w}, 0.0) * {q} * 0.5 * {dt})", "first-order quaternion update")
         k.line(f"{out}[{tid}] = wp.transform({p} + {v} * {dt}, {q1})")
-        desc = f"Integrates body transforms {code(body_q)} with twists {code(body_qd)} over {code(dt)} (translation and normalized quaternion) into {code(out)}."
+        desc = (
+            f"Integrates body transforms {code(body_q)} with twists {code(body_qd)} over {code(dt)} "
+            f"(translation and normalized quaternion) into {code(out)}."
+        )
     else:
         X, q = k.fresh("X", "tf"), k.fresh("q", "rot")
         k.line(f"{X} = {body_q}[{tid}]")
@@ -141,7 +162,10 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         fn = "quat_rotate_inv" if inverse else rng.choice(("quat_rotate", "transform_vector"))
         arg = X if fn == "transform_vector" else q
         k.line(f"{out}[{tid}] = wp.{fn}({arg}, {vecs}[{tid}])")
-        desc = f"Rotates the vectors {code(vecs)} {'into the frame of' if inverse else 'by the rotation of'} the transforms {code(body_q)} with wp.{fn} into {code(out)}."
+        desc = (
+            f"Rotates the vectors {code(vecs)} {'into the frame of' if inverse else 'by the rotation of'} "
+            f"the transforms {code(body_q)} with wp.{fn} into {code(out)}."
+        )
         if fn == "transform_vector":
             k.lines = [ln for ln in k.lines if f"{q} = " not in ln]
     doc = (

@@ -51,35 +51,51 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
     k.line(f"{state} = wp.rand_init({seed}, {tid})", "one independent stream per thread")
     if kind == "jitter":
         off = k.fresh("offset", "noise", "d")
-        k.line(f"{off} = {vec}(wp.randf({state}) - 0.5, wp.randf({state}) - 0.5, wp.randf({state}) - 0.5)")
+        if rng.random() < 0.4:
+            k.line(f"{off} = {vec}(wp.randn({state}), wp.randn({state}), wp.randn({state}))", "Gaussian noise")
+            k.notes.append("draws Gaussian noise")
+        else:
+            k.line(f"{off} = {vec}(wp.randf({state}) - 0.5, wp.randf({state}) - 0.5, wp.randf({state}) - 0.5)")
         k.line(f"{out}[{tid}] = {q}[{tid}] + {off} * {amp}")
-        desc = f"Jitters the positions {code(q)} by uniform noise scaled by {code(amp)} from a per-thread RNG seeded with {code(seed)} into {code(out)}."
+        desc = (
+            f"Jitters the positions {code(q)} by uniform noise scaled by {code(amp)} from a per-thread "
+            f"RNG seeded with {code(seed)} into {code(out)}."
+        )
     elif kind == "directions":
         d = k.fresh("dir", "d", "n")
         if rng.random() < 0.5:
             k.line(f"{d} = wp.sample_unit_sphere_surface({state})")
         else:
             th, z = k.fresh("theta", "phi"), k.fresh("z", "h")
-            k.line(f"{th} = wp.randf({state}) * 6.2831853")
+            two_pi = "wp.static(2.0 * wp.pi)" if rng.random() < 0.6 else "6.2831853"
+            k.line(f"{th} = wp.randf({state}) * {two_pi}")
             k.line(f"{z} = wp.randf({state}, -1.0, 1.0)")
             rr = k.fresh("r", "rxy")
             k.line(f"{rr} = wp.sqrt(wp.max(1.0 - {z} * {z}, 0.0))")
             k.line(f"{d} = {vec}({rr} * wp.cos({th}), {rr} * wp.sin({th}), {z})")
         k.line(f"{pos_out}[{tid}] = {origin} + {d} * wp.randf({state}, 0.0, 0.1)")
         k.line(f"{out}[{tid}] = {d} * {speed}")
-        desc = f"Emits particles around {code(origin)} in random directions with speed {code(speed)}, seeded by {code(seed)}: positions in {code(pos_out)}, velocities in {code(out)}."
+        desc = (
+            f"Emits particles around {code(origin)} in random directions with speed {code(speed)}, "
+            f"seeded by {code(seed)}: positions in {code(pos_out)}, velocities in {code(out)}."
+        )
     elif kind == "montecarlo":
         cnt, s = k.fresh("count", "inside", "hits_local"), k.fresh("s", "sample")
         k.line(f"{cnt} = {zero('float')}")
         with k.block(f"for {s} in range({samples}):"):
             pt = k.fresh("p", "pt", "x")
             k.line(
-                f"{pt} = {vec}(wp.randf({state}, -1.0, 1.0), wp.randf({state}, -1.0, 1.0), wp.randf({state}, -1.0, 1.0))"
+                f"{pt} = {vec}(wp.randf({state}, -1.0, 1.0), wp.randf({state}, -1.0, 1.0), wp.randf({state}, "
+                "-1.0, 1.0))"
             )
             with k.block(f"if wp.length({pt}) < {radius}:"):
                 k.line(f"{cnt} += 1.0")
         k.line(f"wp.atomic_add({out}, 0, {cnt} / float(wp.max({samples}, 1)))", "average over threads on the host")
-        desc = f"Estimates the share of the cube inside a sphere of radius {code(radius)} from {code(samples)} random points per thread, seeded by {code(seed)}, accumulated into {code(out)}[0] with an atomic."
+        desc = (
+            f"Estimates the share of the cube inside a sphere of radius {code(radius)} from {code(samples)} "
+            f"random points per thread, seeded by {code(seed)}, accumulated into {code(out)}[0] "
+            "with an atomic."
+        )
     else:
         keep = k.fresh("keep", "m", "k_mask")
         if rng.random() < policy.where_rate:
@@ -92,7 +108,8 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             k.line(f"{mask}[{tid}] = {keep}")
         k.line(f"{out}[{tid}] = {x}[{tid}] * {keep} / wp.max(1.0 - {p}, 1.0e-6)")
         desc = (
-            f"Applies dropout with probability {code(p)} to {code(x)} using a per-thread RNG seeded by {code(seed)}, rescaling survivors, into {code(out)}"
+            f"Applies dropout with probability {code(p)} to {code(x)} using a per-thread RNG seeded "
+            f"by {code(seed)}, rescaling survivors, into {code(out)}"
             + (f" and the mask into {code(mask)}." if mask else ".")
         )
     doc = (

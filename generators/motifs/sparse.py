@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from generators.motifs.kit import Kernel, code, scalar_literal
+from generators.motifs.kit import Kernel, code, zero
 from generators.motifs.names import Namer
 from generators.policy import Policy
 from generators.spec import KernelSpec
@@ -28,14 +28,16 @@ _NAMES = (
 def build(rng: random.Random, policy: Policy) -> KernelSpec:
     k, nm = Kernel(rng, policy, FAMILY), Namer(rng)
     dtype = "wp.float64" if rng.random() < policy.float64_rate else policy.float_spelling.draw(rng)
-    lit = lambda v: scalar_literal(v, dtype)  # noqa: E731
+    # block-sparse (BSR) with 3x3 blocks, as FEM and rigid-body solvers store their systems
+    block = dtype != "wp.float64" and rng.random() < 0.3
+    vec_t, val_t = ("wp.vec3", "wp.mat33") if block else (dtype, dtype)
     offs = k.array(k.pick(("row_offsets", "offsets", "indptr", "row_ptr", "csr_offsets")), "wp.int32", "index")
     cols = k.array(k.pick(("columns", "col_indices", "indices", "col_idx", "csr_columns")), "wp.int32", "index")
-    vals = k.array(k.pick(("values", "data", "nnz_values", "a_values", "csr_values")), dtype, "in")
-    x = k.array(k.fresh(nm.plain("x", "vec_in", "u", "p", "rhs")), dtype, "in")
+    vals = k.array(k.pick(("values", "data", "nnz_values", "a_values", "csr_values")), val_t, "in")
+    x = k.array(k.fresh(nm.plain("x", "vec_in", "u", "p", "rhs")), vec_t, "in")
     nrows = k.value(k.pick(("num_rows", "n_rows", "rows", "n")), "int")
     transpose = rng.random() < 0.25
-    y = k.array(k.fresh(nm.plain("y", "result", "out", "ax", "vec_out")), dtype, "out")
+    y = k.array(k.fresh(nm.plain("y", "result", "out", "ax", "vec_out")), vec_t, "out")
     scaled = not transpose and rng.random() < 0.5
     if scaled:
         alpha, beta = k.value(k.pick(("alpha", "a", "scale")), dtype), k.value(k.pick(("beta", "b", "shift")), dtype)
@@ -51,32 +53,41 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         with k.block(f"for {kk} in range({start}, {end}):", "scatter row entries into the transposed product"):
             k.line(f"{col} = {cols}[{kk}]")
             with k.block(f"if {col} >= 0:"):
-                k.line(f"wp.atomic_add({y}, {col}, {vals}[{kk}] * {xr})")
-        desc = f"Computes the transposed CSR product {code(y)} += A^T {code(x)} with A in {code(offs)}, {code(cols)}, {code(vals)}, scattering with atomics."
+                entry = f"wp.transpose({vals}[{kk}])" if block else f"{vals}[{kk}]"
+                k.line(f"wp.atomic_add({y}, {col}, {entry} * {xr})")
+        desc = (
+            f"Computes the transposed CSR product {code(y)} += A^T {code(x)} with A in {code(offs)}, "
+            f"{code(cols)}, {code(vals)}, scattering with atomics."
+        )
     else:
         s = k.fresh("s", "acc", "sum", "dot")
-        k.line(f"{s} = {dtype}(0.0)" if dtype != "float" else f"{s} = float(0.0)")
+        k.line(f"{s} = {zero(vec_t)}")
         with k.block(f"for {kk} in range({start}, {end}):", "gather x through the column indices"):
             k.line(f"{col} = {cols}[{kk}]")
             with k.block(f"if {col} >= 0:", "skip padding entries"):
                 k.line(f"{s} += {vals}[{kk}] * {x}[{col}]")
         if rng.random() < 0.35:
-            b = k.array(k.fresh(nm.plain("b", "rhs_vec", "target", "f_ext")), dtype, "in")
+            b = k.array(k.fresh(nm.plain("b", "rhs_vec", "target", "f_ext")), vec_t, "in")
             k.line(f"{s} = {b}[{row}] - {s}", "residual r = b - A x")
             desc_pre = f"the residual of {code(b)} minus "
         else:
             desc_pre = ""
         if rng.random() < 0.3:
-            diag = k.array(k.pick(("inv_diag", "diag_inv", "precond", "d_inv")), dtype, "in")
-            k.line(f"{s} = {s} * {diag}[{row}]", "Jacobi preconditioner")
+            diag = k.array(k.pick(("inv_diag", "diag_inv", "precond", "d_inv")), val_t, "in")
+            k.line(f"{s} = {diag}[{row}] * {s}", "Jacobi preconditioner")
             desc_pre = f"the {code(diag)}-scaled " + desc_pre
         if scaled:
             k.line(f"{y}[{row}] = {alpha} * {s} + {beta} * {y}[{row}]")
-            desc = f"Computes {code(y)} = {code(alpha)} times {desc_pre}A {code(x)} + {code(beta)} {code(y)} for the CSR matrix in {code(offs)}, {code(cols)}, {code(vals)}, one row per thread."
+            desc = (
+                f"Computes {code(y)} = {code(alpha)} times {desc_pre}A {code(x)} + {code(beta)} {code(y)} "
+                f"for the CSR matrix in {code(offs)}, {code(cols)}, {code(vals)}, one row per thread."
+            )
         else:
             k.line(f"{y}[{row}] = {s}")
-            desc = f"Computes into {code(y)} {desc_pre}the CSR matrix-vector product A {code(x)} for A in {code(offs)}, {code(cols)}, {code(vals)}, one row per thread."
-    del lit
+            desc = (
+                f"Computes into {code(y)} {desc_pre}the CSR matrix-vector product A {code(x)} for "
+                f"A in {code(offs)}, {code(cols)}, {code(vals)}, one row per thread."
+            )
     doc = (
         rng.choice(("Sparse matrix-vector product (CSR).", "y = A x for a CSR matrix."))
         if rng.random() < policy.docstring_rate

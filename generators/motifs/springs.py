@@ -93,7 +93,7 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         d, ln, dr = k.fresh(*local(rng, "direction")), k.fresh(*local(rng, "distance")), k.fresh("dir", "n_ij", "unit")
         k.line(f"{d} = {xi} - {xj}")
         k.line(f"{ln} = wp.length({d})")
-        if rng.random() < policy.early_return_rate:
+        if rng.random() < 0.6:
             with k.block(f"if {ln} < {eps}:", "coincident ends have no direction"):
                 k.line("return")
             k.line(f"{dr} = {d} / {ln}")

@@ -63,13 +63,21 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             "five-point Laplacian",
         )
         new = k.fresh("u_new", "updated", "c_next")
-        k.line(f"{new} = {c} + {alpha} * {dt} * {lap}")
+        if rng.random() < 0.4:
+            srcterm = k.array(k.pick(("source", "heat_source", "forcing", "rhs")), dtype, "in", ndim=2)
+            k.line(f"{new} = {c} + {dt} * ({alpha} * {lap} + {srcterm}[{i}, {j}])", "explicit Euler with a source term")
+            extra += f" plus the source {code(srcterm)}"
+        else:
+            k.line(f"{new} = {c} + {alpha} * {dt} * {lap}")
         k.line(f"{dst}[{i}, {j}] = {new}")
         if rng.random() < 0.4:
             res = k.array(k.pick(("residual", "max_change", "delta_max", "err")), dtype, "out")
             k.line(f"wp.atomic_max({res}, 0, wp.abs({new} - {c}))", "convergence monitor")
             extra += f", with the largest change in {code(res)}[0]"
-        what = f"one explicit diffusion step of {code(src)} with the five-point Laplacian, rate {code(alpha)} times {code(dt)}"
+        what = (
+            f"one explicit diffusion step of {code(src)} with the five-point Laplacian, rate {code(alpha)} "
+            f"times {code(dt)}"
+        )
     elif kind == "blur":
         r = rng.choice((1, 2))
         s, di, dj = k.fresh("s", "acc", "total"), k.fresh("di", "dx", "oi"), k.fresh("dj", "dy", "oj")
@@ -81,8 +89,22 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         )
         with k.block(f"for {di} in {rng_text}:", f"{2 * r + 1}x{2 * r + 1} box with clamped indices"):
             with k.block(f"for {dj} in {rng_text}:"):
-                k.line(f"{s} += {src}[wp.clamp({i} + {di}, 0, {nx} - 1), wp.clamp({j} + {dj}, 0, {ny} - 1)]")
-        k.line(f"{dst}[{i}, {j}] = {s} / {lit(float((2 * r + 1) ** 2))}")
+                if rng.random() < policy.helper_rate:
+                    fn = rng.choice(("sample_clamped", "lookup", "fetch", "texel"))
+                    k.helper(
+                        f"@wp.func\ndef {fn}(f: wp.array2d(dtype={dtype}), x: int, y: int):\n"
+                        "    # clamp to the edge, as a texture sampler does\n"
+                        "    return f[wp.clamp(x, 0, f.shape[0] - 1), wp.clamp(y, 0, f.shape[1] - 1)]"
+                    )
+                    k.line(f"{s} += {fn}({src}, {i} + {di}, {j} + {dj})")
+                else:
+                    k.line(f"{s} += {src}[wp.clamp({i} + {di}, 0, {nx} - 1), wp.clamp({j} + {dj}, 0, {ny} - 1)]")
+        if dtype in ("float", "wp.float32") and rng.random() < 0.5:
+            k.line(f"{dst}[{i}, {j}] = {s} * wp.static(1.0 / {float((2 * r + 1) ** 2)})")
+        else:
+            k.line(f"{dst}[{i}, {j}] = {s} / {lit(float((2 * r + 1) ** 2))}")
+        if not any(f"{nx} - 1" in line for line in k.lines):  # the helper clamps: the extents are not needed
+            k.lines = [line for line in k.lines if not line.strip().startswith((f"{nx} = ", f"{ny} = "))]
         what = f"a {2 * r + 1}x{2 * r + 1} box blur of {code(src)} with clamped borders"
     else:
         gx, gy = k.fresh("gx", "du_dx", "dx_val"), k.fresh("gy", "du_dy", "dy_val")

@@ -1,0 +1,102 @@
+"""Near-duplicate detection on meaning: MinHash over normalized token 5-grams, banded LSH.
+
+Tokens are the kernel's Python tokens with identifiers (other than ``wp`` attributes and
+keywords), numbers and strings replaced by ``ID``, ``NUM`` and ``STR``, comments dropped, so two
+kernels that differ only in names, constants or comments share every shingle. Two kernels are
+near-duplicates when their estimated Jaccard similarity reaches ``THRESHOLD``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import keyword
+import tokenize
+from collections import defaultdict
+from collections.abc import Iterable
+
+import numpy as np
+
+SHINGLE = 5
+PERMUTATIONS = 64
+BANDS = 16  # rows per band: PERMUTATIONS // BANDS
+THRESHOLD = 0.9
+_PRIME = (1 << 61) - 1
+_RNG = np.random.default_rng(20260)
+_A = _RNG.integers(1, _PRIME, PERMUTATIONS, dtype=np.uint64)
+_B = _RNG.integers(0, _PRIME, PERMUTATIONS, dtype=np.uint64)
+
+
+def normalized_tokens(source: str) -> list[str]:
+    """The source's tokens with identifiers, numbers and strings normalized."""
+    out, prev = [], ""
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type == tokenize.NAME:
+            out.append(tok.string if keyword.iskeyword(tok.string) or prev == "." or tok.string == "wp" else "ID")
+        elif tok.type == tokenize.NUMBER:
+            out.append("NUM")
+        elif tok.type == tokenize.STRING:
+            out.append("STR")
+        elif tok.type == tokenize.OP:
+            out.append(tok.string)
+        prev = tok.string
+    return out
+
+
+def signature(source: str) -> np.ndarray:
+    """The MinHash signature (``PERMUTATIONS`` values) of the source's token 5-grams."""
+    tokens = normalized_tokens(source)
+    grams = {" ".join(tokens[i : i + SHINGLE]) for i in range(max(len(tokens) - SHINGLE + 1, 1))}
+    digests = (hashlib.blake2b(g.encode(), digest_size=7).digest() for g in grams)
+    hashes = np.array([int.from_bytes(d, "little") for d in digests], dtype=np.uint64)
+    # (a * h + b) mod p in 64-bit arithmetic that wraps: a universal-enough family for shingle sets
+    mixed = (hashes[:, None] * _A[None, :] + _B[None, :]) % np.uint64(_PRIME)
+    return mixed.min(axis=0)
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """The estimated Jaccard similarity of two signatures."""
+    return float(np.mean(a == b))
+
+
+class NearDuplicateIndex:
+    """Signatures added so far, found again by banded locality-sensitive hashing."""
+
+    def __init__(self) -> None:
+        self.signatures: list[np.ndarray] = []
+        self.buckets: dict[tuple[int, bytes], list[int]] = defaultdict(list)
+
+    def _bands(self, sig: np.ndarray) -> Iterable[tuple[int, bytes]]:
+        rows = PERMUTATIONS // BANDS
+        return ((b, sig[b * rows : (b + 1) * rows].tobytes()) for b in range(BANDS))
+
+    def match(self, sig: np.ndarray) -> int | None:
+        """The position of an added signature at least ``THRESHOLD`` similar to ``sig``, else None."""
+        seen: set[int] = set()
+        for key in self._bands(sig):
+            for i in self.buckets.get(key, ()):
+                if i not in seen:
+                    seen.add(i)
+                    if similarity(sig, self.signatures[i]) >= THRESHOLD:
+                        return i
+        return None
+
+    def add(self, sig: np.ndarray) -> int:
+        self.signatures.append(sig)
+        for key in self._bands(sig):
+            self.buckets[key].append(len(self.signatures) - 1)
+        return len(self.signatures) - 1
+
+
+def cross_split_near_duplicates(rows: Iterable[tuple[str, str]], reference: str = "train") -> dict[str, float]:
+    """Share of each other split's rows (``(split, source)`` pairs) that near-duplicate a ``reference`` row."""
+    rows = list(rows)
+    index = NearDuplicateIndex()
+    for split, source in rows:
+        if split == reference:
+            index.add(signature(source))
+    hits: dict[str, list[bool]] = defaultdict(list)
+    for split, source in rows:
+        if split != reference:
+            hits[split].append(index.match(signature(source)) is not None)
+    return {split: round(sum(v) / len(v), 4) for split, v in hits.items() if v}

@@ -1,0 +1,71 @@
+"""The liveness and realism measures, the description checker and the near-duplicate index on hand-written kernels."""
+
+from builder.plan.descriptions import description_problems, label_true
+from builder.plan.liveness import live_structure
+from builder.plan.near_duplicates import NearDuplicateIndex, signature, similarity
+from builder.plan.quality import kernel_quality
+
+NOISY = """@wp.kernel
+def noisy(a: wp.array(dtype=float), out: wp.array(dtype=float)):
+    tid = wp.tid()
+    unused = a[tid] * 2.0
+    h = wp.sin(1.0)
+    if float(-1.0) != (-1.5):
+        out[tid] = h - h
+"""
+LIVE = '''@wp.func
+def weight(x: float):
+    return wp.max(x, 0.0)
+
+
+@wp.kernel
+def scatter(idx: wp.array(dtype=wp.int32), a: wp.array(dtype=float), out: wp.array(dtype=float), n: int):
+    """Scatter weighted values."""
+    tid = wp.tid()
+    if tid >= n:
+        return
+    i = idx[tid]
+    wp.atomic_add(out, i, weight(a[tid]))
+'''
+
+
+def test_defects_of_a_noisy_kernel_are_found():
+    q = kernel_quality(NOISY)
+    assert q.dead == 1 and q.litcond and q.trivial and q.litcall and q.const_out
+    assert set(q.defects) == {"dead", "litcond", "trivial", "litcall", "const_out"}
+    assert not q.gather and not q.helper and q.arrays == 2
+
+
+def test_a_live_scatter_kernel_has_no_defect_and_its_features():
+    q = kernel_quality(LIVE)
+    assert q.defects == () and q.dead == 0
+    assert q.gather and q.nontid_write and q.helper and q.bounds_guard and q.early_return and q.docstring
+    assert q.arrays == 3 and {"tid", "atomic_add"} <= q.wp_calls
+
+
+def test_description_checker_confirms_names_and_operations():
+    assert description_problems(LIVE, "Adds `a` into `out` at `idx` with atomics.") == []
+    problems = description_problems(LIVE, "Sums `b` over a hash-grid into `out`.")
+    assert "`b` is not a parameter" in problems and any("hash-grid" in p for p in problems)
+    assert label_true(LIVE, "reduction_histogram") and not label_true(LIVE, "neighbor_sum")
+
+
+def test_live_structure_ignores_names_literals_docstrings_and_dead_code():
+    renamed = (
+        LIVE.replace("scatter", "spread")
+        .replace("out", "dst")
+        .replace("0.0", "1.0")
+        .replace('    """Scatter weighted values."""\n', "")
+    )
+    assert live_structure(renamed) == live_structure(LIVE)
+    padded = LIVE.replace("    i = idx[tid]\n", "    i = idx[tid]\n    junk = i * 3\n")
+    assert live_structure(padded) == live_structure(LIVE)
+    assert live_structure(LIVE.replace("wp.atomic_add", "wp.atomic_max")) != live_structure(LIVE)
+
+
+def test_near_duplicates_are_found_and_distinct_kernels_are_not():
+    index = NearDuplicateIndex()
+    index.add(signature(LIVE))
+    assert index.match(signature(LIVE.replace("scatter", "spread").replace("0.0", "2.0"))) == 0
+    assert index.match(signature(NOISY)) is None
+    assert similarity(signature(LIVE), signature(NOISY)) < 0.5
