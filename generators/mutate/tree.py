@@ -126,13 +126,15 @@ def annotation_text(node: ast.expr | None) -> str:
 
 
 def array_dtype(annotation: ast.expr | None) -> str:
-    """``wp.vec3`` for ``wp.array(dtype=wp.vec3)`` (or ``wp.array(dtype=..., ndim=2)``); '' for other annotations."""
+    """``wp.vec3`` for ``wp.array(dtype=wp.vec3)``, ``wp.array2d(dtype=...)``, ``wp.array[wp.vec3]``; '' for others."""
     if isinstance(annotation, ast.Call) and decorator_name(annotation).startswith("array"):
         for kw in annotation.keywords:
             if kw.arg == "dtype":
                 return ast.unparse(kw.value)
         if annotation.args:
             return ast.unparse(annotation.args[0])
+    if isinstance(annotation, ast.Subscript) and decorator_name(annotation.value).startswith("array"):
+        return ast.unparse(annotation.slice)  # wp.array[wp.vec3], the newer spelling
     return ""
 
 
