@@ -49,13 +49,23 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json")
+    parser.add_argument(
+        "--usable", help="file of usable parent ids: read if it exists (no parent checks), else written"
+    )
     args = parser.parse_args()
     corpus = merge_corpora(*(read_corpus(folder) for folder in args.corpus))
     started = time.perf_counter()
-    source = MutantSource.of(corpus)
+    usable_file = Path(args.usable) if args.usable else None
+    if usable_file is not None and usable_file.exists():
+        source = MutantSource.of(corpus, usable=frozenset(usable_file.read_text().split()))
+    else:
+        source = MutantSource.of(corpus)
+        if usable_file is not None:
+            usable_file.write_text("\n".join(sorted(source.parent_ids())) + "\n")
     setup = time.perf_counter() - started
     made, failed, parents, names, dead, edits, digest = 0, Counter(), set(), set(), 0, Counter(), hashlib.sha256()
     attempts = 0
+    first_digest = ""
     hashes, items, pins = Counter(), [], {}
     started = time.perf_counter()
     for index in range(args.count):
@@ -73,6 +83,8 @@ def main() -> None:
         edits.update(edit_kind(e) for e in mutant.edits)
         digest.update(f"{index}\n{mutant.spec}\n{mutant.provenance()}\n".encode())
         hashes[structural_hash(mutant.spec.python_source)] += 1
+        if index + 1 == min(300, args.count):
+            first_digest = digest.hexdigest()
         items.append((f"{args.seed}-{index}", mutant.spec.category, mutant.parent.family))
         if mutant.parent.split == "test":
             pins[mutant.parent.family] = "test"
@@ -108,6 +120,7 @@ def main() -> None:
         "seconds_per_mutant": round(seconds / max(args.count, 1), 4),
         "setup_seconds": round(setup, 2),
         "digest": digest.hexdigest(),
+        "digest_first_300": first_digest,
     }
     text = json.dumps(report, indent=1)
     print(text)

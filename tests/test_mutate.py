@@ -8,7 +8,7 @@ import pytest
 
 from generators.mutate import dtypes, guards, helpers, values
 from generators.mutate.check import check_spec
-from generators.mutate.corpus import CorpusError, read_corpus
+from generators.mutate.corpus import CorpusError, merge_corpora, read_corpus
 from generators.mutate.edit import EditContext
 from generators.mutate.liveness import dead_statements
 from generators.mutate.mutant import MutantSource
@@ -177,3 +177,17 @@ def test_mutants_are_checked_deterministic_and_carry_provenance(corpus_dir):
     }
     assert first["parent_split"] == "test" and first["edits"] == list(mutants[0].edits)
     assert sum(source.failures.values()) == sum(m.attempt for m in mutants)
+
+
+def test_layout_splits_long_signatures_and_spaces_definitions():
+    module = parse_module(
+        SCALE.replace("dt: float", "dt: float, " + ", ".join(f"extra_{n}: float" for n in range(8))), "integrate"
+    )
+    text = module.source()
+    assert "\n\n\n@wp.kernel\ndef integrate(\n    x: wp.array(dtype=wp.vec3),\n" in text
+    assert "    extra_7: float,\n):\n    tid = wp.tid()" in text and max(len(line) for line in text.splitlines()) <= 120
+
+
+def test_merged_corpora_keep_one_row_per_source(corpus_dir):
+    parents = read_corpus(corpus_dir)
+    assert merge_corpora(parents, parents[:1]) == parents

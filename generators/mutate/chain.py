@@ -24,52 +24,58 @@ EDITS: dict[str, tuple[Callable[[EditContext], str | None], int]] = {
     "inline": (helpers.inline_helper, 1),
     "outline": (helpers.outline_expression, 1),
 }
-CHAIN_LENGTHS = (1, 2, 2, 3, 3, 4, 5)
+# How many edits of each kind a chain draws: cosmetic ones (names, values), then structural ones.
+COSMETIC_COUNTS = (0, 1, 1, 2, 2, 3)
+STRUCTURAL_COUNTS = (1, 1, 2, 2, 3)
 # Edits a chain may apply more than once (at other sites); the others once, and not with their opposite.
 REPEATABLE = frozenset({"rename", "constant", "swap", "loop"})
 OPPOSITE = {"guard_add": "guard_remove", "output_add": "output_remove", "inline": "outline"}
 OPPOSITE |= {b: a for a, b in OPPOSITE.items()}
-# Edits that change names or literal values only, which the structural hash erases.
+# Edits that change names or literal values only, which the structural hash erases: a chain of
+# only those is a near-duplicate of its parent that the planner's near-duplicate pass drops.
 COSMETIC = frozenset({"rename", "constant"})
 
 
 def apply_chain(ctx: EditContext) -> list[str]:
-    """Draw a chain length, then edits by weight until that many applied; what each did, in order.
+    """Draw how many cosmetic and structural edits, their order, then each edit by weight; what each did.
 
     An edit that does not apply to this kernel (no loop to change, no helper to inline) is
-    dropped from the draw for the rest of the chain, so the chain never loops on it.
+    dropped from the draw for the rest of the chain, so the chain never loops on it; when no
+    structural edit applies, the chain is cosmetic only (and the mutant check refuses it).
     """
     rng = ctx.rng
-    length = CHAIN_LENGTHS[rng.randrange(len(CHAIN_LENGTHS))]
+    slots = [True] * _draw(STRUCTURAL_COUNTS, rng) + [False] * _draw(COSMETIC_COUNTS, rng)
+    rng.shuffle(slots)
     available = dict(EDITS)
     applied: list[str] = []
-    while len(applied) < length and available:
-        keys = list(available)
-        total = sum(available[k][1] for k in keys)
-        pick = rng.randrange(total)
-        for key in keys:
-            pick -= available[key][1]
-            if pick < 0:
+    for structural in slots:
+        while True:
+            pool = {k: v for k, v in available.items() if (k not in COSMETIC) == structural}
+            if not pool:
                 break
-        done = available[key][0](ctx)
-        if done is None:
-            del available[key]
-        else:
+            key = _weighted(pool, rng)
+            done = available[key][0](ctx)
+            if done is None:
+                del available[key]
+                continue
             applied.append(done)
             for spent in (key, OPPOSITE.get(key)) if key not in REPEATABLE else ():
                 available.pop(spent, None)  # a second one would undo the first, or redo it
-    # Renames and new constant values leave the structural hash alone: a chain of only those is a
-    # near-duplicate of its parent that the planner would drop, so one structural edit follows.
-    for key in _shuffled([k for k in available if k not in COSMETIC], rng):
-        if all(edit_kind(e) in COSMETIC for e in applied):
-            done = available[key][0](ctx)
-            applied += [done] if done else []
+            break
     return applied
 
 
-def _shuffled(keys: list[str], rng) -> list[str]:
-    rng.shuffle(keys)
-    return keys
+def _draw(options: tuple[int, ...], rng) -> int:
+    return options[rng.randrange(len(options))]
+
+
+def _weighted(pool: dict, rng) -> str:
+    pick = rng.randrange(sum(weight for _, weight in pool.values()))
+    for key, (_, weight) in pool.items():
+        pick -= weight
+        if pick < 0:
+            return key
+    raise AssertionError("unreachable: pick < total weight")
 
 
 def edit_kind(edit: str) -> str:

@@ -125,7 +125,7 @@ def _wrap(tree: ast.AST, sites: list[ast.expr], type_name: str) -> None:
 
 def _precision_of(tree: ast.AST) -> str | None:
     attrs = {a.attr for a in _wp_attributes(tree)}
-    used = [p for p, names in PRECISIONS.items() if attrs & set(names) - ({"float32"} if p == "float32" else set())]
+    used = [p for p, names in PRECISIONS.items() if attrs & set(names)]
     uses_float = any(isinstance(n, ast.Name) and n.id == "float" for n in ast.walk(tree))
     if used == ["float32"] or not used and uses_float:
         return "float32"

@@ -145,7 +145,12 @@ def outline_expression(ctx: EditContext) -> str | None:
     sites = []
     for stmt in kernel.body:
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, (ast.BinOp, ast.Call)):
-            names = list(dict.fromkeys(n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name) and n.id != "wp"))
+            found = [n for n in ast.walk(stmt.value) if isinstance(n, ast.Name) and n.id != "wp"]
+            names = list(
+                dict.fromkeys(
+                    n.id for n in sorted(found, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+                )
+            )
             if len(names) >= 2 and all(n in types for n in names) and "tid" not in ast.unparse(stmt.value):
                 sites.append((stmt, names))
     if not sites:

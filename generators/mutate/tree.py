@@ -25,7 +25,39 @@ class Module:
         return self.kernel.name
 
     def source(self) -> str:
-        return ast.unparse(ast.fix_missing_locations(self.tree)) + "\n"
+        """The module as Python text: ``ast.unparse``, then laid out as formatted code is (see ``layout``)."""
+        return layout(self.tree)
+
+
+MAX_LINE = 120
+
+
+def layout(tree: ast.Module) -> str:
+    """``tree`` unparsed, with two blank lines between top-level definitions and a signature longer
+    than ``MAX_LINE`` split one argument a line, as formatted real code has them."""
+    ast.fix_missing_locations(tree)
+    parts = []
+    for node in tree.body:
+        text = ast.unparse(node)
+        if isinstance(node, ast.FunctionDef):
+            text = "\n".join(_split_signature(line, node) for line in text.split("\n"))
+        parts.append(text)
+    return "\n\n\n".join(parts) + "\n"
+
+
+def _split_signature(line: str, node: ast.FunctionDef) -> str:
+    if len(line) <= MAX_LINE or not line.startswith(f"def {node.name}("):
+        return line
+    args = node.args
+    if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
+        return line
+    defaults = [None] * (len(args.args) - len(args.defaults)) + list(args.defaults)
+    items = [
+        ast.unparse(a) + (f" = {ast.unparse(d)}" if d is not None else "")
+        for a, d in zip(args.args, defaults, strict=True)
+    ]
+    returns = f" -> {ast.unparse(node.returns)}" if node.returns is not None else ""
+    return f"def {node.name}(\n" + "".join(f"    {item},\n" for item in items) + f"){returns}:"
 
 
 def decorator_name(node: ast.expr) -> str:
@@ -94,13 +126,15 @@ def annotation_text(node: ast.expr | None) -> str:
 
 
 def array_dtype(annotation: ast.expr | None) -> str:
-    """``wp.vec3`` for ``wp.array(dtype=wp.vec3)`` (or ``wp.array(dtype=..., ndim=2)``); '' for other annotations."""
+    """``wp.vec3`` for ``wp.array(dtype=wp.vec3)``, ``wp.array2d(dtype=...)``, ``wp.array[wp.vec3]``; '' for others."""
     if isinstance(annotation, ast.Call) and decorator_name(annotation).startswith("array"):
         for kw in annotation.keywords:
             if kw.arg == "dtype":
                 return ast.unparse(kw.value)
         if annotation.args:
             return ast.unparse(annotation.args[0])
+    if isinstance(annotation, ast.Subscript) and decorator_name(annotation.value).startswith("array"):
+        return ast.unparse(annotation.slice)  # wp.array[wp.vec3], the newer spelling
     return ""
 
 

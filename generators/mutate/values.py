@@ -34,6 +34,8 @@ OPERATOR_SWAPS: dict[type, tuple[type, ...]] = {
     ast.LtE: (ast.Lt,),
     ast.Gt: (ast.GtE,),
     ast.GtE: (ast.Gt,),
+    ast.Eq: (ast.NotEq,),
+    ast.NotEq: (ast.Eq,),
     ast.And: (ast.Or,),
     ast.Or: (ast.And,),
 }

@@ -86,11 +86,19 @@ def _usable(name: str) -> bool:
 def rename(tree: ast.AST, old: str, new: str) -> None:
     """Rename ``old`` to ``new`` wherever it is an identifier: not attributes, not struct fields, and
     keyword arguments only in calls of the module's own functions (``wp.array(dtype=...)`` keeps ``dtype``)."""
+    parents = {id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     stack = [tree]
     while stack:
         node = stack.pop()
         if isinstance(node, ast.ClassDef):
             node.name = new if node.name == old else node.name
+            for stmt in node.body:  # fields and class attributes are read as attributes: only their values rename
+                if isinstance(stmt, ast.AnnAssign):
+                    stack += [stmt.annotation] + ([stmt.value] if stmt.value is not None else [])
+                elif isinstance(stmt, ast.Assign):
+                    stack.append(stmt.value)
+                else:
+                    stack.append(stmt)
             continue
         if isinstance(node, ast.Name) and node.id == old:
             node.id = new
@@ -101,4 +109,9 @@ def rename(tree: ast.AST, old: str, new: str) -> None:
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             for kw in node.keywords:
                 kw.arg = new if kw.arg == old else kw.arg
+        elif isinstance(node, ast.Dict) and isinstance(parent_call := parents.get(id(node)), ast.Call):
+            if ast.unparse(parent_call.func) in ("wp.overload", "overload"):  # {'arg': type}: argument names as keys
+                for key in node.keys:
+                    if isinstance(key, ast.Constant) and key.value == old:
+                        key.value = new
         stack.extend(ast.iter_child_nodes(node))
