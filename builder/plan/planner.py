@@ -83,6 +83,8 @@ class PlannedKernel:
     generator: str = "random"  # the synthesizer of generators.GENERATORS that made it
     # The builder.plan.constructs.CONSTRUCTS the source uses (the card's coverage); equal tuples are one object.
     constructs: tuple[str, ...] = ()
+    # The Warp registry keys the source calls (``metadata.builtins``): kept, since finding them takes a parse.
+    builtins: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, seed: int, index: int, spec: KernelSpec, generator: str = "random") -> PlannedKernel:
@@ -96,16 +98,15 @@ class PlannedKernel:
             category=spec.category,
             generator=generator,
             constructs=analysis.constructs,
+            builtins=analysis.builtins,
         )
 
     @property
     def contents(self) -> tuple[KernelSpec, tuple[str, ...]]:
-        """``(spec, builtins)``, synthesized again from (seed, index) on every access (read it once per use).
-
-        builtins: the Warp registry keys the source calls (``metadata.builtins``).
-        """
+        """``(spec, builtins)``: the spec synthesized again from (seed, index) on every access (read it once
+        per use); builtins as planned (found again in the source for an entry made without them)."""
         spec = generators.synthesize(self.seed, self.index, self.generator)
-        return spec, builtins_in(ast.parse(spec.python_source))
+        return spec, self.builtins or builtins_in(ast.parse(spec.python_source))
 
     @property
     def spec(self) -> KernelSpec:
@@ -192,13 +193,15 @@ def make_plan(
     draws, failures, seen, duplicates = Counter(), Counter(), set(), 0
     open_categories = [c for c in categories if targets[c] > 0]
     round_ = first_round
-    shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one object per distinct constructs tuple
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one object per distinct constructs or builtins tuple
     with _Candidates(seed, num_proc, generator) as candidates:
         while open_categories:
             for category in list(open_categories):
                 index = known.index(category) + round_ * len(known)
                 draws[category] += 1
-                made, digest, complexity, constructs = candidates.get(index, _indices(open_categories, round_, known))
+                made, digest, complexity, constructs, builtins = candidates.get(
+                    index, _indices(open_categories, round_, known)
+                )
                 if not made:  # a synthesizer bug: count it, log it, keep drawing (within the bound below)
                     failures[digest] += 1
                     logger.warning("kernel seed=%d index=%d failed (%s): %s", seed, index, digest, complexity)
@@ -206,7 +209,6 @@ def make_plan(
                     duplicates += 1
                 else:
                     seen.add(digest)
-                    constructs = shared.setdefault(constructs, constructs)
                     accepted[category].append(
                         PlannedKernel(
                             seed,
@@ -215,7 +217,8 @@ def make_plan(
                             complexity,
                             category=category,
                             generator=generator,
-                            constructs=constructs,
+                            constructs=shared.setdefault(constructs, constructs),
+                            builtins=shared.setdefault(builtins, builtins),
                         )
                     )
                 if len(accepted[category]) == targets[category]:
@@ -268,16 +271,16 @@ def _assign_splits(
 
 
 def candidate(seed: int, index: int, generator: str = "random") -> tuple:
-    """``(True, structural hash, complexity, constructs)`` of kernel ``index``, or
-    ``(False, reason, message, ())`` if synthesis failed."""
+    """``(True, structural hash, complexity, constructs, builtins)`` of kernel ``index``, or
+    ``(False, reason, message, (), ())`` if synthesis failed."""
     try:
         spec = generators.synthesize(seed, index, generator)
         analysis = analyze(spec.python_source)
         if generator == "motif":  # deduplicate on meaning: the live core, not its spelling
             analysis = replace(analysis, structural_hash=live_structure(spec.python_source))
     except Exception as error:  # the planner counts and logs it
-        return False, f"synthesis {type(error).__name__}", str(error), ()
-    return True, analysis.structural_hash, analysis.complexity, analysis.constructs
+        return False, f"synthesis {type(error).__name__}", str(error), (), ()
+    return True, analysis.structural_hash, analysis.complexity, analysis.constructs, analysis.builtins
 
 
 def _indices(open_categories: list[str], first_round: int, known: tuple[str, ...]) -> Iterator[int]:
