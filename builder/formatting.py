@@ -147,7 +147,9 @@ def formatter(
             sample = format_row(rows, task, style, backend=backend)
             fits(sample)
             return sample
-        samples = [format_row({k: v[i] for k, v in rows.items()}, task, style, backend=backend) for i in range(len(rows["id"]))]
+        samples = [
+            format_row({k: v[i] for k, v in rows.items()}, task, style, backend=backend) for i in range(len(rows["id"]))
+        ]
         samples = [s for s in samples if fits(s)]
         return {key: [s[key] for s in samples] for key in _OUTPUT_COLUMNS[style]}
 

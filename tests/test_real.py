@@ -21,8 +21,8 @@ from builder.real.harvest import (
 )
 from builder.real.release import extract_release, release_hashes
 from builder.real.rows import real_id, warp_examples_folder
-from builder.real.worker import kernels_of_source
 from builder.real.standalone import standalone_ir
+from builder.real.worker import kernels_of_source
 from builder.release.checks import validate_release
 from builder.schema import CONFIGS
 
@@ -202,7 +202,11 @@ def test_card_lists_every_failure(mixed_release):
     out, _, _ = mixed_release
     card = (out / "README.md").read_text(encoding="utf-8")
     assert "license: mit" in card and "kind: real" in card
-    for name, reason in (("syntax_error.py", "import SyntaxError"), ("raises.py", "import RuntimeError"), ("loops.py", "timeout")):
+    for name, reason in (
+        ("syntax_error.py", "import SyntaxError"),
+        ("raises.py", "import RuntimeError"),
+        ("loops.py", "timeout"),
+    ):
         assert f"- `{name}`: {reason}: " in card
     assert "- `no_kernels.py` `never`: not defined at import: NameError: name 'flag' is not defined" in card
     assert "| `good.py` | 5 |" in card and "| `sub/nested.py` | 1 |" in card
@@ -343,7 +347,11 @@ def test_warp_examples(tmp_path):
         "import AttributeError",
     }
     # Files that need what is not installed, or compile a Warp module at import (benchmark_interop_torch.py), fail to import.
-    unexpected = [f.line() for f in summary.failures if f.reason not in allowed and not f.reason.startswith(("not self-contained", "import "))]
+    unexpected = [
+        f.line()
+        for f in summary.failures
+        if f.reason not in allowed and not f.reason.startswith(("not self-contained", "import "))
+    ]
     assert unexpected == []
     assert not [f for f in summary.failures if f.reason.startswith(("codegen", "timeout", "crashed"))]
     [(written, importing, found)] = summary.coverage.values()

@@ -52,7 +52,9 @@ def unrun_kernels(module, path: str, ran: set[int]) -> tuple[list, list[Unrun]]:
         try:
             exec(compile(ast.Module([node], type_ignores=[]), path, "exec"), namespace)
         except Exception as error:  # the decorator reads what only the enclosing function binds
-            failures.append(Unrun(line, node.name, f"not defined at import: {type(error).__name__}", one_line(error, typed=False)))
+            failures.append(
+                Unrun(line, node.name, f"not defined at import: {type(error).__name__}", one_line(error, typed=False))
+            )
             continue
         kernel = namespace.get(node.name)
         if isinstance(kernel, warp.Kernel):

@@ -141,7 +141,10 @@ def kernels_of_source(source: Source, backends=BACKENDS) -> list[FoundKernel | F
     try:
         recovered, unrun = unrun_kernels(sys.modules[source.module], source.path, ran)
     except (OSError, SyntaxError, ValueError) as error:  # the file changed since it was imported
-        recovered, unrun = [], [Unrun(0, "", f"not defined at import: {type(error).__name__}", one_line(error, typed=False))]
+        recovered, unrun = (
+            [],
+            [Unrun(0, "", f"not defined at import: {type(error).__name__}", one_line(error, typed=False))],
+        )
     results += [Failure(source.rel, u.name or None, u.reason, u.detail) for u in unrun]
     kernels += sorted(recovered, key=lambda k: k.func.__code__.co_firstlineno)
     for kernel in kernels:
