@@ -10,6 +10,7 @@ way; it fails later, when its source is made self-contained and generated alone,
 from __future__ import annotations
 
 import ast
+import tokenize
 from dataclasses import dataclass
 
 from builder.errors import one_line
@@ -41,7 +42,7 @@ def unrun_kernels(module, path: str, ran: set[int]) -> tuple[list, list[Unrun]]:
     """The kernels of ``path`` whose first decorator line is not in ``ran``, each made by running its ``def`` alone."""
     import warp
 
-    with open(path, encoding="utf-8") as file:
+    with tokenize.open(path) as file:  # the encoding its coding line declares (UTF-8 without one)
         tree = ast.parse(file.read(), path)
     kernels, failures = [], []
     for node in ast.walk(tree):

@@ -36,10 +36,9 @@ from builder.real.splits import file_splits
 from builder.real.worker import kernel_definitions
 from builder.release.card import RealCardContext, render_real_card
 from builder.release.checksums import write_checksums
-from builder.release.layout import parquet_files, release_configs
+from builder.release.layout import PLOTS_DIR, parquet_files, release_configs
 from builder.release.output import check_output_dir, check_writable, claim_output, move_into_place, staging_folder
 from builder.release.plots import (
-    PLOTS_DIR,
     LineCounter,
     distribution_table,
     write_plots,
