@@ -86,7 +86,9 @@ def make_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     build = commands.add_parser("build", help="synthesize kernels, run Warp's code generator, write a parquet release")
     build.add_argument("--num-examples", type=_int_at_least(1), default=2000, metavar="N", help="unique kernels to deliver (default: 2000)")
-    build.add_argument("--seed", type=_int_between(0, MAX_SEED), default=0, metavar="S", help="seed of every random choice, 0 to 2**63-1 (default: 0)")
+    build.add_argument(
+        "--seed", type=_int_between(0, MAX_SEED), default=0, metavar="S", help="seed of every random choice, 0..2**63-1 (default: 0)"
+    )
     build.add_argument("--out", required=True, metavar="DIR", help="release folder to create")
     build.add_argument("--configs", type=_configs, default=CONFIGS, metavar="LIST", help=f"comma-separated subset of {','.join(CONFIGS)} (default: all)")
     build.add_argument("--num-proc", type=_int_at_least(1), default=os.cpu_count() or 1, metavar="P", help="worker processes; with datatrove-local, tasks run at a time (default: all cores)")
@@ -100,7 +102,7 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--categories", type=_categories, default=None, metavar="LIST", help=f"comma-separated subset of: {','.join(CATEGORIES)}")
     build.add_argument("--num-shards", type=_int_at_least(1), default=None, metavar="K", help="shards per split (default: automatic)")
     build.add_argument("--overwrite", action="store_true", help="replace an existing release in --out")
-    build.add_argument("--yes", action="store_true", help="build even if the estimated time or disk is beyond this machine (default: refuse)")
+    build.add_argument("--yes", action="store_true", help="build even if the estimated time or disk is beyond this machine")
     build.add_argument(
         "--verify",
         choices=VERIFY_LEVELS,
@@ -175,7 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     cost = estimate(args.num_examples, args.verify, min(args.num_proc, os.cpu_count() or 1))
     too_big = size_problem(cost, Path(args.out).absolute())
     if too_big and not args.yes:
-        print(f"{PROG}: error: --num-examples {args.num_examples} is beyond this machine ({too_big}): {cost.line()}; pass --yes to build it anyway", file=sys.stderr)
+        beyond = f"--num-examples {args.num_examples} is beyond this machine ({too_big}): {cost.line()}"
+        print(f"{PROG}: error: {beyond}; pass --yes to build it anyway", file=sys.stderr)
         return 1
     if too_big or cost.seconds > ESTIMATE_SHOWN_FROM:
         print(f"{PROG}: estimate for {args.num_examples} kernels: {cost.line()}", file=sys.stderr)
@@ -206,7 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{PROG}: error: {error}", file=sys.stderr)
                 return 1
             raise
-        resume = "; rerun the same command to resume" if args.executor == "datatrove-local" and not interrupts.written() else ""
+        resumable = args.executor == "datatrove-local" and not interrupts.written()
+        resume = "; rerun the same command to resume" if resumable else ""
         return _interrupted(args.out, resume)
     if interrupts.received() is not None:  # during the final move, which completed
         return _interrupted(args.out, "")

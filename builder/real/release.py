@@ -105,7 +105,9 @@ def extract_release(
     from the first check to the final move.
     """
     with claim_output(out):
-        return _extract_release(paths, out, configs, split, timeout, num_proc, overwrite, exclude_hashes, license, strict, command)
+        return _extract_release(
+            paths, out, configs, split, timeout, num_proc, overwrite, exclude_hashes, license, strict, command
+        )
 
 
 def _extract_release(

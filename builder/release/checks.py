@@ -212,7 +212,8 @@ def _kept_columns(batch: pa.RecordBatch, config: str) -> pa.Table:
     columns = {name: _column(batch, name) for name in _KEPT}
     for name in ir_columns(config):  # as digests: `aligned` compares them across configs row by row
         texts = _column(batch, name).to_pylist()
-        columns[name] = pa.array([hashlib.sha1(t.encode()).digest() if isinstance(t, str) else None for t in texts], pa.binary())
+        digests = [hashlib.sha1(t.encode()).digest() if isinstance(t, str) else None for t in texts]
+        columns[name] = pa.array(digests, pa.binary())
     for name in ("seed", "index", "structural_hash", "source_file"):
         if metadata.type.get_field_index(name) < 0:
             raise KeyError(f"metadata.{name}")
@@ -646,11 +647,12 @@ def check_aligned(release: Release) -> CheckResult:
                     problems.add("", f"id {kid} {field_name} differs between {reference} and {config}{shown}")
     compared = _compare_ir(problems, good)
     kernels = len(views[reference]) if views else 0
-    return problems.result(f"{len(views)} configs hold the same {kernels} ids, kernel names, sources and splits{compared}")
+    detail = f"{len(views)} configs hold the same {kernels} ids, kernel names, sources and splits{compared}"
+    return problems.result(detail)
 
 
 def _compare_ir(problems: _Problems, good: dict[str, ConfigData]) -> str:
-    """Add a problem for each row whose IR columns in ``cpu`` or ``cuda`` differ from ``paired``'s; what was compared."""
+    """A problem for each row whose IR columns in ``cpu`` or ``cuda`` differ from ``paired``'s; what was compared."""
     if "paired" not in good:
         return ""
     paired = _ir_view(good["paired"], ir_columns("paired"))
@@ -665,14 +667,16 @@ def _compare_ir(problems: _Problems, good: dict[str, ConfigData]) -> str:
 
 def _ir_view(data: ConfigData, columns: list[str]) -> dict[str, dict[str, bytes]]:
     """Id -> IR column -> digest of its text."""
-    return {row[0]: dict(zip(columns, row[1:])) for table in data.tables.values() for row in _split_rows(table, "id", *columns)}
+    rows = (row for table in data.tables.values() for row in _split_rows(table, "id", *columns))
+    return {row[0]: dict(zip(columns, row[1:], strict=True)) for row in rows}
 
 
 def check_checksums(release: Release) -> CheckResult:
-    """Every file's sha256 equals the one in ``checksums.sha256`` (a release written without one is noted, not failed)."""
+    """Every file's sha256 equals the one in ``checksums.sha256`` (a release without one is noted, not failed)."""
     report = verify_checksums(release.folder)
     if not report.recorded:
-        return CheckResult("checksums", True, f"note: no {CHECKSUMS_FILE} (a release written before checksums); files not verified")
+        note = f"note: no {CHECKSUMS_FILE} (a release written before checksums); files not verified"
+        return CheckResult("checksums", True, note)
     problems = _Problems("checksums")
     for problem in report.problems:
         problems.add("", problem)
