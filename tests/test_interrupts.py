@@ -1,6 +1,7 @@
 """Ctrl-C and SIGTERM on a running build: one line, exit 130 / 143, every process gone, nothing left."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# datasets' progress bars ("Generating train split: 59%|...| 27/46 [00:01<00:01, ...]"): the build's own output.
+PROGRESS = re.compile(r"\d+/\d+ \[[\d:]+<")
 
 
 def interrupted_build(tmp_path: Path, num_proc: int, signum: int) -> tuple[int, str, str]:
@@ -34,11 +37,20 @@ def interrupted_build(tmp_path: Path, num_proc: int, signum: int) -> tuple[int, 
         time.sleep(0.05)
     time.sleep(1.0)  # into generation
     os.killpg(process.pid, signum)  # the whole group, as a terminal's Ctrl-C
-    stdout, stderr = process.communicate(timeout=120)
-    time.sleep(0.5)
-    with pytest.raises(ProcessLookupError):
-        os.killpg(process.pid, 0)  # no worker outlives the build
+    stdout, stderr = process.communicate(timeout=300)
+    deadline = time.monotonic() + 30  # helpers (a pool's resource tracker) see their parent gone and exit
+    while _group_alive(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _group_alive(process.pid), "a process of the build outlived it"
     return process.returncode, stdout.decode(), stderr.decode()
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 @pytest.mark.parametrize("num_proc, signum", [(1, signal.SIGINT), (2, signal.SIGINT), (2, signal.SIGTERM)])
@@ -46,7 +58,8 @@ def test_an_interrupted_build_prints_one_line_and_leaves_nothing(tmp_path, num_p
     code, stdout, stderr = interrupted_build(tmp_path, num_proc, signum)
     assert code == 128 + signum
     assert stdout == ""
-    assert stderr == f"warp-ir-pairs: interrupted; nothing was written to {tmp_path / 'rel'}\n"
+    lines = [line for line in stderr.split("\n") if line and not PROGRESS.search(line)]
+    assert lines == [f"warp-ir-pairs: interrupted; nothing was written to {tmp_path / 'rel'}"]
     assert list(tmp_path.iterdir()) == []
 
 
