@@ -30,6 +30,7 @@ _main_pid: int | None = None
 _received: int | None = None
 _deferring = 0
 _written: str | None = None
+_fork_hook = False  # os.register_at_fork cannot be undone: registered once
 _command = False  # this process is the warp-ir-pairs command (not a library caller such as a test)
 
 
@@ -58,10 +59,26 @@ def _end_at_startup(signum: int, frame: FrameType | None) -> None:
 
 def install() -> None:
     """Handle SIGINT and SIGTERM in this process (the main one) and in the workers it forks."""
-    global _main_pid, _received, _written
+    global _main_pid, _received, _written, _fork_hook
     _main_pid, _received, _written = os.getpid(), None, None
     for signum in SIGNALS:
         signal.signal(signum, _handle)
+    if not _fork_hook:
+        os.register_at_fork(after_in_child=_in_forked_worker)
+        _fork_hook = True
+
+
+def _in_forked_worker() -> None:
+    # A worker must die of SIGTERM at the C level: a Python handler runs only between bytecodes,
+    # and a pool worker blocked on its task queue's lock (multiprocess retries sem_wait on EINTR)
+    # never gets there, so Pool.terminate() waited on it forever.
+    if _main_pid is None or os.getpid() == _main_pid:
+        return
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process stops the pools itself
+    except ValueError:  # forked from a thread where signals cannot be set; _handle still ends it
+        pass
 
 
 def settle() -> None:
