@@ -24,12 +24,8 @@ import datasets
 from builder.codegen.ir import BACKENDS
 from builder.codegen.rows import generate_rows
 from builder.options import ROW_FIELDS, BuildOptions
-from builder.plan.planner import (
-    block_plan,
-    make_plan,
-    split_shards,
-    stream_blocks,
-)
+from builder.plan.planner import block_plan, make_plan, stream_blocks
+from builder.plan.shards import split_shards
 from builder.plan.splits import SPLITS
 from builder.real.harvest import harvest, python_files
 from builder.real.rows import real_rows, warp_examples_folder

@@ -38,7 +38,7 @@ class BuildOptions:
     configs: tuple[str, ...] = CONFIGS  # the release's configs; the builder's config is its name
     split_ratios: tuple[float, float, float] = DEFAULT_RATIOS  # train, validation, test
     categories: tuple[str, ...] | None = None  # None: every registered category
-    num_shards: int | None = None  # per split; None: see builder.plan.planner.KERNELS_PER_SHARD
+    num_shards: int | None = None  # per split; None: see builder.plan.shards.KERNELS_PER_SHARD
     verify: str = DEFAULT_VERIFY  # codegen, compile or execute (see builder.verify.levels)
     cuda_arch: int = DEFAULT_CUDA_ARCH  # PTX target when verify is compile or execute: 90 is sm_90
     drop_failed: bool = False  # leave out kernels that fail a requested verification stage

@@ -28,7 +28,7 @@ from builder.executors.datatrove import (
     shard_path,
     task_path,
 )
-from builder.plan.planner import split_shards
+from builder.plan.shards import split_shards
 from builder.plan.splits import SPLITS
 from builder.schema import CONFIGS
 

@@ -3,7 +3,8 @@ from collections import Counter
 import pytest
 
 import generators
-from builder.plan.planner import PlanError, kernel_id, make_plan, shard
+from builder.plan.planner import PlanError, kernel_id, make_plan
+from builder.plan.shards import shard
 from builder.plan.splits import split_counts
 from generators import CATEGORIES, KernelSpec
 

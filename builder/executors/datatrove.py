@@ -45,12 +45,8 @@ from builder.codegen.rows import generate_rows
 from builder.errors import ReleaseError
 from builder.executors.timing import RunTimes
 from builder.options import BuildOptions
-from builder.plan.planner import (
-    Plan,
-    PlannedKernel,
-    make_plan,
-    split_shards,
-)
+from builder.plan.planner import Plan, PlannedKernel, make_plan
+from builder.plan.shards import split_shards
 from builder.plan.splits import SPLITS
 from builder.release.output import check_output_dir, check_writable, claim_output, staging_folder
 from builder.release.writer import (

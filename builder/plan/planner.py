@@ -14,7 +14,6 @@ import random
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
 
 import generators
 from builder.errors import OptionError, PlanError
@@ -41,12 +40,6 @@ MAX_DRAWS_ALLOWANCE = 200
 # A stream (``as_streaming_dataset``) is planned in blocks of this many kernels, so its first row
 # comes after one block's plan (about 2 s) whatever ``num_examples`` is.
 STREAM_BLOCK = 1000
-# Shards per split when ``num_shards`` is not set: one per KERNELS_PER_SHARD kernels, and at
-# least MIN_SHARDS (when there are that many kernels) so up to that many processes have work.
-KERNELS_PER_SHARD = 250
-MIN_SHARDS = 16
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -129,6 +122,7 @@ class Plan:
     failures: Counter = field(default_factory=Counter)
     # Per category, the largest complexity still "easy" and still "medium".
     difficulty_bounds: dict[str, tuple[int, int]] = field(default_factory=dict)
+    generator: str = "random"  # the synthesizer of generators.GENERATORS the kernels came from
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Kernels per split and category, e.g. ``counts()["train"]["vector"]``."""
@@ -139,6 +133,7 @@ class Plan:
         return {
             "seed": self.seed,
             "num_examples": self.num_examples,
+            "generator": self.generator,
             "draws": self.draws,
             "duplicates": self.duplicates,
             "duplicate_rate": round(self.duplicate_rate, 6),
@@ -238,6 +233,7 @@ def make_plan(
         duplicates=duplicates,
         failures=failures,
         difficulty_bounds=bounds,
+        generator=generator,
     )
 
 
@@ -377,26 +373,3 @@ def difficulty(complexity: int, bounds: tuple[int, int]) -> str:
     return (
         DIFFICULTIES[0] if complexity <= bounds[0] else DIFFICULTIES[1] if complexity <= bounds[1] else DIFFICULTIES[2]
     )
-
-
-def shard(items: Sequence[T], num_shards: int) -> list[tuple[T, ...]]:
-    """``items`` cut into at most ``num_shards`` contiguous, non-empty, near-equal pieces."""
-    num_shards = max(1, min(num_shards, len(items)))
-    sizes = balanced_counts(len(items), num_shards)
-    pieces, start = [], 0
-    for size in sizes:
-        pieces.append(tuple(items[start : start + size]))
-        start += size
-    return pieces
-
-
-def split_shards(plan: Plan, num_shards: int | None = None) -> dict[str, list[tuple[PlannedKernel, ...]]]:
-    """Each split's kernels in plan order, cut into ``num_shards`` shards (default: see ``KERNELS_PER_SHARD``).
-
-    The one sharding both executors use, so a shard is the same unit of work and of output for
-    ``datasets`` and for datatrove.
-    """
-    return {
-        split: shard(kernels, num_shards or max(-(-len(kernels) // KERNELS_PER_SHARD), MIN_SHARDS))
-        for split, kernels in plan.splits.items()
-    }

@@ -21,8 +21,10 @@ from huggingface_hub import DatasetCard
 
 from builder.codegen.ir import warp_version
 from builder.plan.planner import Plan
+from builder.plan.ratios import ratio_lines, split_sizes
 from builder.real.harvest import Failure, failure_counts
 from builder.release.layout import data_files_pattern
+from builder.release.limitations import Limits
 from builder.release.stats import Coverage, markdown
 from builder.schema import DEFAULT_CONFIG, REAL_CATEGORY, features, ir_columns
 from builder.verify.levels import VerificationReport
@@ -35,6 +37,7 @@ PLANNING_KEY = "warp_ir_pairs"
 # ``card.data[PLANNING_KEY]["kind"]`` of a release of kernels from real files.
 REAL_KIND = "real"
 COUNT_HEADING = "## Counts per category and split"
+LIMITATIONS_HEADING = "## Limitations and intended use"  # validate checks every card has it
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,20 @@ class CardContext:
     coverage: Coverage
     verification: VerificationReport
     distributions: str  # markdown table of line counts (builder.release.plots)
+    limits: Limits  # the Limitations section's figures (builder.release.limitations)
+    content_hash: str  # sha256 over the release's parquet files (builder.release.limitations.content_hash)
+
+
+def source_url() -> str:
+    """The project's repository, from the installed package's metadata (``[project.urls]``)."""
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        urls = metadata("warp-ir-pairs").get_all("Project-URL") or []
+    except PackageNotFoundError:
+        return "the warp-ir-pairs repository"
+    named = dict(url.split(", ", 1) for url in urls if ", " in url)
+    return named.get("Repository") or named.get("Homepage") or "the warp-ir-pairs repository"
 
 
 def template_path(name: str = TEMPLATE_NAME) -> Path:
@@ -69,7 +86,14 @@ def render_card(context: CardContext) -> str:
     plan = context.plan
     split_rows = {split: len(kernels) for split, kernels in plan.splits.items()}
     default = _release_metadata(card.data, context.configs, split_rows, context.split_bytes, context.files)
-    card.data[PLANNING_KEY] = {**plan.figures(), "verification": context.verification.figures()}
+    card.data[PLANNING_KEY] = {
+        **plan.figures(),
+        "verification": context.verification.figures(),
+        "generator_version": GENERATOR_VERSION,
+        "content_sha256": context.content_hash,
+        "source": source_url(),
+        "realism": {k: v for k, v in context.limits.realism.items() if k != "wp_call_share"},
+    }
     bounds = plan.difficulty_bounds
     body = fill(
         card.text,
@@ -77,6 +101,7 @@ def render_card(context: CardContext) -> str:
         generator_version=GENERATOR_VERSION,
         config_table=_config_table(context.configs, sum(split_rows.values())),
         count_table=count_table(plan),
+        split_line="\n\n".join(ratio_lines(split_sizes(plan), plan.split_ratios, categories=len(plan.categories))),
         category_names=", ".join(f"`{c}`" for c in CATEGORIES),
         coverage=markdown(context.coverage),
         difficulty_bounds=", ".join(f"{c} {lo}/{hi}" for c, (lo, hi) in bounds.items()),
@@ -88,6 +113,12 @@ def render_card(context: CardContext) -> str:
         default_config=default,
         num_examples=plan.num_examples,
         seed=plan.seed,
+        generator=plan.generator,
+        limits_kernels=context.limits.kernels,
+        realism_table=context.limits.realism_table(),
+        copy_sentence=context.limits.copy_sentence(),
+        content_hash=context.content_hash,
+        source=source_url(),
     )
     return f"---\n{card.data.to_yaml()}\n---\n{body}"
 

@@ -32,6 +32,7 @@ from builder.plan.planner import Plan
 from builder.release.card import CardContext, render_card
 from builder.release.checksums import write_checksums
 from builder.release.layout import CARD, PLOTS_DIR, TABLE_CONFIGS, parquet_name
+from builder.release.limitations import content_hash, measure_limits
 from builder.release.output import check_output_dir, claim_output, move_into_place, staging_folder
 from builder.release.plots import (
     LineCounter,
@@ -233,8 +234,18 @@ def write_release(
     coverage, lines = coverage_counter.result(plan.figures()), line_counter.result()
     write_plots(lines, staging / PLOTS_DIR)
     split_bytes = {c: {s: n for s, n in b.items() if s in plan.splits} for c, b in split_bytes.items()}
+    every_file = [p for paths in files.values() for p in paths]
     context = CardContext(
-        plan, tuple(configs), split_bytes, files, command, coverage, report, distribution_table(lines)
+        plan,
+        tuple(configs),
+        split_bytes,
+        files,
+        command,
+        coverage,
+        report,
+        distribution_table(lines),
+        measure_limits(files[measured]),
+        content_hash(every_file),
     )
     (staging / CARD).write_text(render_card(context), encoding="utf-8")
     return plan, report, files

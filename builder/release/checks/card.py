@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from builder.errors import one_line
-from builder.release.card import COUNT_HEADING, PLANNING_KEY, REAL_KIND
+from builder.release.card import COUNT_HEADING, LIMITATIONS_HEADING, PLANNING_KEY, REAL_KIND
 from builder.release.checks.release import (
     CheckResult,
     Problems,
@@ -67,9 +67,11 @@ def check_card(release: Release) -> CheckResult:
         problems.add(config, f"in the card but no folder {config}/ with parquet files")
     for folder in sorted(set(folders) - set(configs)):
         problems.add(folder, f"folder {folder}/ holds parquet files but is not a config in the card")
+    if LIMITATIONS_HEADING not in release.card.text:
+        problems.add("", f"no '{LIMITATIONS_HEADING}' section")
     return problems.result(
         f"{len(configs)} configs, {len(parquet)} parquet files matched by {patterns} data_files patterns, license "
-        f"{license}"
+        f"{license}, a limitations section"
     )
 
 
