@@ -5,7 +5,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from builder.release.checks import ConfigData, Release
+from builder.release.checks.release import ConfigData, Release
 from builder.release.checks.families import check_families
 
 
