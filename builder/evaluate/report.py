@@ -18,7 +18,7 @@ def pass_at_k_table(outcomes: Sequence[dict], ks: Sequence[int]) -> dict[str, di
         per_row[outcome["id"]].append(outcome)
     table = {}
     for metric in METRICS:
-        if all(o[metric] is None for o in outcomes):
+        if _not_run(outcomes, metric):
             table[metric] = {str(k): None for k in ks}
             continue
         # A missing prediction is a row with no samples (n = 0): failed at every k.
@@ -27,6 +27,12 @@ def pass_at_k_table(outcomes: Sequence[dict], ks: Sequence[int]) -> dict[str, di
         ]
         table[metric] = {str(k): _rounded(v) for k, v in mean_pass_at_k(counts, ks).items()}
     return table
+
+
+def _not_run(outcomes: Sequence[dict], metric: str) -> bool:
+    """Whether no prediction that reached ``metric`` was scored on it (CUDA launches without a GPU)."""
+    reached = [o for o in outcomes if metric != "executes" or o["compiles"]]
+    return bool(reached) and all(o[metric] is None for o in reached)
 
 
 def build_report(targets, outcomes: list[dict], *, arguments: dict, timing: dict) -> dict:
@@ -53,7 +59,7 @@ def build_report(targets, outcomes: list[dict], *, arguments: dict, timing: dict
             }
             for b in BREAKDOWNS
         },
-        "not_run": [m for m in METRICS if all(o[m] is None for o in outcomes)],
+        "not_run": [m for m in METRICS if _not_run(outcomes, m)],
         "failures": dict(reasons.most_common()),
         "timeouts": sum(n for r, n in reasons.items() if "timed out" in r),
         "timing": timing

@@ -86,7 +86,7 @@ def _build(unit: str, folder: Path, count: int) -> list[tuple[str, str] | str]:
     """Compile and load one batch unit; per member its (handle, suffix), or why it did not load."""
     wp, context = import_warp()
     obj = folder / f"batch{next(_handles)}.o"
-    build_cpu_object(unit, obj, OPTIMIZATION_LEVEL)
+    build_cpu_object(unit, obj, OPTIMIZATION_LEVEL, "-ferror-limit 0")  # every failing unit in one run
     handle = f"warp_ir_pairs_eval_{obj.stem}"
     if context.runtime.llvm.wp_load_obj(str(obj).encode(), handle.encode(), wp.config.legacy_cpu_linker) != 0:
         return ["cpu compile: the object did not load"] * count

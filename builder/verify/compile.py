@@ -96,9 +96,9 @@ def compile_ptx(source: str, arch: int = DEFAULT_CUDA_ARCH) -> str:
     return ptx.read_text(encoding="utf-8")
 
 
-def build_cpu_object(source: str, obj: Path, optimization_level: int = 2) -> None:
+def build_cpu_object(source: str, obj: Path, optimization_level: int = 2, extra_flags: str = "") -> None:
     """Compile one C++ unit to the object file ``obj`` (which Warp's LLVM can load); ``CompileError`` if it fails."""
-    _build_cpu(source, obj, optimization_level)
+    _build_cpu(source, obj, optimization_level, extra_flags)
 
 
 def batch_unit(sources: Sequence[str]) -> str:
@@ -120,7 +120,7 @@ def preamble(source: str) -> str:
     return _split_preamble(source)[0]
 
 
-def _build_cpu(source: str, obj: Path | None = None, optimization_level: int = 2) -> None:
+def _build_cpu(source: str, obj: Path | None = None, optimization_level: int = 2, extra_flags: str = "") -> None:
     warp, context = import_warp()
     warp.init()
     import warp._src.build as build
@@ -135,7 +135,8 @@ def _build_cpu(source: str, obj: Path | None = None, optimization_level: int = 2
                 str(obj),
                 str(unit),
                 mode="release",
-                extra_flags="-w",  # Clang's warnings on generated code (x != x ...) are noise here
+                # Clang's warnings on generated code (x != x ...) are noise here
+                extra_flags=f"-w {extra_flags}".strip(),
                 optimization_level=optimization_level,
                 use_precompiled_headers=True,
                 pch_dir=context.runtime.get_clang_pch_dir(),
