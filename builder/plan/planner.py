@@ -148,6 +148,14 @@ class Plan:
         return self.duplicates / synthesized if synthesized else 0.0
 
 
+def dedup_hash(python_source: str, generator: str = "random") -> str:
+    """The structural hash rows are deduplicated and checked on: the live core for motif kernels, the
+    whole AST (identifiers renamed, literals erased) for the random fuzzer's and for real kernels."""
+    if generator == "motif":
+        return live_structure(python_source)
+    return structure_of(ast.parse(python_source), python_source)[0]
+
+
 def kernel_id(seed: int, index: int) -> str:
     """Stable row id; zero-padded so ids sort in index order."""
     return f"s{seed}-{index:09d}"
@@ -273,7 +281,7 @@ def candidate(seed: int, index: int, generator: str = "random") -> tuple:
         spec = generators.synthesize(seed, index, generator)
         analysis = analyze(spec.python_source)
         if generator == "motif":  # deduplicate on meaning: the live core, not its spelling
-            analysis = replace(analysis, structural_hash=live_structure(spec.python_source))
+            analysis = replace(analysis, structural_hash=dedup_hash(spec.python_source, generator))
     except Exception as error:  # the planner counts and logs it
         return False, f"synthesis {type(error).__name__}", str(error), (), ()
     return True, analysis.structural_hash, analysis.complexity, analysis.constructs, analysis.builtins

@@ -170,6 +170,9 @@ def _kept_columns(batch: pa.RecordBatch, config: str) -> pa.Table:
         if metadata.type.get_field_index(name) < 0:
             raise KeyError(f"metadata.{name}")
         columns[name] = metadata.field(name)
+    # Releases before the motif generator have no metadata.generator: their rows are the random fuzzer's.
+    has_generator = metadata.type.get_field_index("generator") >= 0
+    columns["generator"] = metadata.field("generator") if has_generator else pa.nulls(len(batch), pa.string())
     return pa.table(columns)
 
 

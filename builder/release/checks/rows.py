@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from builder.errors import one_line
-from builder.plan.planner import kernel_id
-from builder.plan.structure import structure
+from builder.plan.planner import dedup_hash, kernel_id
 from builder.real.rows import real_id
 from builder.release.checks.release import CheckResult, ConfigData, Problems, Release, split_rows
 from builder.schema import CONFIG_BACKENDS, ir_columns
@@ -111,10 +110,12 @@ def check_leakage(release: Release) -> CheckResult:
     for config, data in good.items():
         seen: dict[str, list[tuple[str, str]]] = {}
         for split, table in data.tables.items():
-            for kid, source, recorded in split_rows(table, "id", "python_source", "structural_hash"):
+            for kid, source, recorded, generator in split_rows(
+                table, "id", "python_source", "structural_hash", "generator"
+            ):
                 if source not in digests:
                     try:
-                        digests[source] = structure(source)[0]
+                        digests[source] = dedup_hash(source, generator or "random")
                     except (SyntaxError, ValueError, TypeError) as error:
                         digests[source] = f"<{one_line(error, limit=300, cause=True)}>"
                 if digests[source] != recorded:
