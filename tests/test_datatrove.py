@@ -232,7 +232,7 @@ def test_a_plan_that_runs_dry_fails_alike_and_leaves_no_work_folder(tmp_path, ca
         raise ValueError("no kernel today")
 
     monkeypatch.setitem(generators.SYNTHESIZERS, "arithmetic", broken)
-    args = ["build", "--out", str(tmp_path / "release"), "--num-examples", "1", "--categories", "arithmetic"]
+    args = ["build", "--out", str(tmp_path / "release"), "--num-examples", "1", "--generator", "random", "--categories", "arithmetic"]
     local = run([*args, "--executor", "local"], capsys)
     datatrove = run([*args, "--executor", "datatrove-local"], capsys)
     last_line = "warp-ir-pairs: error: category 'arithmetic' reached 0 of 1 structurally distinct kernels in 220 draws (seed 0); ask for fewer kernels or more categories"
