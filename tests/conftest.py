@@ -18,7 +18,7 @@ NUM_EXAMPLES = 460  # 20 per category: 14 / 3 / 3
 def release(tmp_path_factory) -> Path:
     """All three configs, one process."""
     out = tmp_path_factory.mktemp("release") / "rel"
-    build_release(out, num_examples=NUM_EXAMPLES, seed=SEED, num_proc=1, command="pytest")
+    build_release(out, num_examples=NUM_EXAMPLES, seed=SEED, num_proc=1, command="pytest", generator="random")
     return out
 
 
@@ -26,7 +26,7 @@ def release(tmp_path_factory) -> Path:
 def release_two_procs(tmp_path_factory) -> Path:
     """The same arguments as ``release`` with two worker processes."""
     out = tmp_path_factory.mktemp("release2") / "rel"
-    build_release(out, num_examples=NUM_EXAMPLES, seed=SEED, num_proc=2, command="pytest")
+    build_release(out, num_examples=NUM_EXAMPLES, seed=SEED, num_proc=2, command="pytest", generator="random")
     return out
 
 
