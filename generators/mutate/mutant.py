@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from builder.plan.structure import structural_hash
 from generators.mutate.category import classify
-from generators.mutate.chain import apply_chain, edit_kind
+from generators.mutate.chain import COSMETIC, EDITS, apply_chain, edit_kind
 from generators.mutate.check import check_spec
 from generators.mutate.corpus import Parent
 from generators.mutate.edit import EditContext
@@ -99,6 +99,7 @@ class MutantSource:
         kept, excluded = [], Counter()
         for parent in corpus:
             reason = _parent_problem(parent) if usable is None else "" if parent.id in usable else "not usable"
+            reason = reason or _unchangeable(parent, vocab)
             if reason:
                 excluded[reason] += 1
             else:
@@ -151,6 +152,22 @@ def _describe(parent: Parent, edits: list[str]) -> str:
     return (
         f"Mutant of {parent.kernel_name} ({parent.package} {parent.version}, {parent.source_file}): {'; '.join(edits)}"
     )
+
+
+def _unchangeable(parent: Parent, vocab: Vocabulary) -> str:
+    """'' when some structural edit applies to the parent; else why not (its mutants would all hash as it does).
+
+    Syntax only, so it runs on both paths of ``MutantSource.of`` and they keep the same parents.
+    """
+    for key, (edit, _) in EDITS.items():
+        if key not in COSMETIC:
+            module = parse_module(parent.python_source, parent.kernel_name)
+            try:
+                if edit(EditContext(module, random.Random(0), vocab)) is not None:
+                    return ""
+            except Exception:  # an edit that does not fit this syntax: try the next
+                continue
+    return "no structural edit applies"
 
 
 def _parent_problem(parent: Parent) -> str:
