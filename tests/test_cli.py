@@ -17,7 +17,10 @@ BROKEN = "@wp.kernel\ndef broken(a: wp.array(dtype=float)):\n    tid = wp.tid()\
     "args, message",
     [
         (["--configs", "cpu,metal"], "unknown config 'metal'; allowed: cpu, cuda, paired"),
-        (["--generator", "random", "--categories", "vector,tensor"], "unknown category 'tensor'; allowed: arithmetic, vector"),
+        (
+            ["--generator", "random", "--categories", "vector,tensor"],
+            "unknown category 'tensor'; allowed: arithmetic, vector",
+        ),
         (["--num-examples", "0"], "argument --num-examples: '0': must be an integer >= 1"),
         (["--num-examples", "-3"], "argument --num-examples: '-3': must be an integer >= 1"),
         (["--num-examples", "many"], "argument --num-examples: 'many' is not an integer"),
@@ -79,7 +82,22 @@ def test_a_kernel_that_fails_code_generation_stops_the_build_and_leaves_nothing(
 
     monkeypatch.setitem(generators.SYNTHESIZERS, "arithmetic", sometimes_broken)
     out = tmp_path / "rel"
-    code, _, stderr = run(["build", "--out", str(out), "--num-examples", "12", "--generator", "random", "--categories", "arithmetic", "--num-proc", num_proc], capsys)
+    code, _, stderr = run(
+        [
+            "build",
+            "--out",
+            str(out),
+            "--num-examples",
+            "12",
+            "--generator",
+            "random",
+            "--categories",
+            "arithmetic",
+            "--num-proc",
+            num_proc,
+        ],
+        capsys,
+    )
     assert code == 1
     error = stderr.strip().splitlines()[-1]
     assert error.startswith("warp-ir-pairs: error: ") and "kernel(s) failed code generation (codegen " in error

@@ -315,7 +315,17 @@ def test_a_plan_that_runs_dry_fails_alike_and_leaves_no_work_folder(tmp_path, ca
         raise ValueError("no kernel today")
 
     monkeypatch.setitem(generators.SYNTHESIZERS, "arithmetic", broken)
-    args = ["build", "--out", str(tmp_path / "release"), "--num-examples", "1", "--generator", "random", "--categories", "arithmetic"]
+    args = [
+        "build",
+        "--out",
+        str(tmp_path / "release"),
+        "--num-examples",
+        "1",
+        "--generator",
+        "random",
+        "--categories",
+        "arithmetic",
+    ]
     local = run([*args, "--executor", "local"], capsys)
     datatrove = run([*args, "--executor", "datatrove-local"], capsys)
     last_line = (

@@ -5,8 +5,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from builder.release.checks.release import ConfigData, Release
 from builder.release.checks.families import check_families
+from builder.release.checks.release import ConfigData, Release
 
 
 def _write(folder: Path, split: str, rows: list[dict]) -> Path:
