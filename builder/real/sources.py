@@ -25,6 +25,7 @@ import types as pytypes
 import typing
 
 from builder.errors import NotSelfContained
+from builder.real.free_names import free_names
 
 # Decorators kept on a helper or kernel (the rest, e.g. ``@staticmethod``, are not Warp's).
 _WARP_DECORATORS = {"kernel", "func", "struct", "func_native"}
@@ -121,7 +122,7 @@ class _Sources:
 
         A name bound nowhere is left for Warp to report (a kernel it cannot generate), unless ``strict``.
         """
-        for name, paths in _free_names(node).items():
+        for name, paths in free_names(node).items():
             if name in scope:
                 self.add(name, scope[name], paths)
             elif name in globals_:
@@ -344,31 +345,6 @@ def _annotations(node: ast.AST, func) -> list[tuple[ast.expr, object]]:
     arguments = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
     found = [(a.annotation, values.get(a.arg)) for a in arguments if a.annotation is not None]
     return found + ([(node.returns, values.get("return"))] if node.returns is not None else [])
-
-
-def _free_names(node: ast.AST) -> dict[str, set[tuple[str, ...]]]:
-    """Names read but not bound in ``node``, each with the attribute chains read through it."""
-    bound: set[str] = set()
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
-            bound.add(sub.id)
-        elif isinstance(sub, ast.arg):
-            bound.add(sub.arg)
-    chains: dict[int, tuple[str, ...]] = {}
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Attribute) and id(sub) not in chains:
-            path, inner = [], sub
-            while isinstance(inner, ast.Attribute):
-                chains[id(inner)] = ()
-                path.insert(0, inner.attr)
-                inner = inner.value
-            if isinstance(inner, ast.Name):
-                chains[id(inner)] = tuple(path)
-    free: dict[str, set[tuple[str, ...]]] = {}
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and sub.id not in bound:
-            free.setdefault(sub.id, set()).add(chains.get(id(sub), ()))
-    return free
 
 
 def _closure(func) -> dict[str, object]:
