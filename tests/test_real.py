@@ -97,7 +97,10 @@ BAD = {
     "raises.py": "import warp as wp\nraise RuntimeError('boom at import')\n",
     "loops.py": "import warp as wp\nwhile True:\n    pass\n",
     # A kernel defined only when a function runs, reading its argument: it cannot be run alone, so it is listed.
-    "no_kernels.py": "import warp as wp\n\ndef make(flag):\n    @wp.kernel(enable_backward=flag)\n    def never(a: wp.array(dtype=float)):\n        a[0] = 1.0\n    return never\n",
+    "no_kernels.py": (
+        "import warp as wp\n\ndef make(flag):\n    @wp.kernel(enable_backward=flag)\n"
+        "    def never(a: wp.array(dtype=float)):\n        a[0] = 1.0\n    return never\n"
+    ),
     "plain.py": "SCALE = 2.0\n",  # no kernel written in it: not a failure
 }
 # energy, scale, offset_kernel, add_generic x2 overloads, clamp_all
@@ -346,7 +349,8 @@ def test_warp_examples(tmp_path):
         "import ValueError",
         "import AttributeError",
     }
-    # Files that need what is not installed, or compile a Warp module at import (benchmark_interop_torch.py), fail to import.
+    # Files that need what is not installed, or compile a Warp module at import
+    # (benchmark_interop_torch.py), fail to import.
     unexpected = [
         f.line()
         for f in summary.failures

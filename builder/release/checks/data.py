@@ -154,7 +154,7 @@ def _schema_diff(schema: pa.Schema, expected: pa.Schema) -> str:
 
 
 def check_checksums(release: Release) -> CheckResult:
-    """Every file's sha256 equals the one in ``checksums.sha256`` (a release written without one is noted, not failed)."""
+    """Every file's sha256 equals the one in ``checksums.sha256`` (a release without one is noted, not failed)."""
     report = verify_checksums(release.folder)
     if not report.recorded:
         return CheckResult(

@@ -72,7 +72,7 @@ def check_aligned(release: Release) -> CheckResult:
 
 
 def _compare_ir(problems: Problems, good: dict[str, ConfigData]) -> str:
-    """Add a problem for each row whose IR columns in ``cpu`` or ``cuda`` differ from ``paired``'s; what was compared."""
+    """A problem for each row whose IR columns in ``cpu`` or ``cuda`` differ from ``paired``'s; what was compared."""
     if "paired" not in good:
         return ""
     paired = _ir_view(good["paired"], ir_columns("paired"))
