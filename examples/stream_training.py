@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     stream = training_stream(args.release, args.config, args.task, args.style, args.seed, args.buffer_size)
     workers = min(args.num_workers, stream.num_shards)
     print(
-        f"streaming {args.release} [{args.config}/train]: {stream.num_shards} shards, {workers} worker(s), task {args.task}, style {args.style}"
+        f"streaming {args.release} [{args.config}/train]: {stream.num_shards} shards, {workers} worker(s), task "
+        f"{args.task}, style {args.style}"
     )
     loader = DataLoader(stream, batch_size=args.batch_size, num_workers=workers, collate_fn=as_list)
     started, samples, batches, ids = time.perf_counter(), 0, 0, []
@@ -64,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
             ids.extend(s["id"] for s in batch)
     seconds = time.perf_counter() - started
     print(
-        f"{args.epochs} epoch(s): {batches} batches, {samples} samples ({len(set(ids))} distinct ids) in {seconds:.1f} s, {samples / seconds:.0f} samples/s"
+        f"{args.epochs} epoch(s): {batches} batches, {samples} samples ({len(set(ids))} distinct ids) in "
+        f"{seconds:.1f} s, {samples / seconds:.0f} samples/s"
     )
     return 0
 

@@ -25,5 +25,6 @@ def synthesize(rng: random.Random) -> KernelSpec:
     return d.finish(
         name,
         CATEGORY,
-        f"Mixed kernel: {len(swarm.types)} value type(s), branches, loops and guarded exits in {swarm.budget} statement(s).",
+        f"Mixed kernel: {len(swarm.types)} value type(s), branches, loops and guarded exits in {swarm.budget} "
+        "statement(s).",
     )

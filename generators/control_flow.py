@@ -24,6 +24,7 @@ def synthesize(rng: random.Random) -> KernelSpec:
         CATEGORY,
         ("select", "threshold", "classify", "route", "mask", "gate"),
         ("values", "samples", "cells", "events", "signals"),
-        f"Branches, conditional expressions and guarded returns over {len(swarm.types)} type(s), nested up to {swarm.max_nesting} deep.",
+        f"Branches, conditional expressions and guarded returns over {len(swarm.types)} type(s), nested up to "
+        f"{swarm.max_nesting} deep.",
         n_params=(0, 2),
     )

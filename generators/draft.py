@@ -109,9 +109,8 @@ class Draft:
         ).run()
         body.line(f"return {exprs.of(result).text}")
         self.exprs.used_types |= exprs.used_types
-        source = function_source(
-            "func", name, [(a, t.text) for a, t in zip(arg_names, params, strict=False)], body, result.text
-        )
+        arguments = [(a, t.text) for a, t in zip(arg_names, params, strict=False)]
+        source = function_source("func", name, arguments, body, result.text)
         helper = Helper(name, params, result, source)
         self.kb.helpers.append(helper)
         return helper

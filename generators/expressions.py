@@ -90,7 +90,8 @@ class Exprs:
             return self._call(self.rng.choice(self._signatures(BOOL)), 1)
         if kind == "join":
             return Expr(
-                f"{self.condition(depth - 1).operand()} {self.rng.choice(('and', 'or'))} {self.condition(depth - 1).operand()}",
+                f"{self.condition(depth - 1).operand()} {self.rng.choice(('and', 'or'))} "
+                f"{self.condition(depth - 1).operand()}",
                 atomic=False,
             )
         if kind == "not":

@@ -40,5 +40,6 @@ def synthesize(rng: random.Random) -> KernelSpec:
     return d.finish(
         name,
         CATEGORY,
-        f"Calls {len(helpers)} generated @wp.func helper(s) with {overloads} overload(s); helpers call only earlier helpers.",
+        f"Calls {len(helpers)} generated @wp.func helper(s) with {overloads} overload(s); helpers call only earlier "
+        "helpers.",
     )

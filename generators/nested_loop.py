@@ -71,5 +71,6 @@ def synthesize(rng: random.Random) -> KernelSpec:
     return d.finish(
         name,
         CATEGORY,
-        f"{levels} nested loops ({', '.join(headers)}) accumulating {scalar.name} neighbour values from {len(arrays)} array(s).",
+        f"{levels} nested loops ({', '.join(headers)}) accumulating {scalar.name} neighbour values from {len(arrays)} "
+        "array(s).",
     )

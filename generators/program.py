@@ -20,7 +20,6 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Union
 
 from generators.types import INT32, VType
 
@@ -59,7 +58,7 @@ class StructDef:
         return f"@wp.struct\nclass {self.name}:\n" + "\n".join(lines) + "\n"
 
 
-Held = Union[VType, Array, StructDef]
+Held = VType | Array | StructDef
 
 
 class Body:

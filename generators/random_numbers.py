@@ -62,9 +62,8 @@ def synthesize(rng: random.Random) -> KernelSpec:
     for _ in range(rng.randint(2, 6)):
         signature = rng.choice(signatures)
         pair: dict = {}
-        args = [state] + [
-            _argument(d, n, t, pair) for n, t in zip(signature.names[1:], signature.params[1:], strict=False)
-        ]
+        named = zip(signature.names[1:], signature.params[1:], strict=False)
+        args = [state] + [_argument(d, n, t, pair) for n, t in named]
         d.exprs.used_types.update(t.name for t in signature.params + (signature.result,))
         d.body.assign(d.statements.stem(signature.result), signature.result, f"wp.{signature.key}({', '.join(args)})")
         keys.append(signature.key)

@@ -77,5 +77,6 @@ def synthesize(rng: random.Random) -> KernelSpec:
     return d.finish(
         name,
         CATEGORY,
-        f"Each thread folds a strip of {element.name} values with {op}; one atomic_{op} combines the strips into slot 0.",
+        f"Each thread folds a strip of {element.name} values with {op}; one atomic_{op} combines the strips into slot "
+        "0.",
     )

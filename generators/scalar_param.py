@@ -30,5 +30,6 @@ def synthesize(rng: random.Random) -> KernelSpec:
     return d.finish(
         name,
         CATEGORY,
-        f"Uses {len(d.kb.params)} parameter(s), by-value ones of {len(swarm.types)} value type(s), to compute its outputs.",
+        f"Uses {len(d.kb.params)} parameter(s), by-value ones of {len(swarm.types)} value type(s), to compute its "
+        "outputs.",
     )

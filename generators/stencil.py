@@ -42,9 +42,8 @@ def synthesize(rng: random.Random) -> KernelSpec:
             parts.append(shifted if delta == 0 else f"wp.clamp({shifted}, 0, {field}.shape[{axis}] - 1)")
         taps.append(d.body.assign("c" if not any(offset) else "n", t, f"{field}[{', '.join(parts)}]"))
     weights = [d.exprs.literal(t if t.is_scalar else d.swarm.types[-1]).text for _ in taps] if t.is_scalar else None
-    combined = (
-        " + ".join(f"{w} * {tap}" for w, tap in zip(weights, taps, strict=False)) if weights else " + ".join(taps)
-    )
+    terms = [f"{w} * {tap}" for w, tap in zip(weights, taps, strict=False)] if weights else taps
+    combined = " + ".join(terms)
     d.body.assign("lap", t, combined)
     d.statements.run()
     name = pick_name(

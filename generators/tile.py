@@ -53,7 +53,8 @@ def _chain(d: Draft, t, rng: random.Random, current: str, steps: int, square: bo
             d.body.line(f"{name} = wp.tile_map({fn}, {arg})")
         elif kind == "binary":
             d.body.line(
-                f"{name} = wp.tile_map({rng.choice(('wp.add', 'wp.sub', 'wp.mul', 'wp.min', 'wp.max'))}, {current}, {first})"
+                f"{name} = wp.tile_map({rng.choice(('wp.add', 'wp.sub', 'wp.mul', 'wp.min', 'wp.max'))}, {current}, "
+                f"{first})"
             )
         elif kind == "scale":
             d.body.line(f"{name} = {current} * {scalar_literal(t, rng.choice((0.5, 2.0, 1.5)))} + {first}")

@@ -185,14 +185,16 @@ def literal(t: VType, rng: random.Random, positive: bool = False) -> str:
     if t.kind == "quat" and positive:
         return f"{t.text}({', '.join(_component_text(t, rng, low, positive) for _ in range(4))})"
     if t.kind == "transform" and positive:
-        return f"{t.text}({literal(vector_of(t.scalar, 3), rng, True)}, {literal(by_name('quat' + t.name[-1]), rng, True)})"
+        position = literal(vector_of(t.scalar, 3), rng, True)
+        return f"{t.text}({position}, {literal(by_name('quat' + t.name[-1]), rng, True)})"
     # ``dtype=wp.float32``, not ``dtype=float``: Warp 1.19 types the result of the latter as
     # quat_t<float>, which a @wp.func returning quat_t<float32> elsewhere rejects.
     if t.kind == "quat":
         if rng.random() < 0.5:
             return f"wp.quat_identity(dtype=wp.{t.scalar})"
         axis = ", ".join(repr(float(x)) for x in rng.choice(((1, 0, 0), (0, 1, 0), (0, 0, 1))))
-        return f"wp.quat_from_axis_angle({vector_of(t.scalar, 3).text}({axis}), {scalar_literal(scalar_of(t), random_component(rng, t.scalar, -3.0, 3.0))})"
+        angle = scalar_literal(scalar_of(t), random_component(rng, t.scalar, -3.0, 3.0))
+        return f"wp.quat_from_axis_angle({vector_of(t.scalar, 3).text}({axis}), {angle})"
     if t.kind == "transform":
         p = literal(vector_of(t.scalar, 3), rng)
         return f"{t.text}({p}, wp.quat_identity(dtype=wp.{t.scalar}))"

@@ -13,7 +13,8 @@ Only the endpoints a push calls exist:
   POST /api/{type}s/{owner}/{name}/preupload/{rev} upload mode per file: "lfs" for *.parquet / *.png, else "regular"
   POST /{datasets/}{owner}/{name}.git/info/lfs/objects/batch   LFS batch: "basic" transfer, a PUT href here
   PUT  /lfs-objects/{oid}?sig=...                  the LFS object (no auth header, like a signed S3 URL); sha256 == oid
-  POST /api/{type}s/{owner}/{name}/commit/{rev}    NDJSON commit: header, file (base64), lfsFile (oid, size), deletedFile
+  POST /api/{type}s/{owner}/{name}/commit/{rev}    NDJSON commit: header, file (base64), lfsFile (oid, size),
+                                                   deletedFile
 
 Every API request needs ``authorization: Bearer <token>``; without it the answer is 401. Like
 the Hub, a new repo starts with an "initial commit" holding ``.gitattributes``. The preupload

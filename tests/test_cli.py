@@ -50,8 +50,8 @@ def test_a_non_empty_output_directory_needs_overwrite(tmp_path, capsys):
     code, _, stderr = run(["build", "--out", str(out), "--num-examples", "20"], capsys)
     assert code == 1
     assert (
-        stderr
-        == f"warp-ir-pairs: error: output directory {str(out)!r} exists and is not empty; pass --overwrite to replace it\n"
+        stderr == f"warp-ir-pairs: error: output directory {str(out)!r} exists and is not empty; "
+        "pass --overwrite to replace it\n"
     )
     code, _, stderr = run(["build", "--out", str(out), "--num-examples", "20", "--overwrite"], capsys)
     assert code == 1 and "does not look like a warp-ir-pairs release (unexpected entries: notes.txt)" in stderr

@@ -32,10 +32,12 @@ from datasets import load_dataset
 
 out = {"datasets": datasets.__version__}
 for config in sys.argv[2:]:
-    ds = load_dataset("warp_ir_pairs.py", config, num_examples=%d, seed=%d, trust_remote_code=True, cache_dir=sys.argv[1])
+    ds = load_dataset(
+        "warp_ir_pairs.py", config, num_examples=NUM_EXAMPLES, seed=SEED, trust_remote_code=True, cache_dir=sys.argv[1]
+    )
     out[config] = {split: ds[split].to_list() for split in ds}
 print(json.dumps(out))
-""" % (NUM_EXAMPLES, SEED)
+""".replace("NUM_EXAMPLES", str(NUM_EXAMPLES)).replace("SEED", str(SEED))
 
 
 @pytest.fixture(scope="module")

@@ -102,7 +102,10 @@ def test_synthesis_is_deterministic_and_leaves_global_random_state_alone():
 
 
 def test_synthesis_is_the_same_in_another_process_with_another_hash_seed():
-    code = "import generators, sys; sys.stdout.write(''.join(generators.synthesize(5, i).python_source for i in range(46)))"
+    code = (
+        "import generators, sys; "
+        "sys.stdout.write(''.join(generators.synthesize(5, i).python_source for i in range(46)))"
+    )
     outputs = {
         subprocess.run(
             [sys.executable, "-c", code],

@@ -297,7 +297,10 @@ def test_kernel_that_fails_codegen_is_listed_with_the_rest_kept(tmp_path):
 
 
 def test_generic_kernel_without_overloads_is_reported(tmp_path):
-    source = "from typing import Any\nimport warp as wp\n\n@wp.kernel\ndef g(a: wp.array(dtype=Any)):\n    a[wp.tid()] = a[wp.tid()]\n"
+    source = (
+        "from typing import Any\nimport warp as wp\n\n"
+        "@wp.kernel\ndef g(a: wp.array(dtype=Any)):\n    a[wp.tid()] = a[wp.tid()]\n"
+    )
     path = _write(tmp_path, {"g.py": source}) / "g.py"
     [failure] = kernels_of_file(str(path), "g.py")
     assert (failure.kernel, failure.reason) == ("g", "generic without overloads")

@@ -112,13 +112,14 @@ def test_a_row_copied_from_train_into_test_is_leakage(copy, capsys):
     code, by_check, _ = run(capsys, copy)
     assert code == 1
     assert by_check["leakage"] == (
-        f"FAIL leakage: 1 problem(s): cpu,cuda,paired: structural hash {digest} in 2 splits (train: {row_id}; test: {row_id})"
+        f"FAIL leakage: 1 problem(s): cpu,cuda,paired: structural hash {digest} in 2 splits (train: {row_id}; test: "
+        f"{row_id})"
     )
     assert by_check["ids"] == f"FAIL ids: 1 problem(s): cpu,cuda,paired: id {row_id} appears 2 times (train, test)"
     assert "cpu/test: num_examples 69 in the card YAML, 70 rows in the data" in by_check["counts"]
     assert (
-        by_check["load"]
-        == "FAIL load: 1 problem(s): cpu,cuda,paired: does not load: NonMatchingSplitsSizesError (test 69 in the card, 70 loaded)"
+        by_check["load"] == "FAIL load: 1 problem(s): cpu,cuda,paired: does not load: "
+        "NonMatchingSplitsSizesError (test 69 in the card, 70 loaded)"
     )
     assert by_check["aligned"].startswith("PASS aligned") and by_check["ir"].startswith("PASS ir")
 
@@ -135,8 +136,8 @@ def test_an_edited_num_examples_in_the_card_yaml_fails_counts(copy, capsys):
         == "FAIL counts: 1 problem(s): cpu/train: num_examples 323 in the card YAML, 322 rows in the data"
     )
     assert (
-        by_check["load"]
-        == "FAIL load: 1 problem(s): cpu: does not load: NonMatchingSplitsSizesError (train 323 in the card, 322 loaded)"
+        by_check["load"] == "FAIL load: 1 problem(s): cpu: does not load: "
+        "NonMatchingSplitsSizesError (train 323 in the card, 322 loaded)"
     )
     assert by_check["schema"].startswith("PASS schema")  # features still compared: loaded without the split-size check
     assert lines[-1] == "8 of 10 checks passed"

@@ -149,7 +149,8 @@ def test_card_reports_the_verification(executed):
     assert figures["failures"] == {} and figures["dropped"] == 0 and figures["kernels_per_second"] > 0
     assert f"- cpu_compiled: {NUM_EXAMPLES} of {NUM_EXAMPLES}" in card.text
     assert re.search(
-        rf"- verify level execute, PTX for sm_90: {NUM_EXAMPLES} kernels in [\d.]+ s, [\d.]+ kernels/s with 2 process\(es\)",
+        rf"- verify level execute, PTX for sm_90: {NUM_EXAMPLES} kernels in [\d.]+ s, "
+        r"[\d.]+ kernels/s with 2 process\(es\)",
         card.text,
     )
 
