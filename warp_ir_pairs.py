@@ -17,30 +17,23 @@ from __future__ import annotations
 import itertools
 import logging
 import os
-import pickle
-import tempfile
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field, fields, make_dataclass
 
 import datasets
 
 from builder.codegen.ir import BACKENDS
 from builder.codegen.rows import generate_rows
+from builder.options import ROW_FIELDS, BuildOptions
 from builder.plan.planner import (
     block_plan,
     make_plan,
-    return_freed_memory,
     split_shards,
     stream_blocks,
-    validate_categories,
-    validate_count,
 )
-from builder.plan.splits import DEFAULT_RATIOS, SPLITS, validate_ratios
-from builder.real.harvest import DEFAULT_TIMEOUT, harvest, python_files
+from builder.plan.splits import SPLITS
+from builder.real.harvest import harvest, python_files
 from builder.real.rows import real_rows, warp_examples_folder
 from builder.schema import CONFIGS, DEFAULT_CONFIG, features, validate_config
-from builder.verify.compile import DEFAULT_CUDA_ARCH, validate_arch
-from builder.verify.levels import DEFAULT_VERIFY, validate_level
 from generators import GENERATOR_VERSION
 
 logger = logging.getLogger("warp_ir_pairs")
@@ -59,7 +52,8 @@ _CONFIG_DESCRIPTIONS = {
     "cuda": "Python kernel -> Warp's CUDA forward and backward functions and translation unit.",
     "paired": "Python kernel -> both backends in one row.",
     REAL_CONFIG: "Kernels written by people (the examples of the installed warp package), both backends in one row, "
-    "one split (test) for out-of-distribution evaluation, without structural duplicates of this seed's synthetic kernels.",
+    "one split (test) for out-of-distribution evaluation, without structural duplicates of this seed's synthetic "
+    "kernels.",
 }
 _CITATION = """@misc{warp_ir_pairs,
   title  = {warp-ir-pairs: Python to C++/CUDA pairs from NVIDIA Warp's code generator},
@@ -69,56 +63,38 @@ _CITATION = """@misc{warp_ir_pairs,
 
 
 @dataclass
-class WarpIRPairsConfig(datasets.BuilderConfig):
-    """What to build: the backends come from ``name`` (``cpu``, ``cuda`` or ``paired``; ``real`` has both).
-
-    ``real``: the kernels of ``real_paths`` (files or folders; default the installed ``warp/examples``),
-    each file imported in a child process for at most ``real_timeout`` seconds, less structural
-    duplicates of the synthetic plan of ``seed``, ``num_examples``, ``categories`` and ``split_ratios``.
-    """
-
-    seed: int = 0
-    num_examples: int = 1000
-    split_ratios: tuple[float, float, float] = DEFAULT_RATIOS
-    categories: tuple[str, ...] | None = None  # None: every registered category
-    num_shards: int | None = None  # per split; None: see builder.plan.planner.KERNELS_PER_SHARD
-    verify: str = DEFAULT_VERIFY  # codegen, compile or execute (see builder.verify.levels)
-    cuda_arch: int = DEFAULT_CUDA_ARCH  # PTX target when verify is compile or execute: 90 is sm_90
-    drop_failed: bool = False  # leave out kernels that fail a requested verification stage
-    real_paths: tuple[str, ...] | None = None  # real: None is the installed warp/examples
-    real_timeout: float = DEFAULT_TIMEOUT  # real: seconds per file
+class _CheckedConfig(datasets.BuilderConfig):
+    """A builder config that checks its options as ``BuildOptions`` does, when made and when ``_info`` runs."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self.validate()
 
     def validate(self) -> None:
-        """Raise ``ValueError`` naming the first bad value and what is allowed."""
+        """Raise ``OptionError`` (a ``ValueError``) naming the first bad value and what is allowed."""
         if self.name != REAL_CONFIG:
             validate_config(self.name)
-        if self.real_paths is not None and (
-            isinstance(self.real_paths, str) or not all(isinstance(p, str) for p in self.real_paths)
-        ):
-            raise ValueError(
-                f"real_paths {self.real_paths!r}: must be a tuple of file or folder paths, or None (warp/examples)"
-            )
-        if not (isinstance(self.real_timeout, (int, float)) and self.real_timeout > 0):
-            raise ValueError(f"real_timeout {self.real_timeout!r}: must be > 0 seconds")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed {self.seed!r}: must be an integer >= 0")
-        validate_count(self.num_examples)
-        self.split_ratios = validate_ratios(self.split_ratios)
-        if self.categories is not None:
-            self.categories = validate_categories(self.categories)
-        if self.num_shards is not None and (
-            isinstance(self.num_shards, bool) or not isinstance(self.num_shards, int) or self.num_shards < 1
-        ):
-            raise ValueError(f"num_shards {self.num_shards!r}: must be an integer >= 1 or None")
-        validate_level(self.verify)
-        if self.verify != "codegen":
-            validate_arch(self.cuda_arch)
-        if not isinstance(self.drop_failed, bool):
-            raise ValueError(f"drop_failed {self.drop_failed!r}: must be True or False")
+        options = self.options
+        for name in ROW_FIELDS:  # normalized: lists become tuples, categories registry-ordered
+            setattr(self, name, getattr(options, name))
+
+    @property
+    def options(self) -> BuildOptions:
+        """This config's options (``configs``: its name; ``num_proc`` is ``download_and_prepare``'s)."""
+        configs = (self.name,) if self.name in CONFIGS else CONFIGS
+        return BuildOptions(configs=configs, **{name: getattr(self, name) for name in ROW_FIELDS})
+
+
+# What to build: the backends come from ``name`` (cpu, cuda or paired; real has both), the rest
+# are the row options of builder.options.BuildOptions, with the same defaults. real: the kernels
+# of real_paths (default: the installed warp/examples), each file imported in a child process for
+# at most real_timeout seconds, less structural duplicates of the synthetic plan of the options.
+WarpIRPairsConfig = make_dataclass(
+    "WarpIRPairsConfig",
+    [(f.name, f.type, field(default=f.default)) for f in fields(BuildOptions) if f.name in ROW_FIELDS],
+    bases=(_CheckedConfig,),
+    namespace={"__module__": __name__, "__doc__": "The builder config: a config name plus BuildOptions' row options."},
+)
 
 
 class WarpIRPairs(datasets.GeneratorBasedBuilder):
@@ -146,23 +122,10 @@ class WarpIRPairs(datasets.GeneratorBasedBuilder):
             citation=_CITATION,
         )
 
-    def __getstate__(self) -> dict:
-        # With num_proc, datasets pickles the builder into every job: the plan (100 MB at 100,000
-        # kernels) would be copied into each worker, which gets its own shards in gen_kwargs anyway.
-        state = dict(super().__getstate__())
-        state.pop("plan", None)
-        return state
-
-    def _download_and_prepare(self, dl_manager, verification_mode, **prepare_splits_kwargs):
-        # The plan is made before the split pools start; it takes the same number of processes.
-        self._plan_num_proc = prepare_splits_kwargs.get("num_proc") or 1
-        # Shards reach the jobs as files in this folder, not pickled through the pool (see _split_generators).
-        with tempfile.TemporaryDirectory(prefix="warp-ir-pairs-shards-", dir=self._cache_dir_root) as folder:
-            self._shard_folder = Path(folder)
-            try:
-                return super()._download_and_prepare(dl_manager, verification_mode, **prepare_splits_kwargs)
-            finally:
-                del self._shard_folder
+    def download_and_prepare(self, *args, num_proc: int | None = None, **kwargs) -> None:
+        """``datasets``' ``download_and_prepare``; the plan is made in the same ``num_proc`` processes."""
+        self._plan_num_proc = num_proc or 1
+        super().download_and_prepare(*args, num_proc=num_proc, **kwargs)
 
     def _split_generators(self, dl_manager) -> list[datasets.SplitGenerator]:
         config = self.config
@@ -173,43 +136,43 @@ class WarpIRPairs(datasets.GeneratorBasedBuilder):
             return [
                 datasets.SplitGenerator(name=split, gen_kwargs={"blocks": blocks, "split": split}) for split in splits
             ]
-        num_proc = getattr(self, "_plan_num_proc", 1)
         if config.name == REAL_CONFIG:
             return [datasets.SplitGenerator(name=REAL_SPLIT, gen_kwargs={"real": True})]
+        num_proc = getattr(self, "_plan_num_proc", 1)
+        options = config.options
         self.plan = make_plan(
-            config.seed, config.num_examples, config.categories, config.split_ratios, num_proc=num_proc
+            options.seed, options.num_examples, options.categories, split_ratios=options.split_ratios, num_proc=num_proc
         )
-        folder = getattr(self, "_shard_folder", None)
         generators = []
-        for split, shards in split_shards(self.plan, config.num_shards).items():
-            # With num_proc, datasets pickles every job's gen_kwargs in a thread of the main process,
-            # whose heap kept the pickles (60 MB at 100,000 kernels); as files, a shard costs a path.
-            gen_kwargs = (
-                {"shard_files": [_write_shard(folder / f"{split}-{i:05d}.pkl", s) for i, s in enumerate(shards)]}
-                if folder
-                else {"shards": shards}
-            )
-            generator = datasets.SplitGenerator(name=split, gen_kwargs=gen_kwargs)
+        # A shard is a tuple of planned kernels, each (seed, index) and a few figures: datasets hands
+        # each job its share of the list, and the job synthesizes the kernels again.
+        for split, shards in split_shards(self.plan, options.num_shards).items():
+            generator = datasets.SplitGenerator(name=split, gen_kwargs={"shards": shards})
             generator.split_info.num_examples = len(self.plan.splits[split])  # a total for the progress bar
             generators.append(generator)
-        if folder:
-            self.plan = self.plan.without_specs()  # what the release needs; the specs are in the shard files
-            return_freed_memory()
         return generators
 
-    def _generate_examples(self, shards=(), shard_files=(), blocks=(), split="", real=False):
+    def _generate_examples(self, shards=(), blocks=(), split="", real=False):
         config = self.config
         if real or config.name == REAL_CONFIG:
             yield from self._real_examples()
             return
-        # Lazy: a stream block is planned only when the stream reaches it; a shard file is read when its turn comes.
+        # Lazy: a stream block is planned only when the stream reaches it.
         planned = (
-            block_plan(config.seed, block, size, config.categories, config.split_ratios).splits.get(split, ())
+            block_plan(
+                config.seed, block, size, categories=config.categories, split_ratios=config.split_ratios
+            ).splits.get(split, ())
             for block, size in blocks
         )
-        stored = (pickle.loads(Path(path).read_bytes()) for path in shard_files)
-        for kernels in itertools.chain(shards, stored, planned):
-            for row in generate_rows(kernels, config.name, config.verify, config.cuda_arch, config.drop_failed):
+        for kernels in itertools.chain(shards, planned):
+            rows = generate_rows(
+                kernels,
+                config.name,
+                verify_level=config.verify,
+                cuda_arch=config.cuda_arch,
+                drop_failed=config.drop_failed,
+            )
+            for row in rows:
                 yield row["id"], row
 
     def _real_examples(self):
@@ -219,12 +182,7 @@ class WarpIRPairs(datasets.GeneratorBasedBuilder):
         found, failures = harvest(python_files(paths), BACKENDS, config.real_timeout, num_proc=os.cpu_count() or 1)
         for failure in failures:
             logger.warning("real kernels: %s", failure.line())
-        synthetic = make_plan(config.seed, config.num_examples, config.categories, config.split_ratios)
+        synthetic = make_plan(config.seed, config.num_examples, config.categories, split_ratios=config.split_ratios)
         hashes = {k.structural_hash for kernels in synthetic.splits.values() for k in kernels}
         for row in real_rows(found, "paired", hashes).rows:
             yield row["id"], row
-
-
-def _write_shard(path: Path, kernels) -> str:
-    path.write_bytes(pickle.dumps(kernels))
-    return str(path)

@@ -16,7 +16,8 @@ Each measurement runs in a fresh Python process (so peak resident memory is its 
 - ``memory``: ``build_release`` of ``--memory-kernels`` kernels at ``num_proc`` 2.
 
 The floor and the two pipeline runs are repeated (``--repeat``, default 2) and the fastest run of
-each counts, since other load on the machine only ever slows a run down. It prints kernels per second for each, the pipeline/floor ratios, the 2-process scaling and
+each counts, since other load on the machine only ever slows a run down. It prints kernels per second
+for each, the pipeline/floor ratios, the 2-process scaling and
 peak resident memory per process, checks them against the targets, writes every figure to
 ``--json`` and exits 1 if a target is missed.
 """
@@ -182,7 +183,12 @@ def phase_pipeline(args) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         summary = build_release(
-            Path(folder) / "release", args.count, args.seed, CONFIGS, num_proc=args.num_proc, verify=args.verify
+            Path(folder) / "release",
+            num_examples=args.count,
+            seed=args.seed,
+            configs=CONFIGS,
+            num_proc=args.num_proc,
+            verify=args.verify,
         )
         seconds = time.perf_counter() - started
         size = sum(p.stat().st_size for paths in summary.files.values() for p in paths)
@@ -201,7 +207,10 @@ PHASES = {"floor": phase_floor, "compile-floor": phase_compile_floor, "pipeline"
 
 
 def run_phase(phase: str, args, repeat: int = 1, **extra) -> dict:
-    """Run one phase ``repeat`` times, each in a fresh interpreter; the figures of the fastest run plus every run's rate."""
+    """Run one phase ``repeat`` times, each in a fresh interpreter.
+
+    Returns the figures of the fastest run plus every run's rate.
+    """
     runs = [_run_once(phase, args, **extra) for _ in range(repeat)]
     best = max(runs, key=lambda r: r["kernels_per_second"])
     return best | {"runs_kernels_per_second": [r["kernels_per_second"] for r in runs]}
@@ -267,13 +276,19 @@ def summarize(results: dict) -> tuple[list[str], bool]:
         "scaling_2_over_1": scaling >= TARGETS["scaling_2_over_1"],
     }
     lines = [
-        f"machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, {results['machine']['memory_gb']} GB, no GPU; "
+        f"machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, "
+        f"{results['machine']['memory_gb']} GB, no GPU; "
         f"warp-lang {results['machine']['warp-lang']}, datasets {results['machine']['datasets']}",
-        f"raw Warp floor (ModuleBuilder + codegen cpu and cuda), 1 process: {floor['kernels']} kernels in {floor['seconds']} s, {floor['kernels_per_second']} kernels/s",
-        f"pipeline, num_proc 1: {one['seconds']} s, {one['kernels_per_second']} kernels/s; pipeline/floor {ratio:.2f} (target >= {TARGETS['pipeline_over_floor']})",
-        f"pipeline, num_proc 2: {two['seconds']} s, {two['kernels_per_second']} kernels/s; scaling {scaling:.2f}x (target >= {TARGETS['scaling_2_over_1']}); "
+        f"raw Warp floor (ModuleBuilder + codegen cpu and cuda), 1 process: {floor['kernels']} kernels in "
+        f"{floor['seconds']} s, {floor['kernels_per_second']} kernels/s",
+        f"pipeline, num_proc 1: {one['seconds']} s, {one['kernels_per_second']} kernels/s; pipeline/floor {ratio:.2f} "
+        f"(target >= {TARGETS['pipeline_over_floor']})",
+        f"pipeline, num_proc 2: {two['seconds']} s, {two['kernels_per_second']} kernels/s; scaling {scaling:.2f}x "
+        f"(target >= {TARGETS['scaling_2_over_1']}); "
         f"per process {two['kernels_per_second'] / 2 / floor['kernels_per_second']:.2f} of the floor",
-        f"peak resident memory per process: num_proc 1 {max(one['peak_rss_mb']['self'], one['peak_rss_mb']['workers'])} MB, num_proc 2 {max(two['peak_rss_mb']['self'], two['peak_rss_mb']['workers'])} MB",
+        "peak resident memory per process: num_proc 1 "
+        f"{max(one['peak_rss_mb']['self'], one['peak_rss_mb']['workers'])} MB, num_proc 2 "
+        f"{max(two['peak_rss_mb']['self'], two['peak_rss_mb']['workers'])} MB",
     ]
     results["ratios"] = {"pipeline_over_floor": round(ratio, 3), "scaling_2_over_1": round(scaling, 3)}
     if "compile_floor" in results:
@@ -282,16 +297,20 @@ def summarize(results: dict) -> tuple[list[str], bool]:
         checks["compile_over_floor"] = cratio >= TARGETS["compile_over_floor"]
         results["ratios"]["compile_over_floor"] = round(cratio, 3)
         lines += [
-            f"compile floor (wp.compile_aot_module: CPU, then PTX sm_90, per kernel), 1 process: {cfloor['kernels']} kernels in {cfloor['seconds']} s, {cfloor['kernels_per_second']} kernels/s",
-            f"--verify compile, num_proc 1: {compiled['seconds']} s, {compiled['kernels_per_second']} kernels/s; over its floor {cratio:.2f} (target >= {TARGETS['compile_over_floor']})",
+            f"compile floor (wp.compile_aot_module: CPU, then PTX sm_90, per kernel), 1 process: {cfloor['kernels']} "
+            f"kernels in {cfloor['seconds']} s, {cfloor['kernels_per_second']} kernels/s",
+            f"--verify compile, num_proc 1: {compiled['seconds']} s, {compiled['kernels_per_second']} kernels/s; over "
+            f"its floor {cratio:.2f} (target >= {TARGETS['compile_over_floor']})",
         ]
     if "memory" in results:
         memory = results["memory"]
         peak = max(memory["peak_rss_mb"]["self"], memory["peak_rss_mb"]["workers"])
         checks["peak_rss_mb"] = peak < TARGETS["peak_rss_mb"]
         lines.append(
-            f"{memory['kernels']} kernels, num_proc 2: {memory['seconds']} s, {memory['kernels_per_second']} kernels/s, {memory['parquet_mb']} MB of parquet; "
-            f"peak resident memory: main process {memory['peak_rss_mb']['self']} MB, largest worker {memory['peak_rss_mb']['workers']} MB (target < {TARGETS['peak_rss_mb']:g})"
+            f"{memory['kernels']} kernels, num_proc 2: {memory['seconds']} s, {memory['kernels_per_second']} "
+            f"kernels/s, {memory['parquet_mb']} MB of parquet; "
+            f"peak resident memory: main process {memory['peak_rss_mb']['self']} MB, largest worker "
+            f"{memory['peak_rss_mb']['workers']} MB (target < {TARGETS['peak_rss_mb']:g})"
         )
     results["targets"] = {name: {"target": TARGETS[name], "met": met} for name, met in checks.items()}
     lines.append("targets: " + ", ".join(f"{name} {'met' if met else 'MISSED'}" for name, met in checks.items()))

@@ -59,7 +59,9 @@ def validate_style(style: str) -> str:
     return style
 
 
-def format_row(row: Mapping[str, Any], task: str, style: str = "prompt", backend: str | None = None) -> dict[str, Any]:
+def format_row(
+    row: Mapping[str, Any], task: str, style: str = "prompt", *, backend: str | None = None
+) -> dict[str, Any]:
     """One row as a sample of ``task``: ``{"prompt", "completion"}`` or ``{"messages"}``, plus ``id`` and ``task``.
 
     ``backend`` picks the backward pass of ``python_to_backward`` (``cpu`` / ``cuda``); by default it
@@ -69,7 +71,8 @@ def format_row(row: Mapping[str, Any], task: str, style: str = "prompt", backend
     validate_style(style)
     if backend is not None and spec.target_backend is not None and backend != spec.target_backend:
         raise ValueError(
-            f"backend {backend!r}: task {task!r} always targets {spec.target_backend}; backend= applies to python_to_backward"
+            f"backend {backend!r}: task {task!r} always targets {spec.target_backend}; backend= applies to "
+            "python_to_backward"
         )
     target_backend = spec.target_backend or backend or _row_backend(row)
     if target_backend not in BACKEND_PREFIX:
@@ -111,8 +114,10 @@ def formatter(
 
     def format_rows(rows: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(rows["id"], list):
-            return format_row(rows, task, style, backend)
-        samples = [format_row({k: v[i] for k, v in rows.items()}, task, style, backend) for i in range(len(rows["id"]))]
+            return format_row(rows, task, style, backend=backend)
+        samples = [
+            format_row({k: v[i] for k, v in rows.items()}, task, style, backend=backend) for i in range(len(rows["id"]))
+        ]
         return {key: [s[key] for s in samples] for key in _OUTPUT_COLUMNS[style]}
 
     return format_rows

@@ -1,12 +1,13 @@
 """The row schema: configs, categories, difficulty labels and ``datasets`` features.
 
-Imports nothing else of ``builder``: every stage may import it.
+Imports nothing else of ``builder`` but its errors: every stage may import it.
 """
 
 from __future__ import annotations
 
 import datasets
 
+from builder.errors import OptionError
 from generators import CATEGORIES
 
 # The category of kernels from real files (``builder.real``), after the synthesized ones.
@@ -80,7 +81,8 @@ def features(config: str) -> datasets.Features:
                 "source_lines": datasets.Value("int32"),
                 "builtins": datasets.Sequence(string),
                 "value_types": datasets.Sequence(string),
-                # Kernels from real files: the file (relative to the folder given) and the kernel's line; null when synthesized.
+                # Kernels from real files: the file (relative to the folder given) and the kernel's line;
+                # null when synthesized.
                 "source_file": string,
                 "source_line": datasets.Value("int32"),
             },
@@ -89,6 +91,7 @@ def features(config: str) -> datasets.Features:
 
 
 def validate_config(config: str) -> str:
+    """``config`` if it is a known config name."""
     if config not in CONFIG_BACKENDS:
-        raise ValueError(f"unknown config {config!r}; allowed: {', '.join(CONFIGS)}")
+        raise OptionError(f"unknown config {config!r}; allowed: {', '.join(CONFIGS)}")
     return config

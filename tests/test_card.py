@@ -10,7 +10,8 @@ from huggingface_hub import DatasetCard
 from matplotlib.colors import to_rgb
 from matplotlib.image import imread
 
-from builder.release.plots import IR_PLOT, PLOTS_DIR, SOURCE_PLOT, line_counts
+from builder.release.layout import PLOTS_DIR
+from builder.release.plots import IR_PLOT, SOURCE_PLOT, line_counts
 
 
 def _pixels_of(image: np.ndarray, color: str) -> int:
@@ -52,7 +53,8 @@ def test_distribution_table_matches_the_parquet(release):
             rows.setdefault(column, []).extend(text.count("\n") + 1 for text in table.column(column).to_pylist())
         rows.setdefault("python_source", []).extend(m["source_lines"] for m in table.column("metadata").to_pylist())
     for column, values in rows.items():
-        line = f"| `{column}` | {np.mean(values):.1f} | {np.median(values):g} | {np.percentile(values, 95):g} | {max(values)} |"
+        mean, median, p95 = np.mean(values), np.median(values), np.percentile(values, 95)
+        line = f"| `{column}` | {mean:.1f} | {median:g} | {p95:g} | {max(values)} |"
         assert line in text, line
     counts = line_counts(sorted((release / "paired").glob("*.parquet")))
     assert list(counts) == ["python_source", "cpp_forward", "cpp_backward", "cuda_forward", "cuda_backward"]

@@ -24,6 +24,7 @@ from builder.executors.datatrove import (
     build_with_datatrove,
     finish,
     prepare,
+    read_task,
     shard_path,
     task_path,
 )
@@ -154,11 +155,11 @@ def test_prepare_numbers_tasks_across_splits_and_reuses_its_plan(tmp_path, monke
     assert job.work_dir == tmp_path / ".release.work" and job.logging_dir == str(job.work_dir / "logs")
     assert job.ranks == {"train": [0, 1], "validation": [2, 3], "test": [4, 5]} and job.tasks == 6
     stored = pickle.loads((job.work_dir / "plan.pkl").read_bytes())
-    assert job.plan == stored.without_specs()  # the job keeps what the release needs; the tasks get the specs
+    assert job.plan == stored
     shards = split_shards(stored, 2)
     for split, ranks in job.ranks.items():
         for rank, kernels in zip(ranks, shards[split], strict=False):
-            assert pickle.loads(task_path(job.work_dir, rank).read_bytes()) == (split, kernels)
+            assert read_task(task_path(job.work_dir, rank)) == (split, kernels)  # (seed, index) and figures, no spec
     plan_file = os.stat(job.work_dir / "plan.pkl")
 
     def no_planning(*args, **kwargs):
@@ -193,8 +194,8 @@ def test_a_work_folder_of_other_arguments_is_refused(tmp_path, capsys):
     code, _, stderr = run([*args, "--executor", "datatrove-local", "--work-dir", str(work)], capsys)
     assert code == 1
     assert (
-        stderr
-        == f"warp-ir-pairs: error: work folder {str(work)!r} holds a build with other arguments (seed 3 -> 4); remove it to start this one\n"
+        stderr == f"warp-ir-pairs: error: work folder {str(work)!r} holds a build with other arguments (seed 3 -> 4); "
+        "remove it to start this one\n"
     )
     assert sorted(p.relative_to(work) for p in work.rglob("*")) == before and not out.exists()
 
@@ -219,7 +220,8 @@ def test_a_folder_that_is_not_a_work_folder_is_left_alone(tmp_path, capsys):
     )
     assert code == 1
     assert stderr == (
-        f"warp-ir-pairs: error: work folder {str(work)!r} exists and is not a warp-ir-pairs work folder (no build.json); "
+        f"warp-ir-pairs: error: work folder {str(work)!r} exists and is not a warp-ir-pairs work folder (no "
+        "build.json); "
         "remove it or choose another\n"
     )
     assert [p.name for p in work.iterdir()] == ["notes.txt"]
@@ -316,7 +318,10 @@ def test_a_plan_that_runs_dry_fails_alike_and_leaves_no_work_folder(tmp_path, ca
     args = ["build", "--out", str(tmp_path / "release"), "--num-examples", "1", "--categories", "arithmetic"]
     local = run([*args, "--executor", "local"], capsys)
     datatrove = run([*args, "--executor", "datatrove-local"], capsys)
-    last_line = "warp-ir-pairs: error: category 'arithmetic' reached 0 of 1 structurally distinct kernels in 220 draws (seed 0); ask for fewer kernels or more categories"
+    last_line = (
+        "warp-ir-pairs: error: category 'arithmetic' reached 0 of 1 structurally distinct kernels in 220 draws "
+        "(seed 0); ask for fewer kernels or more categories"
+    )
     assert local[0] == datatrove[0] == 1
     assert local[2].splitlines()[-1] == datatrove[2].splitlines()[-1] == last_line
     assert list(tmp_path.iterdir()) == []

@@ -1,7 +1,13 @@
 import pytest
 
-from builder.plan.splits import balanced_counts, split_counts, validate_ratios
+from builder.options import BuildOptions
+from builder.plan.splits import balanced_counts, split_counts
 from builder.plan.structure import structural_hash
+
+
+def validate_ratios(ratios):
+    return BuildOptions(split_ratios=ratios).split_ratios
+
 
 KERNEL = """@wp.kernel
 def scale(a: wp.array(dtype=float), out: wp.array(dtype=float)):

@@ -13,7 +13,8 @@ from builder.cli import main
 from builder.plan.constructs import constructs
 from builder.plan.planner import difficulty, difficulty_bounds
 from builder.plan.structure import structure
-from builder.release.stats import measure, release_table_files
+from builder.release.layout import table_files as release_table_files
+from builder.release.stats import measure
 from generators import CATEGORIES, kernel_rng, synthesize
 from generators.registry import HAND_WRITTEN, documented_keys, signatures
 from generators.swarm import draw

@@ -16,21 +16,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from builder.errors import ExtractionError, one_line
 from generators import KernelSpec
 
 BACKENDS = ("cpu", "cuda")
 # Emitted code names its source file in comments; a fixed name keeps IR free of build details.
 SOURCE_FILENAME = "kernel.py"
 _MODULE_PREFIX = "warp_ir_pairs_kernel_"
-
-
-class ExtractionError(Exception):
-    """Warp could not generate code for a kernel; ``reason`` is a short, countable label."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -67,7 +59,7 @@ def extract(spec: KernelSpec, backends: Iterable[str] = BACKENDS) -> dict[str, B
         try:
             _, emitted = generate(kernel.module, backends)
         except Exception as error:  # Warp raises many types; all mean "no IR for this kernel"
-            raise ExtractionError(f"codegen {type(error).__name__}", error_line(error)) from error
+            raise ExtractionError(f"codegen {type(error).__name__}", one_line(error, typed=False)) from error
     return {b: split_functions(spec.kernel_name, b, source) for b, source in emitted.items()}
 
 
@@ -121,17 +113,11 @@ def _load_kernel(spec: KernelSpec, module_name: str, warp):
     try:
         exec(compile(source, SOURCE_FILENAME, "exec"), module.__dict__)
     except Exception as error:
-        raise ExtractionError(f"load {type(error).__name__}", error_line(error)) from error
+        raise ExtractionError(f"load {type(error).__name__}", one_line(error, typed=False)) from error
     kernel = getattr(module, spec.kernel_name, None)
     if not isinstance(kernel, warp.Kernel):
         raise ExtractionError("load no kernel", f"source defines no @wp.kernel named {spec.kernel_name!r}")
     return kernel
-
-
-def error_line(error: BaseException) -> str:
-    """The last line of an error's message (where Warp and compilers put the cause), or its type."""
-    text = str(error).strip()
-    return text.splitlines()[-1] if text else type(error).__name__
 
 
 def split_functions(kernel_name: str, backend: str, source: str) -> BackendIR:

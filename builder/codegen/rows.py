@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 
 from builder.codegen.alignment import alignment
-from builder.codegen.ir import ExtractionError, extract, warp_version
+from builder.codegen.collector import fewer_collections
+from builder.codegen.ir import extract, warp_version
+from builder.errors import ExtractionError, ShardFailed
 from builder.plan.planner import PlannedKernel
 from builder.schema import (
     BACKEND_PREFIX,
@@ -23,34 +23,16 @@ from generators import GENERATOR_VERSION, KernelSpec
 
 logger = logging.getLogger("warp_ir_pairs")
 
-# Allocations between young-generation collections while rows are made (Python's default: 700).
-GC_THRESHOLD = 20_000
-
 
 def source_lines(python_source: str) -> int:
     """Non-blank lines of Python."""
     return sum(1 for line in python_source.splitlines() if line.strip())
 
 
-class ShardFailed(RuntimeError):
-    """Kernels of a shard failed code generation; the message counts them by reason."""
-
-    def __init__(self, failures: Counter, examples: list[str]) -> None:
-        counts = ", ".join(f"{reason}: {n}" for reason, n in failures.most_common())
-        super().__init__(
-            f"{sum(failures.values())} kernel(s) failed code generation ({counts}); first: {'; '.join(examples[:3])}"
-        )
-        self.failures = failures
-        self.examples = examples
-
-    def __reduce__(self):
-        # Rebuilt from its fields: a worker process (datatrove's pool) sends it back pickled.
-        return type(self), (self.failures, self.examples)
-
-
 def generate_rows(
     kernels: Iterable[PlannedKernel],
     config: str,
+    *,
     verify_level: str = DEFAULT_VERIFY,
     cuda_arch: int = DEFAULT_CUDA_ARCH,
     drop_failed: bool = False,
@@ -63,23 +45,8 @@ def generate_rows(
     in ``verification``, unless ``drop_failed`` (then it is logged with its reason).
     """
     backends = CONFIG_BACKENDS[validate_config(config)]
-    with _fewer_collections():
+    with fewer_collections():
         yield from _rows(kernels, config, backends, verify_level, cuda_arch, drop_failed)
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Run the cyclic garbage collector less often meanwhile (the previous thresholds come back after).
-
-    Code generation allocates millions of short-lived objects; collecting every 700 allocations
-    (Python's default) cost about 5% of a build. Collections still run, so memory stays flat.
-    """
-    previous = gc.get_threshold()
-    gc.set_threshold(GC_THRESHOLD, *previous[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*previous)
 
 
 def _rows(
@@ -128,13 +95,14 @@ def _verified_rows(
                 "kernel seed=%d index=%d dropped: %s", kernel.seed, kernel.index, "; ".join(outcome.failures)
             )
             continue
-        yield make_row(kernel, spec, builtins, ir, outcome, config, version)
+        yield make_row(kernel, spec, builtins, ir=ir, outcome=outcome, config=config, version=version)
 
 
 def make_row(
     kernel: PlannedKernel,
     spec: KernelSpec,
     builtins: tuple[str, ...],
+    *,
     ir: dict,
     outcome,
     config: str,

@@ -9,43 +9,10 @@ reach the work folder (default: ``.<out name>.work`` beside ``out``), so put ``o
 filesystem. Datatrove marks finished tasks in ``job.logging_dir``; running the executor again runs
 only the others, and ``prepare`` with the same arguments returns the same job from the stored plan.
 
-On Slurm, ``run()`` submits job arrays and returns; the tasks need the project installed
-(``pip install -e ".[datatrove]"``) in the environment ``venv_path`` activates::
-
-    import sys
-
-    from datatrove.executor.slurm import SlurmPipelineExecutor
-
-    from builder.cli import format_summary
-    from builder.executors.datatrove import finish, prepare
-
-    job = prepare("/shared/wirp/release", num_examples=1_000_000, seed=0, num_shards=100)
-    if sys.argv[1:] == ["submit"]:
-        SlurmPipelineExecutor(
-            pipeline=[job.step],
-            tasks=job.tasks,
-            logging_dir=job.logging_dir,
-            partition="cpu",
-            time="01:00:00",
-            cpus_per_task=1,
-            job_name="warp-ir-pairs",
-            venv_path="/shared/wirp/.venv/bin/activate",
-        ).run()
-    else:  # once the jobs are done
-        print(format_summary(finish(job)))
-
-On Ray (``pip install ray``), ``run()`` returns once every task has run or failed::
-
-    import ray
-    from datatrove.executor.ray import RayPipelineExecutor
-
-    from builder.cli import format_summary
-    from builder.executors.datatrove import finish, prepare
-
-    ray.init()
-    job = prepare("/shared/wirp/release", num_examples=1_000_000, seed=0, num_shards=100)
-    RayPipelineExecutor(pipeline=[job.step], tasks=job.tasks, workers=64, logging_dir=job.logging_dir, cpus_per_task=1).run()
-    print(format_summary(finish(job)))
+On Slurm (``SlurmPipelineExecutor``: ``run()`` submits job arrays and returns; the tasks need the
+project installed where ``venv_path`` points) or Ray (``RayPipelineExecutor``: ``run()`` returns
+once every task has run or failed), pass ``job.step``, ``job.tasks`` and ``job.logging_dir`` to
+the executor, then call ``finish(job)``: docs/building.md has both scripts.
 
 A task that fails (a kernel Warp cannot generate: see its log in ``job.logging_dir``/logs) writes
 no shard file; ``finish`` names the tasks without one, and running the executor again runs them.
@@ -61,7 +28,7 @@ import shutil
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -76,19 +43,19 @@ from datatrove.utils.stats import PipelineStats
 
 from builder.codegen.rows import generate_rows
 from builder.errors import ReleaseError
+from builder.options import BuildOptions
 from builder.plan.planner import (
     Plan,
     PlannedKernel,
     make_plan,
-    return_freed_memory,
     split_shards,
 )
 from builder.plan.splits import SPLITS
 from builder.release.output import check_output_dir, check_writable, staging_folder
 from builder.release.writer import (
     ROW_GROUP_SIZE,
-    BuildArguments,
     ReleaseSummary,
+    Target,
     complete_release,
     failures_as_release_errors,
 )
@@ -110,7 +77,8 @@ class GenerateShard(PipelineStep):
     """Task ``rank``: generate the rows of its shard and write them to ``shards/<rank>.parquet``.
 
     Holds only paths and names, so executors that pickle it (Slurm, Ray) send little; each task
-    reads its kernels from its own task file. Warp is imported by the first kernel generated.
+    reads its kernels, as (seed, index) and what the plan knows of them, from its own task file
+    and synthesizes them again. Warp is imported by the first kernel generated.
     """
 
     name = "generate shard"
@@ -122,7 +90,7 @@ class GenerateShard(PipelineStep):
 
     def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> None:
         work = Path(self.work_dir)
-        _, kernels = _read_pickle(task_path(work, rank))
+        _, kernels = read_task(task_path(work, rank))
         target = shard_path(work, rank)
         # Written under another name and renamed when complete: a killed task leaves no file that looks done.
         partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
@@ -137,7 +105,7 @@ class GenerateShard(PipelineStep):
     def _write(self, kernels: tuple[PlannedKernel, ...], path: Path) -> None:
         """Generate the rows of ``kernels`` into the parquet file ``path``; ``ShardFailed`` if Warp fails any."""
         schema = features(self.config)
-        rows = generate_rows(kernels, self.config, self.verify, self.cuda_arch)
+        rows = generate_rows(kernels, self.config, verify_level=self.verify, cuda_arch=self.cuda_arch)
         with pq.ParquetWriter(path, schema.arrow_schema) as writer:
             while group := list(itertools.islice(rows, ROW_GROUP_SIZE)):
                 writer.write_table(
@@ -150,7 +118,8 @@ class GenerateShard(PipelineStep):
 class Job:
     """A prepared build: what an executor takes (``step``, ``tasks``, ``logging_dir``) and what ``finish`` reads."""
 
-    build: BuildArguments  # checked
+    options: BuildOptions
+    target: Target  # checked
     work_dir: Path
     plan: Plan
     ranks: dict[str, list[int]]  # split -> the ranks of its shards, in plan order
@@ -166,7 +135,8 @@ class Job:
 
     @property
     def step(self) -> GenerateShard:
-        return GenerateShard(str(self.work_dir), self.build.source_config, self.build.verify, self.build.cuda_arch)
+        options = self.options
+        return GenerateShard(str(self.work_dir), options.source_config, options.verify, options.cuda_arch)
 
     def missing_shards(self) -> list[int]:
         """Ranks whose shard file is not there (yet)."""
@@ -179,7 +149,18 @@ def default_work_dir(out: Path) -> Path:
 
 
 def task_path(work: Path, rank: int) -> Path:
-    return work / TASKS_DIR / f"{rank:05d}.pkl"
+    return work / TASKS_DIR / f"{rank:05d}.json"
+
+
+def task_text(split: str, kernels: tuple[PlannedKernel, ...]) -> str:
+    """A task file: the split and each planned kernel's fields (seed, index, hash ...), as JSON."""
+    return json.dumps({"split": split, "kernels": [[getattr(k, f.name) for f in fields(k)] for k in kernels]})
+
+
+def read_task(path: Path) -> tuple[str, tuple[PlannedKernel, ...]]:
+    """The split and the planned kernels of a task file (``task_text``)."""
+    task = json.loads(path.read_text(encoding="utf-8"))
+    return task["split"], tuple(PlannedKernel(*values[:-1], tuple(values[-1])) for values in task["kernels"])
 
 
 def shard_path(work: Path, rank: int) -> Path:
@@ -187,24 +168,29 @@ def shard_path(work: Path, rank: int) -> Path:
 
 
 def prepare(
-    out: str | os.PathLike, num_examples: int, *, work_dir: str | os.PathLike | None = None, **options: Any
+    out: str | os.PathLike,
+    options: BuildOptions | None = None,
+    *,
+    work_dir: str | os.PathLike | None = None,
+    overwrite: bool = False,
+    command: str = "",
+    **option_values: Any,
 ) -> Job:
     """Check the arguments, plan, and write the plan and one task file per shard into the work folder.
 
-    ``options`` are ``build_release``'s keywords, checked the same way (the same errors). The work
+    The arguments are ``build_release``'s, checked the same way (the same errors). The work
     folder defaults to ``default_work_dir(out)``. Called again with the same arguments, it reuses
     the stored plan; a work folder of other arguments is refused.
     """
-    build = BuildArguments(out, num_examples, **options).checked()
-    check_writable(build.out)  # now, not after the tasks ran
-    work = Path(work_dir).absolute() if work_dir is not None else default_work_dir(build.out)
-    fingerprint = _fingerprint(build)
+    options = options if options is not None else BuildOptions(**option_values)
+    target = Target.checked(out, overwrite, command)
+    check_writable(target.out)  # now, not after the tasks ran
+    work = Path(work_dir).absolute() if work_dir is not None else default_work_dir(target.out)
+    fingerprint = _fingerprint(options)
     _check_work_dir(work, fingerprint)
-    plan = _stored_plan(work) or _new_plan(work, build, fingerprint)
-    ranks = _write_tasks(work, split_shards(plan, build.num_shards))
-    plan = plan.without_specs()  # the specs are in the task files now
-    return_freed_memory()
-    return Job(build, work, plan, ranks)
+    plan = _stored_plan(work) or _new_plan(work, options, fingerprint)
+    ranks = _write_tasks(work, split_shards(plan, options.num_shards))
+    return Job(options, target, work, plan, ranks)
 
 
 def finish(job: Job, seconds_generating: float = 0.0) -> ReleaseSummary:
@@ -224,27 +210,41 @@ def finish(job: Job, seconds_generating: float = 0.0) -> ReleaseSummary:
             f"{len(missing)} of {job.tasks} task(s) have no shard file in {str(job.work_dir / SHARDS_DIR)!r} "
             f"(rank(s) {listed}); rerun the build to generate them"
         )
-    check_output_dir(job.build.out, job.build.overwrite)
+    check_output_dir(job.target.out, job.target.overwrite)
     sources = {split: _shard_batches(job.work_dir, ranks) for split, ranks in job.ranks.items()}
-    with staging_folder(job.build.out) as staging:
-        summary = complete_release(job.build, staging, job.plan, sources, seconds_generating, job.started)
+    with staging_folder(job.target.out) as staging:
+        summary = complete_release(
+            job.options,
+            job.target,
+            staging=staging,
+            plan=job.plan,
+            sources=sources,
+            seconds_generating=seconds_generating,
+            started=job.started,
+        )
     shutil.rmtree(job.work_dir)
     return summary
 
 
 def build_with_datatrove(
-    out: str | os.PathLike, num_examples: int, *, work_dir: str | os.PathLike | None = None, **options: Any
+    out: str | os.PathLike,
+    options: BuildOptions | None = None,
+    *,
+    work_dir: str | os.PathLike | None = None,
+    overwrite: bool = False,
+    command: str = "",
+    **option_values: Any,
 ) -> ReleaseSummary:
     """``build_release`` through datatrove's local executor: ``num_proc`` tasks at a time, resumable after a kill.
 
-    ``options`` are ``build_release``'s keywords. Tasks a killed or failed run finished are not run again.
+    The arguments are ``prepare``'s. Tasks a killed or failed run finished are not run again.
     """
-    job = prepare(out, num_examples, work_dir=work_dir, **options)
+    job = prepare(out, options, work_dir=work_dir, overwrite=overwrite, command=command, **option_values)
     executor = QuietLocalExecutor(
         pipeline=[job.step], tasks=job.tasks, logging_dir=job.logging_dir, skip_completed=True
     )
     remaining = len(executor.get_incomplete_ranks())
-    executor.workers = max(1, min(job.build.num_proc, remaining))  # no idle worker processes to start
+    executor.workers = max(1, min(job.options.num_proc, remaining))  # no idle worker processes to start
     done = job.tasks - remaining
     if done:
         print(f"resuming: {done} of {job.tasks} tasks already complete in {job.work_dir}", file=sys.stderr)
@@ -276,15 +276,15 @@ def _console_warnings_only() -> None:
     datatrove_logger.add(sys.stderr, level="WARNING", format="datatrove: {level}: {message}")
 
 
-def _fingerprint(build: BuildArguments) -> dict:
+# Row options the shard files do not depend on: rows are dropped, and real kernels read, after the tasks.
+_NOT_IN_SHARDS = ("drop_failed", "real_paths", "real_timeout")
+
+
+def _fingerprint(options: BuildOptions) -> dict:
     """What the plan and the shard files depend on, as stored in JSON."""
-    figures = {
-        "config": build.source_config,
-        **build.options,
-        "warp_version": version("warp-lang"),
-        "generator_version": GENERATOR_VERSION,
-    }
-    return json.loads(json.dumps(figures))
+    shards = {name: value for name, value in options.row_options().items() if name not in _NOT_IN_SHARDS}
+    versions = {"warp_version": version("warp-lang"), "generator_version": GENERATOR_VERSION}
+    return json.loads(json.dumps({"config": options.source_config, **shards, **versions}))
 
 
 def _check_work_dir(work: Path, fingerprint: dict) -> None:
@@ -303,7 +303,8 @@ def _check_work_dir(work: Path, fingerprint: dict) -> None:
             )
     elif work.exists() and (not work.is_dir() or any(work.iterdir())):
         raise ReleaseError(
-            f"work folder {str(work)!r} exists and is not a warp-ir-pairs work folder (no {FINGERPRINT_FILE}); remove it or choose another"
+            f"work folder {str(work)!r} exists and is not a warp-ir-pairs work folder (no {FINGERPRINT_FILE}); remove "
+            "it or choose another"
         )
 
 
@@ -312,10 +313,19 @@ def _stored_plan(work: Path) -> Plan | None:
     return _read_pickle(path) if path.is_file() else None
 
 
-def _new_plan(work: Path, build: BuildArguments, fingerprint: dict) -> Plan:
-    """Plan, then write the fingerprint and the plan: a plan that fails leaves no work folder to refuse a corrected rerun."""
+def _new_plan(work: Path, options: BuildOptions, fingerprint: dict) -> Plan:
+    """Plan, then write the fingerprint and the plan.
+
+    A plan that fails leaves no work folder to refuse a corrected rerun.
+    """
     with failures_as_release_errors():
-        plan = make_plan(build.seed, build.num_examples, build.categories, build.split_ratios, num_proc=build.num_proc)
+        plan = make_plan(
+            options.seed,
+            options.num_examples,
+            options.categories,
+            split_ratios=options.split_ratios,
+            num_proc=options.num_proc,
+        )
     try:
         _write_atomically(work / FINGERPRINT_FILE, json.dumps(fingerprint, indent=2).encode())
         _write_atomically(work / PLAN_FILE, pickle.dumps(plan))
@@ -334,7 +344,7 @@ def _write_tasks(work: Path, shards: dict[str, list[tuple[PlannedKernel, ...]]])
     for split, split_ranks in ranks.items():
         for rank, kernels in zip(split_ranks, shards[split], strict=False):
             if not task_path(work, rank).is_file():
-                _write_atomically(task_path(work, rank), pickle.dumps((split, kernels)))
+                _write_atomically(task_path(work, rank), task_text(split, kernels).encode())
     return ranks
 
 

@@ -7,26 +7,24 @@ each category's kernels to train / validation / test with exact counts.
 from __future__ import annotations
 
 import ast
-import ctypes
 import itertools
 import logging
 import multiprocessing
-import pickle
 import random
-import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 import generators
+from builder.errors import OptionError, PlanError
+from builder.options import BuildOptions
 from builder.plan.constructs import constructs_in
 from builder.plan.splits import (
     DEFAULT_RATIOS,
     SPLITS,
     balanced_counts,
     split_counts,
-    validate_ratios,
 )
 from builder.plan.structure import structure_of
 from builder.schema import DIFFICULTIES
@@ -50,10 +48,6 @@ MIN_SHARDS = 16
 T = TypeVar("T")
 
 
-class PlanError(ValueError):
-    """The requested plan cannot be made (bad arguments or a category that runs dry)."""
-
-
 @dataclass(frozen=True)
 class Analysis:
     """What the plan and the rows need from a kernel's AST."""
@@ -71,23 +65,16 @@ def analyze(python_source: str) -> Analysis:
     return Analysis(digest, complexity, builtins_in(tree), tuple(sorted(constructs_in(tree))))
 
 
-def pack(spec: KernelSpec, analysis: Analysis) -> bytes:
-    """``PlannedKernel.packed``: spec and builtins, pickled and compressed."""
-    return zlib.compress(pickle.dumps((spec, analysis.builtins)), 1)
-
-
 @dataclass(frozen=True, slots=True)  # slots: a plan holds one per kernel, 100,000s in one process
 class PlannedKernel:
-    """One kernel of the plan, with everything a row needs except Warp's output.
+    """One kernel of the plan: its (seed, index) and what the plan learned of it.
 
-    The spec and builtins are kept pickled and compressed (``packed``, about 0.9 kB): the plan
-    lives in the main process, and in every worker process forked from it, for the whole build.
-    ``contents`` unpacks them. Once the workers have them, ``Plan.without_specs`` drops them.
+    A kernel is a pure function of (seed, index): the spec is not kept but made again where it is
+    needed (``contents``), so a plan, and a shard of it sent to a worker, stays small.
     """
 
     seed: int
     index: int
-    packed: bytes = field(repr=False)
     structural_hash: str
     complexity: int = 0  # AST node count of the source
     difficulty: str = ""  # easy / medium / hard: the complexity tercile within its category
@@ -99,11 +86,9 @@ class PlannedKernel:
     def of(cls, seed: int, index: int, spec: KernelSpec) -> PlannedKernel:
         """The planned kernel of ``spec`` (its difficulty is set by the plan)."""
         analysis = analyze(spec.python_source)
-        packed = pack(spec, analysis)
         return cls(
             seed,
             index,
-            packed,
             analysis.structural_hash,
             analysis.complexity,
             category=spec.category,
@@ -112,13 +97,12 @@ class PlannedKernel:
 
     @property
     def contents(self) -> tuple[KernelSpec, tuple[str, ...]]:
-        """``(spec, builtins)``, unpacked anew on every access (read it once per use).
+        """``(spec, builtins)``, synthesized again from (seed, index) on every access (read it once per use).
 
         builtins: the Warp registry keys the source calls (``metadata.builtins``).
         """
-        if not self.packed:
-            raise ValueError(f"kernel {self.id} of a plan without specs (Plan.without_specs): synthesize it again")
-        return pickle.loads(zlib.decompress(self.packed))
+        spec = generators.synthesize(self.seed, self.index)
+        return spec, builtins_in(ast.parse(spec.python_source))
 
     @property
     def spec(self) -> KernelSpec:
@@ -158,17 +142,6 @@ class Plan:
             "difficulty_bounds": {c: list(b) for c, b in self.difficulty_bounds.items()},
         }
 
-    def without_specs(self) -> Plan:
-        """This plan without its kernels' packed specs: all the process that writes the release needs
-        once the specs are in shard or task files for the workers.
-
-        The specs are most of a plan's memory (95 MB of the plan's at 100,000 kernels), and that
-        process holds the plan from planning to the card.
-        """
-        return replace(
-            self, splits={s: tuple(replace(k, packed=b"") for k in kernels) for s, kernels in self.splits.items()}
-        )
-
     @property
     def duplicate_rate(self) -> float:
         """Share of successfully synthesized candidates dropped as structural duplicates."""
@@ -176,49 +149,24 @@ class Plan:
         return self.duplicates / synthesized if synthesized else 0.0
 
 
-def return_freed_memory() -> None:
-    """Hand the C heap's free pages back to the system (glibc's ``malloc_trim``; elsewhere nothing).
-
-    Freed objects of over 512 bytes, such as a plan's packed specs once ``without_specs`` dropped
-    them, leave free pages that the C allocator keeps in the process's resident memory for good
-    (about 50 MB at 100,000 kernels).
-    """
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
-
-
 def kernel_id(seed: int, index: int) -> str:
     """Stable row id; zero-padded so ids sort in index order."""
     return f"s{seed}-{index:09d}"
 
 
-def validate_categories(categories: Iterable[str] | None) -> tuple[str, ...]:
-    """Known, distinct categories in registry order (``None`` means all)."""
-    if categories is None:
-        return CATEGORIES
-    requested = list(categories)
-    unknown = [c for c in requested if c not in CATEGORIES]
-    if unknown:
-        raise PlanError(
-            f"unknown categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(map(repr, unknown))}; allowed: {', '.join(CATEGORIES)}"
-        )
-    if not requested:
-        raise PlanError(f"no categories given; allowed: {', '.join(CATEGORIES)}")
-    return tuple(c for c in CATEGORIES if c in requested)
-
-
-def validate_count(num_examples: object) -> int:
-    if isinstance(num_examples, bool) or not isinstance(num_examples, int) or num_examples < 1:
-        raise PlanError(f"num_examples {num_examples!r}: must be an integer >= 1")
-    return num_examples
+def _plan_options(seed: object, num_examples: object, categories: object, split_ratios: object) -> BuildOptions:
+    """The arguments of a plan, checked as build options are (``PlanError`` names a bad one)."""
+    try:
+        return BuildOptions(seed=seed, num_examples=num_examples, categories=categories, split_ratios=split_ratios)
+    except OptionError as error:
+        raise PlanError(str(error), allowed=error.allowed) from None
 
 
 def make_plan(
     seed: int,
     num_examples: int,
     categories: Sequence[str] | None = None,
+    *,
     split_ratios: Sequence[float] = DEFAULT_RATIOS,
     first_round: int = 0,
     num_proc: int = 1,
@@ -228,21 +176,11 @@ def make_plan(
     Candidates are drawn round by round (one index per category per round) from ``first_round`` on.
     With ``num_proc`` > 1 they are synthesized ahead in that many processes; the plan is the same.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise PlanError(f"seed {seed!r}: must be an integer >= 0")
-    num_examples = validate_count(num_examples)
-    categories = validate_categories(categories)
-    try:
-        ratios = validate_ratios(split_ratios)
-    except ValueError as error:
-        raise PlanError(str(error)) from None
-
+    options = _plan_options(seed, num_examples, categories, split_ratios)
+    categories, ratios = options.categories or CATEGORIES, options.split_ratios
     targets = dict(zip(categories, balanced_counts(num_examples, len(categories)), strict=False))
     accepted: dict[str, list[PlannedKernel]] = {c: [] for c in categories}
-    draws = Counter()
-    failures: Counter = Counter()
-    seen: set[str] = set()
-    duplicates = 0
+    draws, failures, seen, duplicates = Counter(), Counter(), set(), 0
     open_categories = [c for c in categories if targets[c] > 0]
     step = len(CATEGORIES)
     round_ = first_round
@@ -252,8 +190,8 @@ def make_plan(
             for category in list(open_categories):
                 index = CATEGORIES.index(category) + round_ * step
                 draws[category] += 1
-                packed, digest, complexity, constructs = candidates.get(index, _indices(open_categories, round_, step))
-                if packed is None:  # a synthesizer bug: count it, log it, keep drawing (within the bound below)
+                made, digest, complexity, constructs = candidates.get(index, _indices(open_categories, round_, step))
+                if not made:  # a synthesizer bug: count it, log it, keep drawing (within the bound below)
                     failures[digest] += 1
                     logger.warning("kernel seed=%d index=%d failed (%s): %s", seed, index, digest, complexity)
                 elif digest in seen:
@@ -262,34 +200,21 @@ def make_plan(
                     seen.add(digest)
                     constructs = shared.setdefault(constructs, constructs)
                     accepted[category].append(
-                        PlannedKernel(seed, index, packed, digest, complexity, category=category, constructs=constructs)
+                        PlannedKernel(seed, index, digest, complexity, category=category, constructs=constructs)
                     )
                 if len(accepted[category]) == targets[category]:
                     open_categories.remove(category)
                 elif draws[category] >= MAX_DRAWS_PER_KERNEL * targets[category] + MAX_DRAWS_ALLOWANCE:
-                    raise PlanError(
-                        f"category {category!r} reached {len(accepted[category])} of {targets[category]} "
-                        f"structurally distinct kernels in {draws[category]} draws (seed {seed}); "
-                        "ask for fewer kernels or more categories"
-                    )
+                    raise _ran_dry(category, len(accepted[category]), targets[category], draws[category], seed)
             round_ += 1
 
     bounds = {c: difficulty_bounds([k.complexity for k in accepted[c]]) for c in categories}
-    splits: dict[str, list[PlannedKernel]] = {s: [] for s in SPLITS}
-    for category in categories:
-        kernels = [replace(k, difficulty=difficulty(k.complexity, bounds[category])) for k in accepted[category]]
-        stream = f"/{first_round}" if first_round else ""
-        random.Random(f"warp-ir-pairs/split/{seed}/{category}{stream}").shuffle(kernels)
-        start = 0
-        for split, count in zip(SPLITS, split_counts(len(kernels), ratios), strict=False):
-            splits[split].extend(kernels[start : start + count])
-            start += count
     return Plan(
         seed=seed,
         num_examples=num_examples,
         categories=categories,
         split_ratios=ratios,
-        splits={s: tuple(sorted(k, key=lambda p: p.index)) for s, k in splits.items() if k},
+        splits=_assign_splits(accepted, bounds, seed=seed, ratios=ratios, first_round=first_round),
         draws=sum(draws.values()),
         duplicates=duplicates,
         failures=failures,
@@ -297,18 +222,44 @@ def make_plan(
     )
 
 
-def candidate(seed: int, index: int) -> tuple:
-    """``(packed, structural hash, complexity, constructs)`` of kernel ``index``, or ``(None, reason, message, ())`` if synthesis failed.
+def _ran_dry(category: str, reached: int, target: int, draws: int, seed: int) -> PlanError:
+    return PlanError(
+        f"category {category!r} reached {reached} of {target} structurally distinct kernels in {draws} draws "
+        f"(seed {seed}); ask for fewer kernels or more categories"
+    )
 
-    Packed where it is made: the planner never builds the spec's objects, whose remains would
-    fragment the heap that every worker process forked from it inherits.
-    """
+
+def _assign_splits(
+    accepted: dict[str, list[PlannedKernel]],
+    bounds: dict[str, tuple[int, int]],
+    *,
+    seed: int,
+    ratios: tuple[float, float, float],
+    first_round: int,
+) -> dict[str, tuple[PlannedKernel, ...]]:
+    """Each category's ``accepted`` kernels, with their difficulty, shuffled by seed and cut by
+    ``ratios`` into splits with exact counts; each split in index order, empty ones left out."""
+    splits: dict[str, list[PlannedKernel]] = {s: [] for s in SPLITS}
+    for category, accepted_kernels in accepted.items():
+        kernels = [replace(k, difficulty=difficulty(k.complexity, bounds[category])) for k in accepted_kernels]
+        stream = f"/{first_round}" if first_round else ""
+        random.Random(f"warp-ir-pairs/split/{seed}/{category}{stream}").shuffle(kernels)
+        start = 0
+        for split, count in zip(SPLITS, split_counts(len(kernels), ratios), strict=False):
+            splits[split].extend(kernels[start : start + count])
+            start += count
+    return {s: tuple(sorted(k, key=lambda p: p.index)) for s, k in splits.items() if k}
+
+
+def candidate(seed: int, index: int) -> tuple:
+    """``(True, structural hash, complexity, constructs)`` of kernel ``index``, or
+    ``(False, reason, message, ())`` if synthesis failed."""
     try:
         spec = generators.synthesize(seed, index)
         analysis = analyze(spec.python_source)
     except Exception as error:  # the planner counts and logs it
-        return None, f"synthesis {type(error).__name__}", str(error), ()
-    return pack(spec, analysis), analysis.structural_hash, analysis.complexity, analysis.constructs
+        return False, f"synthesis {type(error).__name__}", str(error), ()
+    return True, analysis.structural_hash, analysis.complexity, analysis.constructs
 
 
 def _indices(open_categories: list[str], first_round: int, step: int) -> Iterator[int]:
@@ -344,7 +295,10 @@ class _Candidates:
             self.pool.join()
 
     def get(self, index: int, upcoming: Iterator[int]) -> tuple:
-        """The candidate of ``index``; ``upcoming``: the indices the planner expects to draw next, ``index`` among them."""
+        """The candidate of ``index``.
+
+        ``upcoming``: the indices the planner expects to draw next, ``index`` among them.
+        """
         if self.pool is None:
             return candidate(self.seed, index)
         if index not in self.ready:
@@ -356,7 +310,7 @@ class _Candidates:
 
 def stream_blocks(num_examples: int) -> list[tuple[int, int]]:
     """``(block, kernels)`` pairs of ``STREAM_BLOCK`` kernels that add up to ``num_examples``, the rest last."""
-    validate_count(num_examples)
+    _plan_options(0, num_examples, None, DEFAULT_RATIOS)
     full, rest = divmod(num_examples, STREAM_BLOCK)
     return [(b, STREAM_BLOCK) for b in range(full)] + ([(full, rest)] if rest else [])
 
@@ -365,6 +319,7 @@ def block_plan(
     seed: int,
     block: int,
     num_examples: int,
+    *,
     categories: Sequence[str] | None = None,
     split_ratios: Sequence[float] = DEFAULT_RATIOS,
 ) -> Plan:
@@ -375,7 +330,7 @@ def block_plan(
     """
     # The most rounds a block may draw (MAX_DRAWS_PER_KERNEL per kernel of its largest category).
     rounds_per_block = MAX_DRAWS_PER_KERNEL * STREAM_BLOCK + MAX_DRAWS_ALLOWANCE
-    return make_plan(seed, num_examples, categories, split_ratios, first_round=block * rounds_per_block)
+    return make_plan(seed, num_examples, categories, split_ratios=split_ratios, first_round=block * rounds_per_block)
 
 
 def difficulty_bounds(complexities: Sequence[int]) -> tuple[int, int]:

@@ -1,4 +1,4 @@
-"""Split ratios and exact per-category split counts."""
+"""Split names, the default ratios and exact per-category split counts (``builder.options`` checks ratios)."""
 
 from __future__ import annotations
 
@@ -7,20 +7,6 @@ from collections.abc import Sequence
 
 SPLITS = ("train", "validation", "test")
 DEFAULT_RATIOS = (0.7, 0.15, 0.15)
-
-
-def validate_ratios(ratios: Sequence[float]) -> tuple[float, float, float]:
-    """Three finite, non-negative ratios summing to 1 (train, validation, test)."""
-    values = tuple(float(r) for r in ratios)
-    if len(values) != len(SPLITS):
-        raise ValueError(f"split ratios {list(ratios)}: need {len(SPLITS)} values for {', '.join(SPLITS)}")
-    if any(not math.isfinite(r) or r < 0 for r in values):
-        raise ValueError(f"split ratios {list(values)}: each must be a finite number >= 0")
-    if abs(sum(values) - 1.0) > 1e-6:
-        raise ValueError(f"split ratios {list(values)} sum to {sum(values):g}; they must sum to 1")
-    if values[0] == 0:
-        raise ValueError(f"split ratios {list(values)}: the train ratio must be > 0")
-    return values  # type: ignore[return-value]
 
 
 def split_counts(total: int, ratios: Sequence[float]) -> tuple[int, ...]:

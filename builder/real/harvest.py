@@ -27,11 +27,11 @@ from pathlib import Path
 from builder.codegen.ir import (
     BACKENDS,
     BackendIR,
-    error_line,
     generate,
     import_warp,
     split_functions,
 )
+from builder.errors import one_line
 
 # Seconds one file may take to import and generate code for all its kernels.
 DEFAULT_TIMEOUT = 120.0
@@ -231,7 +231,7 @@ def _child_main(sender, path: str, rel: str, backends: tuple[str, ...], stderr: 
     try:
         results = kernels_of_file(path, rel, backends)
     except BaseException as error:  # anything that escaped (SystemExit from the file included)
-        results = [Failure(rel, None, f"extract {type(error).__name__}", error_line(error))]
+        results = [Failure(rel, None, f"extract {type(error).__name__}", one_line(error, typed=False))]
     sender.send(results)
     sender.close()
     os._exit(0)  # no atexit handlers or thread joins of whatever the file started
@@ -253,7 +253,7 @@ def kernels_of_file(path: str, rel: str, backends: Sequence[str] = BACKENDS) -> 
         sys.modules[name] = module
         spec.loader.exec_module(module)
     except BaseException as error:  # SyntaxError, ImportError, SystemExit, anything the file raises
-        return [Failure(rel, None, f"import {type(error).__name__}", error_line(error))]
+        return [Failure(rel, None, f"import {type(error).__name__}", one_line(error, typed=False))]
     kernels = sorted(
         {
             k
@@ -276,14 +276,17 @@ def kernels_of_file(path: str, rel: str, backends: Sequence[str] = BACKENDS) -> 
             try:
                 results.append(_found(warp, kernel, target, rel, backends))
             except Exception as error:  # Warp raises many types; all mean "no IR for this kernel"
-                results.append(Failure(rel, kernel.key, f"codegen {type(error).__name__}", error_line(error)))
+                results.append(
+                    Failure(rel, kernel.key, f"codegen {type(error).__name__}", one_line(error, typed=False))
+                )
     return results
 
 
 def _found(warp, kernel, target, rel: str, backends: Sequence[str]) -> FoundKernel:
     module = target.module
     saved_module, saved_kernel = dict(module.options), dict(target.options)
-    # Every row has a backward pass: files often turn it off (set_module_options, @wp.kernel(enable_backward=False)) to build faster.
+    # Every row has a backward pass: files often turn it off to build faster
+    # (set_module_options, @wp.kernel(enable_backward=False)).
     # A kernel's own options override the module's, so both are set.
     target.options["enable_backward"] = True
     try:
@@ -310,7 +313,8 @@ def _found(warp, kernel, target, rel: str, backends: Sequence[str]) -> FoundKern
     parts = [_source_of(obj) for obj in dict.fromkeys(helpers)] + [_source_of(kernel.func)]
     if target is not kernel:
         parts.append(
-            f"wp.overload({kernel.func.__name__}, {{{', '.join(f'{a!r}: {_type_text(t)}' for a, t in target.adj.arg_types.items())}}})\n"
+            f"wp.overload({kernel.func.__name__}, "
+            f"{{{', '.join(f'{a!r}: {_type_text(t)}' for a, t in target.adj.arg_types.items())}}})\n"
         )
     return FoundKernel(
         kernel_name=name,

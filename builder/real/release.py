@@ -29,9 +29,9 @@ from builder.real.harvest import (
 )
 from builder.real.rows import real_rows
 from builder.release.card import RealCardContext, render_real_card
+from builder.release.layout import PLOTS_DIR, parquet_files, release_configs
 from builder.release.output import check_output_dir, move_into_place, staging_folder
 from builder.release.plots import (
-    PLOTS_DIR,
     LineCounter,
     distribution_table,
     write_plots,
@@ -63,7 +63,8 @@ class ExtractSummary:
     def lines(self) -> list[str]:
         dropped = sum(self.duplicates.values())
         lines = [
-            f"extracted {self.rows} kernel(s) from {len(self.per_file)} of {self.files} file(s) into {self.out} in {self.seconds:.1f} s",
+            f"extracted {self.rows} kernel(s) from {len(self.per_file)} of {self.files} file(s) into {self.out} in "
+            f"{self.seconds:.1f} s",
             f"left out as structural duplicates: {dropped}"
             + (f" ({', '.join(f'{r}: {n}' for r, n in self.duplicates.items())})" if dropped else ""),
             f"failures: {len(self.failures)}"
@@ -80,11 +81,11 @@ class ExtractSummary:
 def release_hashes(release: str | os.PathLike) -> set[str]:
     """The structural hashes of every row of a release (any one config's files hold them all)."""
     folder = Path(release)
-    config = next((c for c in CONFIGS if any((folder / c).glob("*.parquet"))), None)
+    config = next(iter(release_configs(folder)), None)
     if config is None:
         raise ReleaseError(f"{str(folder)!r} holds no release (no cpu/, cuda/ or paired/ parquet files)")
     hashes: set[str] = set()
-    for path in sorted((folder / config).glob("*.parquet")):
+    for path in sorted(p for paths in parquet_files(folder, config).values() for p in paths):
         table = pq.read_table(path, columns=["metadata"])
         hashes.update(table.column("metadata").combine_chunks().field("structural_hash").to_pylist())
     return hashes
@@ -131,7 +132,8 @@ def extract_release(
     if not real.rows:
         reasons = ", ".join(f"{r}: {n}" for r, n in failure_counts(failures).most_common()) or "none failed"
         raise ReleaseError(
-            f"no kernels to release from {len(files)} file(s) ({len(found)} extracted, {sum(real.duplicates.values())} duplicates; failures: {reasons})"
+            f"no kernels to release from {len(files)} file(s) ({len(found)} extracted, "
+            f"{sum(real.duplicates.values())} duplicates; failures: {reasons})"
         )
     per_file = Counter(row["metadata"]["source_file"] for row in real.rows)
     with staging_folder(out) as staging:

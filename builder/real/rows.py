@@ -56,7 +56,10 @@ def warp_examples_folder() -> Path:
 
 
 def real_rows(found: Sequence[FoundKernel], config: str, exclude_hashes: Collection[str] = ()) -> RealRows:
-    """The rows (``config``'s schema) of ``found``, less structural duplicates of ``exclude_hashes`` or of an earlier kernel."""
+    """The rows (``config``'s schema) of ``found``.
+
+    Leaves out structural duplicates of ``exclude_hashes`` or of an earlier kernel.
+    """
     version = warp_version()
     analyses = [analyze(k.python_source) for k in found]
     kept: list[tuple[FoundKernel, Analysis]] = []
@@ -87,11 +90,11 @@ def real_rows(found: Sequence[FoundKernel], config: str, exclude_hashes: Collect
                 entry,
                 spec,
                 analysis.builtins,
-                kernel.ir,
-                Outcome("codegen"),
-                config,
-                version,
-                (kernel.source_file, kernel.source_line),
+                ir=kernel.ir,
+                outcome=Outcome("codegen"),
+                config=config,
+                version=version,
+                provenance=(kernel.source_file, kernel.source_line),
             )
         )
     return RealRows(rows, duplicates)

@@ -23,17 +23,13 @@ from huggingface_hub import (
 from huggingface_hub.errors import HfHubHTTPError, HFValidationError
 from huggingface_hub.utils import validate_repo_id
 
+from builder.errors import PushError
 from builder.release.card import PLANNING_KEY
-from builder.release.plots import PLOTS_DIR
+from builder.release.layout import CARD, PLOTS_DIR, parquet_files
 from builder.schema import CONFIGS
 
-CARD = "README.md"
 # The folders a release owns in the repo: the only places a push deletes from.
 OWNED_DIRS = (*CONFIGS, PLOTS_DIR)
-
-
-class PushError(Exception):
-    """The push cannot be done as asked; the message is one line naming the value at fault."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +84,8 @@ class PushResult:
             f"branch:  {branch}" + ("" if branch == "main" else ", created from main if it does not exist"),
             f"commit 1 of 1 on {branch}: {self.commit_message!r}",
             *files,
-            f"  delete  files under {', '.join(d + '/' for d in OWNED_DIRS)} that the repo holds and this release does not"
+            f"  delete  files under {', '.join(d + '/' for d in OWNED_DIRS)} that the repo holds and this release "
+            "does not"
             " (listed at push time)",
             total,
         ]
@@ -121,13 +118,14 @@ def plan_upload(folder: str | os.PathLike) -> list[Upload]:
     root = Path(folder)
     if not root.is_dir():
         raise PushError(
-            f"release folder {str(root)!r} does not exist or is not a directory (give one written by `warp-ir-pairs build`)"
+            f"release folder {str(root)!r} does not exist or is not a directory (give one written by `warp-ir-pairs "
+            "build`)"
         )
     if not (root / CARD).is_file():
         raise PushError(
             f"{str(root)!r} is not a release: no {CARD} dataset card (write one with `warp-ir-pairs build`)"
         )
-    tables = [p for config in CONFIGS for p in sorted((root / config).glob("*.parquet"))]
+    tables = [p for config in CONFIGS for paths in parquet_files(root, config).values() for p in paths]
     if not tables:
         raise PushError(
             f"{str(root)!r} is not a release: no parquet files in any of {', '.join(d + '/' for d in CONFIGS)}"

@@ -13,11 +13,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from builder.errors import ReleaseError
-from builder.release.plots import PLOTS_DIR
-from builder.schema import CONFIGS
-
-# What a release folder may hold: --overwrite replaces only a folder with nothing else in it.
-_RELEASE_ENTRIES = frozenset(CONFIGS) | {"README.md", ".gitattributes", PLOTS_DIR}
+from builder.release.layout import CARD
+from builder.release.layout import (
+    RELEASE_ENTRIES as _RELEASE_ENTRIES,  # --overwrite replaces only a folder of these
+)
 
 
 def check_output_dir(out: Path, overwrite: bool) -> None:
@@ -30,7 +29,7 @@ def check_output_dir(out: Path, overwrite: bool) -> None:
         raise ReleaseError(f"output directory {str(out)!r} exists and is not empty; pass --overwrite to replace it")
     # --overwrite deletes the folder: only ever one that holds nothing but a release.
     foreign = sorted(p.name for p in out.iterdir() if p.name not in _RELEASE_ENTRIES and not p.name.endswith(".png"))
-    if foreign or not (out / "README.md").is_file():
+    if foreign or not (out / CARD).is_file():
         raise ReleaseError(
             f"output directory {str(out)!r} does not look like a warp-ir-pairs release "
             f"(unexpected entries: {', '.join(foreign) or 'no README.md'}); refusing to overwrite it"

@@ -15,7 +15,6 @@ import pyarrow.parquet as pq
 
 from builder.schema import BACKEND_PREFIX, IR_PARTS
 
-PLOTS_DIR = "plots"
 SOURCE_PLOT = "source_lines.png"
 IR_PLOT = "ir_lines.png"
 SOURCE_COLUMN = "python_source"

@@ -45,19 +45,6 @@ class Coverage:
         return dict(self.__dict__)
 
 
-# The config whose files describe a release, in order of preference: paired has every column.
-TABLE_CONFIGS = ("paired", "cpu", "cuda")
-
-
-def release_table_files(release: Path) -> list[Path]:
-    """The parquet files of one config of a release (``paired`` when present: it has every kernel)."""
-    for config in TABLE_CONFIGS:
-        files = sorted((release / config).glob("*.parquet"))
-        if files:
-            return files
-    raise FileNotFoundError(f"{release}: no parquet files under paired/, cpu/ or cuda/")
-
-
 class CoverageCounter:
     """Coverage figures gathered batch by batch (rows with ``COLUMNS``), so any release fits in memory."""
 
@@ -134,7 +121,8 @@ def report(coverage: Coverage) -> str:
         f"rows: {c.rows}",
         f"distinct Warp builtin keys used: {len(c.builtin_keys)} of {c.documented_keys} documented registry keys",
         f"distinct value types: {len(c.value_types)} of {c.possible_value_types}",
-        f"python source lines per kernel: mean {c.lines_mean:.1f}, p50 {c.lines_p50:g}, p95 {c.lines_p95}, max {c.lines_max}",
+        f"python source lines per kernel: mean {c.lines_mean:.1f}, p50 {c.lines_p50:g}, p95 {c.lines_p95}, max "
+        f"{c.lines_max}",
         _duplicate_line(c.planning),
         "control-flow and language constructs (kernels using each):",
         *(f"  {name}: {count}" for name, count in c.constructs.items()),
@@ -150,8 +138,10 @@ def markdown(coverage: Coverage) -> str:
     constructs = ", ".join(f"{name} ({count})" for name, count in c.constructs.items() if count)
     return "\n".join(
         [
-            f"- Python source lines per kernel (non-blank): mean {c.lines_mean:.1f}, median {c.lines_p50:g}, p95 {c.lines_p95}, max {c.lines_max}",
-            f"- distinct Warp builtin keys used: {len(c.builtin_keys)} of the {c.documented_keys} documented keys of Warp's registry",
+            f"- Python source lines per kernel (non-blank): mean {c.lines_mean:.1f}, median {c.lines_p50:g}, p95 "
+            f"{c.lines_p95}, max {c.lines_max}",
+            f"- distinct Warp builtin keys used: {len(c.builtin_keys)} of the {c.documented_keys} documented keys of "
+            "Warp's registry",
             f"- distinct value types: {len(c.value_types)} of {c.possible_value_types} ({', '.join(c.value_types)})",
             f"- {_duplicate_line(c.planning)}",
             f"- constructs (kernels using each): {constructs}",

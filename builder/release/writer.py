@@ -12,40 +12,32 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from builder.codegen.rows import ShardFailed
-from builder.errors import ReleaseError
-from builder.plan.planner import Plan, PlanError
-from builder.plan.splits import DEFAULT_RATIOS
+from builder.errors import ReleaseError, known_failure
+from builder.options import BuildOptions
+from builder.plan.planner import Plan
 from builder.release.card import CardContext, render_card
+from builder.release.layout import CARD, PLOTS_DIR, TABLE_CONFIGS, parquet_name
 from builder.release.output import check_output_dir, move_into_place, staging_folder
 from builder.release.plots import (
-    PLOTS_DIR,
     LineCounter,
     distribution_table,
     write_plots,
 )
-from builder.release.stats import TABLE_CONFIGS, CoverageCounter
-from builder.schema import (
-    CONFIG_BACKENDS,
-    CONFIGS,
-    device_label,
-    features,
-    ir_columns,
-    validate_config,
-)
-from builder.verify.compile import DEFAULT_CUDA_ARCH
-from builder.verify.levels import DEFAULT_VERIFY, VerificationReport, stage_failed
+from builder.release.stats import CoverageCounter
+from builder.schema import CONFIG_BACKENDS, device_label, features, ir_columns
+from builder.verify.levels import VerificationReport, stage_failed
 
 # Uncompressed Arrow bytes per parquet file; larger splits are cut into several files.
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -54,8 +46,6 @@ MAX_FILE_BYTES = 512 * 1024 * 1024
 ROW_GROUP_SIZE = 100
 # The datasets builder's cache inside the staging folder of a local build.
 _CACHE_DIR = ".cache"
-# The build arguments that are WarpIRPairsConfig fields (the rest are about the release's files).
-_CONFIG_OPTIONS = ("seed", "num_examples", "split_ratios", "categories", "num_shards", "verify", "cuda_arch")
 
 
 @dataclass
@@ -78,124 +68,58 @@ class ReleaseSummary:
         return self.num_kernels / self.seconds_generating if self.seconds_generating else 0.0
 
 
-def validate_configs(configs: Sequence[str]) -> tuple[str, ...]:
-    """Known, distinct configs in canonical order."""
-    configs = list(configs)
-    if not configs:
-        raise ReleaseError(f"no configs given; allowed: {', '.join(CONFIGS)}")
-    for config in configs:
-        try:
-            validate_config(config)
-        except ValueError as error:
-            raise ReleaseError(str(error)) from None
-    return tuple(c for c in CONFIGS if c in configs)
-
-
 @dataclass(frozen=True)
-class BuildArguments:
-    """What a build is asked for; ``checked()`` validates it the one way every executor does."""
+class Target:
+    """Where a release goes: ``out`` (absolute), whether it may replace an earlier release, and the
+    command the card names as the one that built it."""
 
-    out: str | os.PathLike
-    num_examples: int
-    seed: int = 0
-    configs: Sequence[str] = CONFIGS
-    split_ratios: Sequence[float] = DEFAULT_RATIOS
-    categories: Sequence[str] | None = None
-    num_proc: int = 1
-    num_shards: int | None = None
+    out: Path
     overwrite: bool = False
     command: str = ""
-    verify: str = DEFAULT_VERIFY
-    cuda_arch: int = DEFAULT_CUDA_ARCH
-    drop_failed: bool = False
 
-    def checked(self) -> BuildArguments:
-        """These arguments with ``out`` absolute and configs canonical; ``ReleaseError`` names the first bad value.
-
-        Nothing is written: every check runs before a folder is made.
-        """
-        from warp_ir_pairs import (
-            WarpIRPairsConfig,  # the builder script imports this package
-        )
-
-        configs = validate_configs(self.configs)
-        if isinstance(self.num_proc, bool) or not isinstance(self.num_proc, int) or self.num_proc < 1:
-            raise ReleaseError(f"num_proc {self.num_proc!r}: must be an integer >= 1")
-        categories = tuple(self.categories) if self.categories is not None else None
-        checked = replace(
-            self,
-            out=Path(self.out).absolute(),
-            configs=configs,
-            split_ratios=tuple(self.split_ratios),
-            categories=categories,
-        )
-        check_output_dir(checked.out, self.overwrite)
-        try:
-            WarpIRPairsConfig(name=checked.source_config, **checked.options)
-        except ValueError as error:
-            raise ReleaseError(str(error)) from None
-        return checked
-
-    @property
-    def source_config(self) -> str:
-        """The config generated: paired unless a single backend is all that was asked for."""
-        return self.configs[0] if len(self.configs) == 1 else "paired"
-
-    @property
-    def options(self) -> dict:
-        """The ``WarpIRPairsConfig`` keywords of the generated rows."""
-        return {name: getattr(self, name) for name in _CONFIG_OPTIONS}
-
-    @property
-    def report_arch(self) -> int | None:
-        """The PTX target the verification report names: only where CUDA source was compiled."""
-        uses_cuda = "cuda" in CONFIG_BACKENDS[self.source_config] and self.verify != "codegen"
-        return self.cuda_arch if uses_cuda else None
+    @classmethod
+    def checked(cls, out: str | os.PathLike, overwrite: bool = False, command: str = "") -> Target:
+        """The target of ``out``; ``ReleaseError`` unless it is absent, empty or (``overwrite``) a release."""
+        target = cls(Path(out).absolute(), overwrite, command)
+        check_output_dir(target.out, overwrite)
+        return target
 
 
 def build_release(
     out: str | os.PathLike,
-    num_examples: int,
-    seed: int = 0,
-    configs: Sequence[str] = CONFIGS,
-    split_ratios: Sequence[float] = DEFAULT_RATIOS,
-    categories: Sequence[str] | None = None,
-    num_proc: int = 1,
-    num_shards: int | None = None,
+    options: BuildOptions | None = None,
+    *,
     overwrite: bool = False,
     command: str = "",
-    verify: str = DEFAULT_VERIFY,
-    cuda_arch: int = DEFAULT_CUDA_ARCH,
-    drop_failed: bool = False,
+    **option_values: Any,
 ) -> ReleaseSummary:
-    """Build a release into ``out`` through the ``datasets`` builder and return what was built."""
-    from warp_ir_pairs import WarpIRPairs
+    """Build a release of ``options`` into ``out`` through the ``datasets`` builder and return what was built.
+
+    Without ``options``, ``option_values`` are ``BuildOptions``' keywords. Every check runs before
+    a folder is made.
+    """
+    from warp_ir_pairs import WarpIRPairs  # the builder script imports this package
 
     started = time.perf_counter()
-    build = BuildArguments(
-        out,
-        num_examples,
-        seed,
-        configs,
-        split_ratios,
-        categories,
-        num_proc,
-        num_shards,
-        overwrite,
-        command,
-        verify,
-        cuda_arch,
-        drop_failed,
-    )
-    build = build.checked()
-    with staging_folder(build.out) as staging:
-        builder = WarpIRPairs(config_name=build.source_config, cache_dir=str(staging / _CACHE_DIR), **build.options)
+    options = options if options is not None else BuildOptions(**option_values)
+    target = Target.checked(out, overwrite, command)
+    with staging_folder(target.out) as staging:
+        cache_dir = str(staging / _CACHE_DIR)
+        builder = WarpIRPairs(config_name=options.source_config, cache_dir=cache_dir, **options.row_options())
         generating = time.perf_counter()
         with failures_as_release_errors():
-            builder.download_and_prepare(num_proc=num_proc if num_proc > 1 else None)
+            builder.download_and_prepare(num_proc=options.num_proc if options.num_proc > 1 else None)
         seconds_generating = time.perf_counter() - generating
         sources = {split: cache_batches(builder.as_dataset(split=split)) for split in builder.plan.splits}
-        return complete_release(build, staging, builder.plan, sources, seconds_generating, started)
+        return complete_release(
+            options,
+            target,
+            staging=staging,
+            plan=builder.plan,
+            sources=sources,
+            seconds_generating=seconds_generating,
+            started=started,
+        )
 
 
 @contextmanager
@@ -204,41 +128,35 @@ def failures_as_release_errors() -> Iterator[None]:
     try:
         yield
     except Exception as error:
-        reason = _failure_reason(error)
+        reason = known_failure(error)
         if reason is not None:
             raise ReleaseError(reason) from error
         raise
 
 
 def complete_release(
-    build: BuildArguments,
+    options: BuildOptions,
+    target: Target,
+    *,
     staging: Path,
     plan: Plan,
     sources: dict[str, Iterable[pa.RecordBatch]],
     seconds_generating: float,
     started: float,
 ) -> ReleaseSummary:
-    """Write the release of the generated ``sources`` into ``staging``, move it to ``build.out`` and summarize it.
+    """Write the release of the generated ``sources`` into ``staging``, move it to ``target.out`` and summarize it.
 
     ``started`` is the ``time.perf_counter()`` of the build's start.
     """
     plan, report, files = write_release(
-        staging,
-        plan,
-        sources,
-        build.configs,
-        build.command,
-        build.verify,
-        build.report_arch,
-        build.drop_failed,
-        seconds_generating,
-        build.num_proc,
+        staging, plan, sources, options=options, command=target.command, seconds_generating=seconds_generating
     )
     shutil.rmtree(staging / _CACHE_DIR, ignore_errors=True)  # the datasets builder's cache, when it made one
-    move_into_place(staging, build.out)
-    files = {c: [build.out / p.relative_to(staging) for p in paths] for c, paths in files.items()}
+    move_into_place(staging, target.out)
+    files = {c: [target.out / p.relative_to(staging) for p in paths] for c, paths in files.items()}
+    seconds_total = time.perf_counter() - started
     return ReleaseSummary(
-        build.out, plan, build.configs, build.num_proc, seconds_generating, time.perf_counter() - started, report, files
+        target.out, plan, options.configs, options.num_proc, seconds_generating, seconds_total, report, files
     )
 
 
@@ -257,25 +175,23 @@ def write_release(
     staging: Path,
     plan: Plan,
     sources: dict[str, Iterable[pa.RecordBatch]],
-    configs: Sequence[str],
+    *,
+    options: BuildOptions,
     command: str,
-    verify: str,
-    cuda_arch: int | None,
-    drop_failed: bool,
     seconds_generating: float,
-    num_proc: int,
 ) -> tuple[Plan, VerificationReport, dict[str, list[Path]]]:
     """Write every config's parquet files, the plots and the card into ``staging``.
 
     ``sources`` holds, per split, the generated rows (any config that has every backend of
-    ``configs``) in plan order. Each batch is read once and written to every config, so memory
+    ``options.configs``) in plan order. Each batch is read once and written to every config, so memory
     stays at a few row groups whatever the release's size. Returns the plan of the rows kept
     (``drop_failed`` leaves failed ones out), the verification report and the files per config.
     """
-    report = VerificationReport(verify, cuda_arch, seconds=seconds_generating, num_proc=num_proc)
+    configs, drop_failed, num_proc = options.configs, options.drop_failed, options.num_proc
+    report = VerificationReport(options.verify, options.report_arch, seconds=seconds_generating, num_proc=num_proc)
     files: dict[str, list[Path]] = {c: [] for c in configs}
-    split_bytes: dict[str, dict[str, int]] = {c: {} for c in configs}
-    kept: dict[str, tuple] = {}
+    split_bytes: dict[str, dict[str, int]] = {c: {} for c in configs}  # config -> split -> Arrow bytes
+    kept: dict[str, list] = {}  # split -> the planned kernels of the rows written
     measured = next(c for c in TABLE_CONFIGS if c in configs)  # the files `warp-ir-pairs stats` reads
     coverage_counter, line_counter = CoverageCounter(), LineCounter(features(measured).arrow_schema)
     # Parquet encoding releases the GIL: given more than one process, it runs in a thread beside
@@ -283,37 +199,33 @@ def write_release(
     with ThreadPoolExecutor(max_workers=1) if num_proc > 1 else nullcontext() as background:
         for split, batches in sources.items():
             writers = {c: SplitFiles(staging / c, split, features(c).arrow_schema) for c in configs}
-            ids: set[str] = set()
+            kept[split] = []
             planned = iter(plan.splits[split])  # rows come in plan order, less any dropped ones
             for group in row_groups(_verified(batches, report, drop_failed), ROW_GROUP_SIZE):
-                group_ids = group.column("id").to_pylist()
-                if drop_failed:
-                    ids.update(group_ids)
+                kernels = [next(k for k in planned if k.id == i) for i in group.column("id").to_pylist()]
+                kept[split].extend(kernels)
                 derived = {c: derive_config(group, c) for c in configs}
                 writing = (
                     background.submit(_write_group, writers, derived) if background else _write_group(writers, derived)
                 )
-                coverage_counter.add(
-                    derived[measured], [next(k for k in planned if k.id == i).constructs for i in group_ids]
-                )
+                coverage_counter.add(derived[measured], [k.constructs for k in kernels])
                 line_counter.add(derived[measured])
                 if background:
                     writing.result()
-                pa.default_memory_pool().release_unused()  # the allocator would keep freed group buffers: +100s of MB at 100,000 kernels
+                # The allocator would keep freed group buffers: 100s of MB at 100,000 kernels.
+                pa.default_memory_pool().release_unused()
             for config, writer in writers.items():
                 split_bytes[config][split] = writer.total_bytes
                 files[config].extend(writer.close())
-            kept[split] = tuple(k for k in plan.splits[split] if k.id in ids) if drop_failed else plan.splits[split]
     if drop_failed:
-        plan = replace(plan, splits={s: k for s, k in kept.items() if k})
-    coverage = coverage_counter.result(plan.figures())
-    lines = line_counter.result()
+        plan = replace(plan, splits={s: tuple(k) for s, k in kept.items() if k})
+    coverage, lines = coverage_counter.result(plan.figures()), line_counter.result()
     write_plots(lines, staging / PLOTS_DIR)
     split_bytes = {c: {s: n for s, n in b.items() if s in plan.splits} for c, b in split_bytes.items()}
     context = CardContext(
         plan, tuple(configs), split_bytes, files, command, coverage, report, distribution_table(lines)
     )
-    (staging / "README.md").write_text(render_card(context), encoding="utf-8")
+    (staging / CARD).write_text(render_card(context), encoding="utf-8")
     return plan, report, files
 
 
@@ -428,7 +340,7 @@ class SplitFiles:
             return []
         self.writer.close()
         count = len(self.paths)
-        named = [self.folder / f"{self.split}-{i:05d}-of-{count:05d}.parquet" for i in range(count)]
+        named = [self.folder / parquet_name(self.split, i, count) for i in range(count)]
         for path, name in zip(self.paths, named, strict=False):
             path.rename(name)
         return named
@@ -439,23 +351,3 @@ class SplitFiles:
         self.paths.append(self.folder / f".{self.split}-{len(self.paths):05d}.parquet.partial")
         self.writer = pq.ParquetWriter(self.paths[-1], self.schema, compression="zstd")
         self.file_bytes = 0
-
-
-def _failure_reason(error: BaseException | None) -> str | None:
-    """The message of a ``ShardFailed`` / ``PlanError`` behind ``error``, if one is.
-
-    ``datasets`` wraps worker errors; from a worker process only the traceback text survives,
-    so that text is searched for the exception's line too.
-    """
-    seen = set()
-    while error is not None and id(error) not in seen:
-        if isinstance(error, (ShardFailed, PlanError)):
-            return str(error)
-        for line in str(error).splitlines():
-            for kind in (ShardFailed, PlanError):
-                prefix = f"{kind.__module__}.{kind.__name__}: "
-                if line.startswith(prefix):
-                    return line[len(prefix) :]
-        seen.add(id(error))
-        error = error.__cause__ or error.__context__
-    return None

@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from builder.codegen.ir import import_warp
+from builder.errors import CompileError
 
 DEFAULT_CUDA_ARCH = 90
 # Kernels per batched C++ translation unit.
@@ -35,30 +36,11 @@ _ERROR_LINES = (re.compile(r"\berror: .*"), re.compile(r"error.*", re.IGNORECASE
 _workdir: Path | None = None
 
 
-class CompileError(Exception):
-    """A unit did not compile; ``reason`` is short and countable, ``detail`` the compiler's words."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
-
-
 def supported_archs() -> tuple[int, ...]:
     """CUDA architectures (``90`` is sm_90) this Warp's NVRTC can target."""
     warp, context = import_warp()
     warp.init()
     return tuple(sorted(context.runtime.nvrtc_supported_archs))
-
-
-def validate_arch(arch: int) -> int:
-    """``arch`` if NVRTC supports it, else ``ValueError`` listing the ones it does."""
-    allowed = supported_archs()
-    if isinstance(arch, bool) or not isinstance(arch, int) or arch not in allowed:
-        raise ValueError(
-            f"cuda_arch {arch!r}: not a CUDA architecture NVRTC supports; allowed: {', '.join(map(str, allowed))}"
-        )
-    return arch
 
 
 def compile_cpu(sources: Sequence[str]) -> list[CompileError | None]:

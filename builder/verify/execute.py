@@ -26,8 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from builder.codegen.ir import error_line, import_warp, loaded_kernel
-from builder.verify.compile import CompileError, compile_cpu, compile_ptx
+from builder.codegen.ir import import_warp, loaded_kernel
+from builder.errors import CompileError, one_line
+from builder.verify.compile import compile_cpu, compile_ptx
 from builder.verify.inputs import (
     block_dim,
     decode,
@@ -62,7 +63,7 @@ class Execution:
     failure: str | None = None
 
 
-def execute(spec: KernelSpec, seed: int, index: int, cuda: bool = False) -> Execution:
+def execute(spec: KernelSpec, seed: int, index: int, *, cuda: bool = False) -> Execution:
     """Build ``spec`` for the CPU in release mode, launch it ``EXAMPLES`` times twice, record it all."""
     wp, _ = import_warp()
     with loaded_kernel(spec, tag=f"_x{seed}_{index}") as kernel:
@@ -76,11 +77,11 @@ def execute(spec: KernelSpec, seed: int, index: int, cuda: bool = False) -> Exec
         examples, reproducible, matches = [], True, True if cuda else None
         try:
             for example in range(EXAMPLES):
-                inputs = draw_inputs(spec, kernel, seed, index, example)
-                outputs = run(kernel, spec, inputs, "cpu")
-                reproducible &= same_outputs(outputs, run(kernel, spec, inputs, "cpu"), comparison != EXACT)
+                inputs = draw_inputs(spec, kernel, seed, index=index, example=example)
+                outputs = run(kernel, spec, inputs, device="cpu")
+                reproducible &= same_outputs(outputs, run(kernel, spec, inputs, device="cpu"), comparison != EXACT)
                 if cuda:
-                    matches &= same_outputs(outputs, run(kernel, spec, inputs, "cuda:0"), tolerant=True)
+                    matches &= same_outputs(outputs, run(kernel, spec, inputs, device="cuda:0"), tolerant=True)
                 examples.append({"inputs": inputs, "outputs": outputs})
         except Exception as error:
             return Execution(executed=False, failure=f"execute launch: {_described(error)}")
@@ -113,7 +114,7 @@ def replay(spec: KernelSpec, io_examples: str, device: str = "cpu") -> list[list
     with loaded_kernel(spec, tag="_replay") as kernel:
         kernel.module.options["mode"] = "release"
         try:
-            return [run(kernel, spec, example["inputs"], device) for example in layout["examples"]]
+            return [run(kernel, spec, example["inputs"], device=device) for example in layout["examples"]]
         finally:
             kernel.module.unload()
 
@@ -171,7 +172,7 @@ def _float_atomics(spec: KernelSpec, kernel) -> bool:
 
 
 def _described(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error_line(error)[:200]}"
+    return one_line(error, limit=200)
 
 
 def handle(request: dict, cuda: bool) -> dict:

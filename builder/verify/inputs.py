@@ -60,7 +60,7 @@ def resolved_block_dim(spec: KernelSpec, device: str) -> int:
     return _resolve_launch_block_dim(runtime.get_device(device), block_dim(spec))
 
 
-def draw_inputs(spec: KernelSpec, kernel, seed: int, index: int, example: int = 0) -> list[dict]:
+def draw_inputs(spec: KernelSpec, kernel, seed: int, *, index: int, example: int = 0) -> list[dict]:
     """The records of one launch of ``kernel`` (the ``warp.Kernel`` of ``spec``)."""
     import warp as wp
     from warp._src.codegen import Struct
@@ -138,7 +138,7 @@ def warp_arguments(kernel, records: list[dict], device: str = "cpu") -> tuple[li
     return arguments, keep
 
 
-def launch(kernel, spec: KernelSpec, arguments: list[Any], device: str = "cpu") -> None:
+def launch(kernel, spec: KernelSpec, arguments: list[Any], *, device: str = "cpu") -> None:
     """Launch ``kernel`` over the shape of ``spec`` and wait for it."""
     import warp as wp
 
@@ -150,10 +150,10 @@ def launch(kernel, spec: KernelSpec, arguments: list[Any], device: str = "cpu") 
     wp.synchronize_device(device)
 
 
-def run(kernel, spec: KernelSpec, records: list[dict], device: str = "cpu") -> list[dict]:
+def run(kernel, spec: KernelSpec, records: list[dict], *, device: str = "cpu") -> list[dict]:
     """Launch ``kernel`` on the arguments ``records`` describe; the array outputs afterwards."""
     arguments, keep = warp_arguments(kernel, records, device)
-    launch(kernel, spec, arguments, device)
+    launch(kernel, spec, arguments, device=device)
     outputs = array_outputs(kernel, arguments)
     del keep  # structures stay alive until the outputs are read
     return outputs
@@ -301,5 +301,6 @@ def _build_structure(record: dict, device: str):
         data = np.array(record["values"], dtype=np.float32)
         return wp.Volume.load_from_numpy(data, bg_value=record["bg_value"], device=device)
     raise ValueError(
-        f"unknown input kind {kind!r} for argument {record['name']!r}; allowed: array, value, struct, mesh, bvh, hash_grid, volume"
+        f"unknown input kind {kind!r} for argument {record['name']!r}; allowed: array, value, struct, mesh, bvh, "
+        "hash_grid, volume"
     )

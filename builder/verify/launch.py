@@ -16,17 +16,18 @@ import time
 from collections import Counter
 from typing import Any
 
-from builder.codegen.ir import error_line, import_warp, loaded_kernel
+from builder.codegen.ir import import_warp, loaded_kernel
+from builder.errors import one_line
 from builder.verify.inputs import draw_inputs, run
 from generators import CATEGORIES, KernelSpec, synthesize
 
 
-def launch(spec: KernelSpec, seed: int, index: int, debug: bool = True) -> list[Any]:
+def launch(spec: KernelSpec, seed: int, index: int, *, debug: bool = True) -> list[Any]:
     """Compile ``spec`` for the CPU (Warp's debug build with bounds checks if ``debug``) and run it once."""
     import_warp()
     with loaded_kernel(spec, tag=f"_s{seed}_{index}") as kernel:
         kernel.module.options["mode"] = "debug" if debug else "release"
-        return run(kernel, spec, draw_inputs(spec, kernel, seed, index))
+        return run(kernel, spec, draw_inputs(spec, kernel, seed, index=index))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,12 +51,13 @@ def main(argv: list[str] | None = None) -> int:
         try:
             launch(spec, args.seed, index, debug=not args.release_build)
         except Exception as error:  # a kernel that does not compile or launch: count it, go on
-            reason = f"{type(error).__name__}: {error_line(error)[:120]}"
+            reason = one_line(error, limit=120)
             failures[reason] += 1
             print(f"FAILED seed={args.seed} index={index}: {reason}\n{spec.python_source}", flush=True)
     seconds = time.perf_counter() - started
     print(
-        f"launched {len(indices) - sum(failures.values())} of {len(indices)} kernels without a crash in {seconds:.1f} s",
+        f"launched {len(indices) - sum(failures.values())} of {len(indices)} kernels without a crash in {seconds:.1f} "
+        "s",
         flush=True,
     )
     for reason, count in failures.most_common():

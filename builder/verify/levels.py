@@ -34,12 +34,6 @@ REQUEST_TIMEOUT = 600.0
 EXIT_WAIT = 60.0  # seconds to wait for the exit status of a worker that closed its stdout
 
 
-def validate_level(level: str) -> str:
-    if level not in VERIFY_LEVELS:
-        raise ValueError(f"unknown verify level {level!r}; allowed: {', '.join(VERIFY_LEVELS)}")
-    return level
-
-
 @dataclass
 class Outcome:
     """The verification fields of one row."""
@@ -98,7 +92,7 @@ class Unit:
 def verify(units: Sequence[Unit], level: str, cuda_arch: int = DEFAULT_CUDA_ARCH) -> list[Outcome]:
     """The outcome of every unit at ``level``."""
     outcomes = [Outcome(level) for _ in units]
-    if validate_level(level) == "codegen":
+    if level == "codegen":
         return outcomes
     worker = _worker()
     with_cpp = [i for i, u in enumerate(units) if u.cpp_source is not None]
