@@ -1,7 +1,9 @@
 """The release's README.md: YAML metadata that ``load_dataset`` reads, then a readable card.
 
-Static metadata (license, tags) and the prose live in ``dataset_card.md``; this module adds the
-``configs`` / ``dataset_info`` YAML and fills the ``$placeholders`` from the build.
+Static metadata (license, tags) and the prose live in templates beside each other:
+``dataset_card.md`` (YAML and body of a synthetic release) and ``dataset_card_real.md`` (body of a
+release of real kernels, under the same YAML). This module adds the ``configs`` / ``dataset_info``
+YAML and fills each template's ``$placeholders`` (``string.Template``) with tables and figures.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from huggingface_hub import DatasetCard
 from builder.codegen.ir import warp_version
 from builder.plan.planner import Plan
 from builder.real.harvest import Failure, failure_counts
+from builder.release.layout import data_files_pattern
 from builder.release.stats import Coverage, markdown
 from builder.schema import DEFAULT_CONFIG, REAL_CATEGORY, features, ir_columns
 from builder.verify.levels import VerificationReport
 from generators import CATEGORIES, GENERATOR_VERSION
 
 TEMPLATE_NAME = "dataset_card.md"
+REAL_TEMPLATE_NAME = "dataset_card_real.md"
 # Card YAML key holding the planning figures (draws, duplicates ...) that rows cannot show.
 PLANNING_KEY = "warp_ir_pairs"
 # ``card.data[PLANNING_KEY]["kind"]`` of a release of kernels from real files.
@@ -45,13 +49,18 @@ class CardContext:
     distributions: str  # markdown table of line counts (builder.release.plots)
 
 
-def template_path() -> Path:
-    """``dataset_card.md``: inside the package in a wheel, at the repository root otherwise."""
+def template_path(name: str = TEMPLATE_NAME) -> Path:
+    """A card template (``dataset_card.md`` ...): inside the package in a wheel, at the repository root otherwise."""
     package = Path(__file__).resolve().parents[1]  # builder/
-    for candidate in (package / TEMPLATE_NAME, package.parent / TEMPLATE_NAME):
+    for candidate in (package / name, package.parent / name):
         if candidate.is_file():
             return candidate
-    raise FileNotFoundError(f"{TEMPLATE_NAME} not found in {package} or in its parent")
+    raise FileNotFoundError(f"{name} not found in {package} or in its parent")
+
+
+def fill(template: str, **values: object) -> str:
+    """``template`` with every ``$name`` replaced by ``values[name]``; a missing value is a ``KeyError``."""
+    return Template(template).substitute(values)
 
 
 def render_card(context: CardContext) -> str:
@@ -61,13 +70,16 @@ def render_card(context: CardContext) -> str:
     split_rows = {split: len(kernels) for split, kernels in plan.splits.items()}
     default = _release_metadata(card.data, context.configs, split_rows, context.split_bytes, context.files)
     card.data[PLANNING_KEY] = {**plan.figures(), "verification": context.verification.figures()}
-    body = Template(card.text).substitute(
+    bounds = plan.difficulty_bounds
+    body = fill(
+        card.text,
         warp_version=warp_version(),
         generator_version=GENERATOR_VERSION,
         config_table=_config_table(context.configs, sum(split_rows.values())),
         count_table=count_table(plan),
         category_names=", ".join(f"`{c}`" for c in CATEGORIES),
-        statistics=_statistics(context),
+        coverage=markdown(context.coverage),
+        difficulty_bounds=", ".join(f"{c} {lo}/{hi}" for c, (lo, hi) in bounds.items()),
         distributions=context.distributions,
         parameter_table=_parameter_table(plan),
         command=context.command or "(built from Python)",
@@ -87,12 +99,15 @@ def _release_metadata(
     split_bytes: dict[str, dict[str, int]],
     files: dict[str, list[Path]],
 ) -> str:
-    """Write the YAML that ``load_dataset`` reads (``configs``, ``dataset_info``) and ``size_categories``; returns the default config."""
+    """Write the YAML that ``load_dataset`` reads (``configs``, ``dataset_info``) and ``size_categories``.
+
+    Returns the default config.
+    """
     default = DEFAULT_CONFIG if DEFAULT_CONFIG in configs else configs[0]
     MetadataConfigs(
         {
             config: {
-                "data_files": [{"split": split, "path": f"{config}/{split}-*.parquet"} for split in split_rows],
+                "data_files": [{"split": split, "path": data_files_pattern(config, split)} for split in split_rows],
                 **({"default": True} if config == default else {}),
             }
             for config in configs
@@ -135,16 +150,6 @@ def markdown_count_table(categories: Sequence[str], counts: dict[str, dict[str, 
 def _config_table(configs: Sequence[str], rows: int) -> str:
     return "\n".join(
         f"| `{config}` | {', '.join(f'`{c}`' for c in ir_columns(config))} | {rows} |" for config in configs
-    )
-
-
-def _statistics(context: CardContext) -> str:
-    bounds = context.plan.difficulty_bounds
-    difficulty = ", ".join(f"{c} {lo}/{hi}" for c, (lo, hi) in bounds.items())
-    return (
-        markdown(context.coverage)
-        + "\n\n`difficulty` is the complexity (AST node count) tercile of the kernel within its category: "
-        + f"easy up to the first bound, medium up to the second, hard above (bounds per category: {difficulty})."
     )
 
 
@@ -214,86 +219,24 @@ def render_real_card(context: RealCardContext) -> str:
 
 
 def _real_body(context: RealCardContext, default: str, failures: Counter) -> str:
-    split = context.split
-    per_file = "\n".join(f"| `{name}` | {n} |" for name, n in sorted(context.per_file.items()))
-    failed = (
-        "\n".join(
-            f"- `{f.source_file}`{f' `{f.kernel}`' if f.kernel else ''}: {f.reason}: {f.detail}"
-            for f in context.failures
-        )
-        or "none."
+    failed = "\n".join(
+        f"- `{f.source_file}`{f' `{f.kernel}`' if f.kernel else ''}: {f.reason}: {f.detail}" for f in context.failures
     )
-    counted = "; ".join(f"{r}: {n}" for r, n in failures.most_common()) or "none"
-    dropped = "; ".join(f"{r}: {n}" for r, n in context.duplicates.items()) or "none"
-    return f"""
-# warp-ir-pairs: real kernels
-
-NVIDIA Warp kernels written by people, taken from {context.num_files} Python file(s), paired with the C++ (CPU)
-and CUDA source that Warp's own JIT code generator (`warp-lang` {warp_version()}) emits for them: the forward
-function, the adjoint (backward) function and the whole translation unit. Each file was imported in a
-process of its own; every `@wp.kernel` defined in it at import time (at module level or by a factory
-that ran) was generated with the backward pass on, and a generic kernel once per overload it declared.
-
-The rows have the same schema as the synthetic warp-ir-pairs releases, so a model trained on those can
-be evaluated on these (split `{split}`): `category` is `{REAL_CATEGORY}`, `metadata.seed` and
-`metadata.index` are null, and `metadata.source_file` / `metadata.source_line` give the file (relative to
-the folder given) and the line of the kernel's first decorator. `python_source` is the kernel plus the
-`@wp.struct` and `@wp.func` code it calls, as written; it may use names (constants, imports) of its file.
-`id` is `real-` and 16 hex digits of the SHA-256 of the file name and `python_source`.
-
-## Configs
-
-| config | IR columns | rows |
-|---|---|---|
-{_config_table(context.configs, context.rows)}
-
-All configs hold the same kernels with the same `id`, `python_source` and split.
-
-{COUNT_HEADING}
-
-{markdown_count_table([REAL_CATEGORY], {split: {REAL_CATEGORY: context.rows}})}
-
-Left out as structural duplicates (the same Python AST after renaming identifiers and erasing literal
-values) of a kernel already taken: {dropped}.
-
-## Kernels per file
-
-| file | kernels |
-|---|---:|
-{per_file}
-
-## Failures
-
-Files and kernels that gave no rows, by reason ({counted}):
-
-{failed}
-
-## Distributions
-
-{context.distributions}
-
-![Distribution of Python source lines per kernel](plots/source_lines.png)
-
-![Distribution of generated IR lines per function](plots/ir_lines.png)
-
-## Usage
-
-```python
-from datasets import load_dataset
-
-ds = load_dataset("path/to/this/folder", "{default}", split="{split}")
-print(ds[0]["metadata"]["source_file"], ds[0]["metadata"]["source_line"])
-print(ds[0]["python_source"])
-```
-
-Command line:
-
-```
-{context.command or "(built from Python)"}
-```
-
-## License
-
-`{context.license}`: the license of the source files. The IR text is the output of Warp's code
-generator (`warp-lang`, Apache-2.0).
-"""
+    return fill(
+        template_path(REAL_TEMPLATE_NAME).read_text(encoding="utf-8"),
+        num_files=context.num_files,
+        warp_version=warp_version(),
+        split=context.split,
+        real_category=REAL_CATEGORY,
+        config_table=_config_table(context.configs, context.rows),
+        count_heading=COUNT_HEADING,
+        count_table=markdown_count_table([REAL_CATEGORY], {context.split: {REAL_CATEGORY: context.rows}}),
+        dropped="; ".join(f"{r}: {n}" for r, n in context.duplicates.items()) or "none",
+        per_file="\n".join(f"| `{name}` | {n} |" for name, n in sorted(context.per_file.items())),
+        counted="; ".join(f"{r}: {n}" for r, n in failures.most_common()) or "none",
+        failed=failed or "none.",
+        distributions=context.distributions,
+        default_config=default,
+        command=context.command or "(built from Python)",
+        license=context.license,
+    )
