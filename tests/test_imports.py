@@ -97,3 +97,24 @@ def test_no_module_over_400_lines():
         if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert not long, f"modules over {MAX_LINES} lines: {long}"
+
+
+MAX_FUNCTION_LINES = 60
+# Functions over the limit that other work owns; each leaves this list when it is split.
+KNOWN_LONG = {
+    "builder.plan.structure._dump",  # the structural hash's one pass over every AST node kind
+    "builder.real.release.extract_release",
+    "generators.nested_loop.synthesize",
+    "generators.reduction.synthesize",
+}
+
+
+def test_no_function_over_60_lines():
+    long = {}
+    for name, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES and f"{name}.{node.name}" not in KNOWN_LONG:
+                    long[f"{name}.{node.name}"] = lines
+    assert not long, f"functions over {MAX_FUNCTION_LINES} lines: {long}"
