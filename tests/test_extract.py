@@ -3,6 +3,7 @@ import sys
 
 import pytest
 
+import generators
 from builder.codegen.ir import SOURCE_FILENAME, ExtractionError, extract, function_text
 from builder.codegen.rows import ShardFailed, generate_rows
 from builder.plan.planner import PlannedKernel, make_plan
@@ -93,9 +94,12 @@ def test_function_text_reports_a_missing_symbol():
         function_text("int main()\n{\n}\n", "absent_cpu_kernel_forward")
 
 
-def test_failed_kernels_are_counted_and_the_rest_of_the_shard_still_runs():
+def test_failed_kernels_are_counted_and_the_rest_of_the_shard_still_runs(monkeypatch):
     plan = make_plan(seed=0, num_examples=4, categories=["arithmetic"])
     good = plan.splits["train"]
+    # A planned kernel is (seed, index): its spec is synthesized again where rows are made.
+    real = generators.synthesize
+    monkeypatch.setattr(generators, "synthesize", lambda s, i: spec(BROKEN, "broken") if i == 999 else real(s, i))
     bad = PlannedKernel.of(seed=0, index=999, spec=spec(BROKEN, "broken"))
     rows = []
     with pytest.raises(ShardFailed) as caught:

@@ -81,6 +81,8 @@ class PlannedKernel:
     category: str = ""
     # The builder.plan.constructs.CONSTRUCTS the source uses (the card's coverage); equal tuples are one object.
     constructs: tuple[str, ...] = ()
+    # The Warp registry keys the source calls (``metadata.builtins``): kept, since finding them takes a parse.
+    builtins: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, seed: int, index: int, spec: KernelSpec) -> PlannedKernel:
@@ -93,16 +95,15 @@ class PlannedKernel:
             analysis.complexity,
             category=spec.category,
             constructs=analysis.constructs,
+            builtins=analysis.builtins,
         )
 
     @property
     def contents(self) -> tuple[KernelSpec, tuple[str, ...]]:
-        """``(spec, builtins)``, synthesized again from (seed, index) on every access (read it once per use).
-
-        builtins: the Warp registry keys the source calls (``metadata.builtins``).
-        """
+        """``(spec, builtins)``: the spec synthesized again from (seed, index) on every access (read it once
+        per use); builtins as planned (found again in the source for an entry made without them)."""
         spec = generators.synthesize(self.seed, self.index)
-        return spec, builtins_in(ast.parse(spec.python_source))
+        return spec, self.builtins or builtins_in(ast.parse(spec.python_source))
 
     @property
     def spec(self) -> KernelSpec:
@@ -182,15 +183,16 @@ def make_plan(
     accepted: dict[str, list[PlannedKernel]] = {c: [] for c in categories}
     draws, failures, seen, duplicates = Counter(), Counter(), set(), 0
     open_categories = [c for c in categories if targets[c] > 0]
-    step = len(CATEGORIES)
-    round_ = first_round
-    shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one object per distinct constructs tuple
+    step, round_ = len(CATEGORIES), first_round
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one object per distinct constructs or builtins tuple
     with _Candidates(seed, num_proc) as candidates:
         while open_categories:
             for category in list(open_categories):
                 index = CATEGORIES.index(category) + round_ * step
                 draws[category] += 1
-                made, digest, complexity, constructs = candidates.get(index, _indices(open_categories, round_, step))
+                made, digest, complexity, constructs, builtins = candidates.get(
+                    index, _indices(open_categories, round_, step)
+                )
                 if not made:  # a synthesizer bug: count it, log it, keep drawing (within the bound below)
                     failures[digest] += 1
                     logger.warning("kernel seed=%d index=%d failed (%s): %s", seed, index, digest, complexity)
@@ -198,10 +200,8 @@ def make_plan(
                     duplicates += 1
                 else:
                     seen.add(digest)
-                    constructs = shared.setdefault(constructs, constructs)
-                    accepted[category].append(
-                        PlannedKernel(seed, index, digest, complexity, category=category, constructs=constructs)
-                    )
+                    tuples = (shared.setdefault(constructs, constructs), shared.setdefault(builtins, builtins))
+                    accepted[category].append(PlannedKernel(seed, index, digest, complexity, "", category, *tuples))
                 if len(accepted[category]) == targets[category]:
                     open_categories.remove(category)
                 elif draws[category] >= MAX_DRAWS_PER_KERNEL * targets[category] + MAX_DRAWS_ALLOWANCE:
@@ -252,14 +252,14 @@ def _assign_splits(
 
 
 def candidate(seed: int, index: int) -> tuple:
-    """``(True, structural hash, complexity, constructs)`` of kernel ``index``, or
-    ``(False, reason, message, ())`` if synthesis failed."""
+    """``(True, structural hash, complexity, constructs, builtins)`` of kernel ``index``, or
+    ``(False, reason, message, (), ())`` if synthesis failed."""
     try:
         spec = generators.synthesize(seed, index)
         analysis = analyze(spec.python_source)
     except Exception as error:  # the planner counts and logs it
-        return False, f"synthesis {type(error).__name__}", str(error), ()
-    return True, analysis.structural_hash, analysis.complexity, analysis.constructs
+        return False, f"synthesis {type(error).__name__}", str(error), (), ()
+    return True, analysis.structural_hash, analysis.complexity, analysis.constructs, analysis.builtins
 
 
 def _indices(open_categories: list[str], first_round: int, step: int) -> Iterator[int]:
