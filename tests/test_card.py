@@ -12,6 +12,7 @@ from matplotlib.image import imread
 
 from builder.release.layout import PLOTS_DIR
 from builder.release.plots import IR_PLOT, SOURCE_PLOT, line_counts
+from generators import GENERATOR_VERSION
 
 
 def _pixels_of(image: np.ndarray, color: str) -> int:
@@ -54,7 +55,7 @@ def test_distribution_table_matches_the_parquet(release):
         rows.setdefault("python_source", []).extend(m["source_lines"] for m in table.column("metadata").to_pylist())
     for column, values in rows.items():
         mean, median, p95 = np.mean(values), np.median(values), np.percentile(values, 95)
-        line = f"| `{column}` | {mean:.1f} | {median:g} | {p95:g} | {max(values)} |"
+        line = f"| `{column}` | {mean:.1f} | {median:g} | {p95:.0f} | {max(values)} |"
         assert line in text, line
     counts = line_counts(sorted((release / "paired").glob("*.parquet")))
     assert list(counts) == ["python_source", "cpp_forward", "cpp_backward", "cuda_forward", "cuda_backward"]
@@ -68,7 +69,9 @@ def test_card_has_usage_for_load_dataset_streaming_formatting_and_the_builder_an
     assert 'formatter("python_to_cuda", style="chat")' in text
     assert 'WarpIRPairs(config_name="paired", num_examples=460, seed=1)' in text
     assert 'load_dataset("warp_ir_pairs.py", "cpu", num_examples=200, trust_remote_code=True)' in text
-    assert "@misc{warp_ir_pairs," in text and "note         = {warp-lang 1.19.0, generator 0.3.0, seed 1}" in text
+    assert "@misc{warp_ir_pairs," in text
+    assert f"note         = {{warp-lang 1.19.0, generator {GENERATOR_VERSION}, seed 1, content sha256 " in text
+    assert "## Limitations and intended use" in text and "| kernels with a dead statement" in text
     assert "@misc{warp2022," in text
 
 
