@@ -53,7 +53,11 @@ def build(args: argparse.Namespace, command: str, parser: argparse.ArgumentParse
     """``warp-ir-pairs build``: one line and exit 130 / 143 on SIGINT / SIGTERM, nothing left behind."""
     if args.work_dir is not None and args.executor != "datatrove-local":
         parser.error("argument --work-dir: only with --executor datatrove-local")
-    options = build_options(args, parser)
+    try:
+        options = build_options(args, parser)
+    except OptionError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 1
     cost = estimate(args.num_examples, args.verify, min(args.num_proc, os.cpu_count() or 1))
     too_big = size_problem(cost, Path(args.out).absolute())
     if too_big and not args.yes:

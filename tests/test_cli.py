@@ -135,6 +135,8 @@ def test_installed_command_builds_and_prints_the_summary(tmp_path):
             "2",
             "--split-ratios",
             "0.5,0.25,0.25",
+            "--generator",
+            "random",
         ],
         capture_output=True,
         text=True,

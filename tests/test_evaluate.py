@@ -31,6 +31,7 @@ def scored_release(tmp_path_factory) -> Path:
         num_examples=12,
         seed=3,
         categories=CATEGORIES,
+        generator="random",
         split_ratios=(0.5, 0.0, 0.5),
         verify="execute",
         command="pytest",

@@ -113,7 +113,7 @@ def test_a_truncated_parquet_file_fails_and_dependent_checks_do_not_pass(copy, c
         assert by_check[name].startswith(f"SKIP {name}: could not run: paired: ")
         assert "paired: paired/train-00000-of-00001.parquet does not read" in by_check[name]
     assert by_check["load"].startswith("FAIL load: 1 problem(s): paired: does not load")
-    assert lines[-1] == "4 of 13 checks passed"
+    assert lines[-1] == "3 of 13 checks passed"
 
 
 def test_a_row_copied_from_train_into_test_is_leakage(copy, capsys):
