@@ -44,8 +44,8 @@ def test_load_dataset_gives_the_planned_counts_per_category(release, config):
     ds = datasets.load_dataset(str(release), config)
     assert set(ds) == set(SPLITS)
     label = ds["train"].features["category"]
-    # Every synthesized category, then `real` (rows from real files, none here).
-    assert isinstance(label, datasets.ClassLabel) and label.names == [*CATEGORIES, "real"]
+    # The random fuzzer's categories, then `real` (rows from real files), then the motif families.
+    assert isinstance(label, datasets.ClassLabel) and label.names[: len(CATEGORIES) + 1] == [*CATEGORIES, "real"]
     for split in SPLITS:
         counts = Counter(label.int2str(c) for c in ds[split]["category"])
         assert counts == Counter(plan.counts()[split])
@@ -126,7 +126,7 @@ def test_two_processes_write_byte_identical_parquet(release, release_two_procs):
 
 
 def test_a_different_seed_gives_different_kernels(release, tmp_path):
-    other = build_release(tmp_path / "other", num_examples=69, seed=SEED + 1, configs=["cuda"])
+    other = build_release(tmp_path / "other", num_examples=69, seed=SEED + 1, configs=["cuda"], generator="random")
     assert other.files["cuda"]
     mine = {r for s in SPLITS for r in read_split(release, "cuda", s).column("python_source").to_pylist()}
     # 3 kernels per category split 2/1/0: no test split, so none is written
@@ -143,7 +143,9 @@ def test_a_different_seed_gives_different_kernels(release, tmp_path):
 
 
 def test_the_builder_gives_the_same_rows_as_the_cli_release(release, tmp_path):
-    builder = WarpIRPairs(config_name="cpu", num_examples=NUM_EXAMPLES, seed=SEED, cache_dir=str(tmp_path / "cache"))
+    builder = WarpIRPairs(
+        config_name="cpu", generator="random", num_examples=NUM_EXAMPLES, seed=SEED, cache_dir=str(tmp_path / "cache")
+    )
     builder.download_and_prepare(num_proc=2)
     ds = builder.as_dataset()
     for split in SPLITS:
@@ -152,7 +154,7 @@ def test_the_builder_gives_the_same_rows_as_the_cli_release(release, tmp_path):
 
 
 def test_streaming_the_builder_yields_the_planned_kernels():
-    builder = WarpIRPairs(config_name="cuda", num_examples=161, seed=SEED)  # 7 per category: 5/1/1
+    builder = WarpIRPairs(config_name="cuda", generator="random", num_examples=161, seed=SEED)  # 7 per category: 5/1/1
     stream = builder.as_streaming_dataset(split="test")
     rows = list(stream)
     plan = make_plan(SEED, 161)
@@ -162,7 +164,9 @@ def test_streaming_the_builder_yields_the_planned_kernels():
 
 def test_a_long_stream_is_planned_block_by_block_from_disjoint_indices(monkeypatch):
     monkeypatch.setattr(builder.plan.planner, "STREAM_BLOCK", 46)
-    stream = WarpIRPairs(config_name="cpu", num_examples=100, seed=SEED).as_streaming_dataset(split="train")
+    stream = WarpIRPairs(config_name="cpu", generator="random", num_examples=100, seed=SEED).as_streaming_dataset(
+        split="train"
+    )
     assert stream.num_shards == 3  # blocks of 46, 46 and 8 kernels
     ids = [row["id"] for row in stream]
     blocks = [block_plan(SEED, block, size) for block, size in ((0, 46), (1, 46), (2, 8))]
@@ -175,7 +179,9 @@ def test_a_long_stream_is_planned_block_by_block_from_disjoint_indices(monkeypat
 
 
 def test_a_stream_of_a_hundred_million_kernels_starts_with_the_first_block():
-    stream = WarpIRPairs(config_name="paired", num_examples=10**8, seed=SEED).as_streaming_dataset(split="train")
+    stream = WarpIRPairs(config_name="paired", generator="random", num_examples=10**8, seed=SEED).as_streaming_dataset(
+        split="train"
+    )
     assert stream.num_shards == 10**5
     rows = list(stream.take(3))
     assert [r["id"] for r in rows] == [k.id for k in make_plan(SEED, 1000).splits["train"][:3]]
@@ -186,7 +192,9 @@ def test_torch_workers_share_the_blocks_of_a_builder_stream(monkeypatch):
     from torch.utils.data import DataLoader
 
     monkeypatch.setattr(builder.plan.planner, "STREAM_BLOCK", 46)
-    stream = WarpIRPairs(config_name="cuda", num_examples=92, seed=SEED).as_streaming_dataset(split="train")
+    stream = WarpIRPairs(config_name="cuda", generator="random", num_examples=92, seed=SEED).as_streaming_dataset(
+        split="train"
+    )
     loader = DataLoader(stream.select_columns(["id"]), batch_size=10, num_workers=2)
     ids = [i for batch in loader for i in batch["id"]]
     expected = [k.id for block in (0, 1) for k in block_plan(SEED, block, 46).splits["train"]]
@@ -197,7 +205,7 @@ def test_builder_rejects_bad_config_values():
     with pytest.raises(ValueError, match=r"'metal' not found. Available: \['cpu', 'cuda', 'paired', 'real'\]"):
         WarpIRPairs(config_name="metal")
     with pytest.raises(ValueError, match="num_examples -1"):
-        WarpIRPairs(config_name="cpu", num_examples=-1)
+        WarpIRPairs(config_name="cpu", generator="random", num_examples=-1)
     with pytest.raises(ValueError, match="split ratios"):
         WarpIRPairs(config_name="cpu", split_ratios=(0.9, 0.2, 0.1))
 
@@ -213,7 +221,15 @@ def test_a_split_past_the_file_size_limit_rolls_over_into_numbered_files(release
         builder.release.writer, "MAX_FILE_BYTES", 4_000_000
     )  # about 35 paired rows: every row group starts a file
     out = tmp_path / "rolled"
-    build_release(out, num_examples=NUM_EXAMPLES, seed=SEED, configs=["paired", "cpu"], num_proc=1, command="pytest")
+    build_release(
+        out,
+        num_examples=NUM_EXAMPLES,
+        seed=SEED,
+        configs=["paired", "cpu"],
+        num_proc=1,
+        command="pytest",
+        generator="random",
+    )
     train = sorted(p.name for p in (out / "paired").glob("train-*"))
     assert train == [f"train-{i:05d}-of-00004.parquet" for i in range(4)]  # 322 rows in groups of 100
     assert [pq.ParquetFile(out / "paired" / name).metadata.num_rows for name in train] == [100, 100, 100, 22]
