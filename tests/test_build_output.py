@@ -12,7 +12,20 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_small_build_states_ratios_and_cuda_once(tmp_path: Path) -> None:
     out = tmp_path / "release"
     result = subprocess.run(
-        [sys.executable, "-m", "builder.cli", "build", "--out", str(out), "--num-examples", "10", "--num-proc", "2", "--generator", "random"],
+        [
+            sys.executable,
+            "-m",
+            "builder.cli",
+            "build",
+            "--out",
+            str(out),
+            "--num-examples",
+            "10",
+            "--num-proc",
+            "2",
+            "--generator",
+            "random",
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -99,7 +99,9 @@ def test_failed_kernels_are_counted_and_the_rest_of_the_shard_still_runs(monkeyp
     good = plan.splits["train"]
     # A planned kernel is (seed, index): its spec is synthesized again where rows are made.
     real = generators.synthesize
-    monkeypatch.setattr(generators, "synthesize", lambda s, i, g="random": spec(BROKEN, "broken") if i == 999 else real(s, i, g))
+    monkeypatch.setattr(
+        generators, "synthesize", lambda s, i, g="random": spec(BROKEN, "broken") if i == 999 else real(s, i, g)
+    )
     bad = PlannedKernel.of(seed=0, index=999, spec=spec(BROKEN, "broken"))
     rows = []
     with pytest.raises(ShardFailed) as caught:
