@@ -170,7 +170,7 @@ def test_a_release_that_fails_validation_is_not_pushed_unless_asked(built, hub, 
     for extra in ([], ["--dry-run"]):
         assert main(["push", str(edited), "--repo-id", "me/wirp", "--token", "t", *extra]) == 1
         error = capsys.readouterr().err.strip()
-        assert "\n" not in error and "fails 1 of 11 release checks (FAIL counts: " in error
+        assert "\n" not in error and "fails 1 of 13 release checks (FAIL counts: " in error
         assert "arithmetic/train: 15 in the card, 14 in the data" in error and "--no-validate pushes anyway" in error
     assert hub.requests == []
     assert main(["push", str(edited), "--repo-id", "me/wirp", "--token", "t", "--no-validate"]) == 0
