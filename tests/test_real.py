@@ -337,6 +337,11 @@ def test_duplicates_of_a_release_are_left_out(mixed, tmp_path):
     assert not (tmp_path / "b").exists()
 
 
+# Files that need what is not installed fail to import; some kernels cannot be made self-contained,
+# and some are defined inside functions whose locals they read.
+EXPECTED_PREFIXES = ("not self-contained", "import ", "not defined at import")
+
+
 def test_warp_examples(tmp_path):
     """Acceptance: every kernel of the installed examples whose file imports is extracted; the rest are listed."""
     summary = extract_release([warp_examples_folder()], tmp_path / "ood", timeout=120, num_proc=2, license="apache-2.0")
