@@ -2,8 +2,8 @@
 
 ``golden_sha256.json`` holds the sha256 of every parquet file of 300-kernel releases of seeds 0
 and 5 (all three configs) of the random generator (``--generator random``). Its rows equal those
-commit 264f4d8 built, column for column, apart from ``metadata.generator`` (added) and
-``metadata.generator_version`` (0.4.0).
+commit 264f4d8 built, column for column, apart from the metadata fields added since (``generator``,
+``package``, ``package_version``, ``license``, ``block_dim``) and ``metadata.generator_version`` (0.4.0).
 The same arguments must give the same bytes whatever the executor and process count.
 """
 
