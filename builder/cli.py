@@ -15,6 +15,7 @@ from pathlib import Path
 from builder import interrupts
 from builder.arguments import PROG, build_options, make_parser
 from builder.bounds import estimate, size_problem
+from builder.codegen.ir import start_warp_runtime
 from builder.errors import OptionError, ReleaseError
 from builder.evaluate import command as evaluate_command
 from builder.release.writer import ReleaseSummary, build_release
@@ -69,6 +70,7 @@ def build(args: argparse.Namespace, command: str, parser: argparse.ArgumentParse
         return 1
     if too_big or cost.seconds > ESTIMATE_SHOWN_FROM:
         print(f"{PROG}: estimate for {args.num_examples} kernels: {cost.line()}", file=sys.stderr)
+    start_warp_runtime()  # before the workers fork: none of them prints Warp's no-driver line
     interrupts.install()
     try:
         run = build_release if args.executor == "local" else _datatrove_build(args.work_dir)

@@ -38,11 +38,17 @@ class BackendIR:
 
 
 def import_warp():
-    """Import Warp lazily (planning and synthesis never need it) and start its runtime quietly."""
+    """Import Warp lazily: planning and synthesis never need it (its runtime starts when first needed)."""
     import warp
     import warp._src.context as context
 
     warp.config.log_level = warp.LOG_ERROR  # Warp's greeting is noise here
+    return warp, context
+
+
+def start_warp_runtime():
+    """``import_warp()`` with Warp's runtime started, its no-CUDA-driver line kept out of stderr."""
+    warp, context = import_warp()
     if context.runtime is None:
         _init_quietly(warp)
     return warp, context
@@ -50,14 +56,15 @@ def import_warp():
 
 def cuda_driver_found() -> bool:
     """Whether Warp found a CUDA driver; without one, CUDA source is still generated (no GPU is needed)."""
-    warp, _ = import_warp()
+    warp, _ = start_warp_runtime()
     return warp.is_cuda_available()
 
 
 def _init_quietly(warp) -> None:
     # Warp's native code prints "Could not find or load the NVIDIA CUDA driver" to stderr when its
     # runtime starts, once per process, in the middle of progress bars; the build summary says it
-    # once instead (cuda_driver_found). Other native messages still reach stderr.
+    # once instead (cuda_driver_found). Other native messages still reach stderr. Not started on
+    # import: extract's workers run under a memory limit that loading the runtime would exceed.
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as sink:

@@ -23,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from builder.codegen.ir import import_warp, loaded_kernel
+from builder.codegen.ir import import_warp, loaded_kernel, start_warp_runtime
 from builder.errors import one_line
 from builder.evaluate.guard import Guarded, verdict
 from builder.verify.compile import CompileError, batch_unit, build_cpu_object, compile_ptx, compiler_log, preamble
@@ -283,8 +283,7 @@ def serve(memory_bytes: int) -> None:
 
     scratch = Path(tempfile.mkdtemp(prefix="warp-ir-pairs-evaluate-"))
     try:
-        wp, _ = import_warp()
-        wp.init()
+        wp, _ = start_warp_runtime()
         warm_up()
         cuda = wp.get_cuda_device_count() > 0
         answer({"ready": True, "cuda": cuda})

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from builder.codegen.ir import import_warp
+from builder.codegen.ir import start_warp_runtime
 from builder.errors import CompileError
 
 DEFAULT_CUDA_ARCH = 90
@@ -38,8 +38,7 @@ _workdir: Path | None = None
 
 def supported_archs() -> tuple[int, ...]:
     """CUDA architectures (``90`` is sm_90) this Warp's NVRTC can target."""
-    warp, context = import_warp()
-    warp.init()
+    warp, context = start_warp_runtime()
     return tuple(sorted(context.runtime.nvrtc_supported_archs))
 
 
@@ -69,8 +68,7 @@ def compile_cpu(sources: Sequence[str]) -> list[CompileError | None]:
 
 def compile_ptx(source: str, arch: int = DEFAULT_CUDA_ARCH) -> str:
     """The PTX NVRTC makes of one CUDA unit for ``sm_<arch>``."""
-    warp, context = import_warp()
-    warp.init()
+    warp, context = start_warp_runtime()
     import warp._src.build as build
 
     folder = _scratch()
@@ -121,8 +119,7 @@ def preamble(source: str) -> str:
 
 
 def _build_cpu(source: str, obj: Path | None = None, optimization_level: int = 2, extra_flags: str = "") -> None:
-    warp, context = import_warp()
-    warp.init()
+    warp, context = start_warp_runtime()
     import warp._src.build as build
 
     folder = _scratch()
