@@ -76,7 +76,6 @@ def _in_forked_worker() -> None:
         return
     try:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process stops the pools itself
     except ValueError:  # forked from a thread where signals cannot be set; _handle still ends it
         pass
 
