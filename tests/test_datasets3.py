@@ -33,7 +33,13 @@ from datasets import load_dataset
 out = {"datasets": datasets.__version__}
 for config in sys.argv[2:]:
     ds = load_dataset(
-        "warp_ir_pairs.py", config, num_examples=NUM_EXAMPLES, seed=SEED, trust_remote_code=True, cache_dir=sys.argv[1]
+        "warp_ir_pairs.py",
+        config,
+        num_examples=NUM_EXAMPLES,
+        seed=SEED,
+        generator="random",
+        trust_remote_code=True,
+        cache_dir=sys.argv[1],
     )
     out[config] = {split: ds[split].to_list() for split in ds}
 print(json.dumps(out))
@@ -71,7 +77,11 @@ def test_datasets_3_6_loads_every_config_through_the_script_with_the_builders_ro
     assert loaded["datasets"] == "3.6.0"
     for config in CONFIGS:
         builder = WarpIRPairs(
-            config_name=config, num_examples=NUM_EXAMPLES, seed=SEED, cache_dir=str(tmp_path / "cache")
+            config_name=config,
+            num_examples=NUM_EXAMPLES,
+            seed=SEED,
+            generator="random",
+            cache_dir=str(tmp_path / "cache"),
         )
         builder.download_and_prepare()
         here = builder.as_dataset()
@@ -84,6 +94,7 @@ def test_datasets_3_6_loads_every_config_through_the_script_with_the_builders_ro
 def test_a_release_built_under_datasets_3_6_validates_and_holds_the_same_rows(python3, tmp_path):
     out3, out = tmp_path / "rel3", tmp_path / "rel"
     args = ["build", "--num-examples", str(NUM_EXAMPLES), "--seed", str(SEED), "--num-proc", "1"]
+    args += ["--generator", "random"]
     result = subprocess.run(
         [str(python3), "-m", "builder.cli", *args, "--out", str(out3)],
         cwd=ROOT,

@@ -35,6 +35,7 @@ def executed(tmp_path_factory) -> Path:
         verify="execute",
         split_ratios=(0.5, 0.5, 0.0),
         command="pytest",
+        generator="random",
     )
     return out
 
@@ -235,6 +236,7 @@ def test_drop_failed_leaves_failing_kernels_out_and_counts_them(tmp_path, monkey
         verify="compile",
         configs=("cpu",),
         split_ratios=(1.0, 0.0, 0.0),
+        generator="random",
     )
     dropped = build_release(
         tmp_path / "dropped",
@@ -244,6 +246,7 @@ def test_drop_failed_leaves_failing_kernels_out_and_counts_them(tmp_path, monkey
         verify="compile",
         configs=("cpu",),
         split_ratios=(1.0, 0.0, 0.0),
+        generator="random",
         drop_failed=True,
     )
     kept_rows = {r["metadata"]["index"]: r for r in read_split(tmp_path / "kept", "cpu", "train").to_pylist()}
