@@ -115,7 +115,9 @@ def build_release(
 def _build(builder_class, options: BuildOptions, target: Target, started: float) -> ReleaseSummary:
     with staging_folder(target.out) as staging:
         cache_dir = str(staging / _CACHE_DIR)
-        builder = builder_class(config_name=options.source_config, cache_dir=cache_dir, **options.row_options())
+        # The writer leaves failed rows out itself (drop_failed), so that it can count them.
+        row_options = {**options.row_options(), "drop_failed": False}
+        builder = builder_class(config_name=options.source_config, cache_dir=cache_dir, **row_options)
         generating = time.perf_counter()
         with failures_as_release_errors():
             builder.download_and_prepare(num_proc=options.num_proc if options.num_proc > 1 else None)
