@@ -13,12 +13,9 @@ from __future__ import annotations
 import argparse
 import ast
 import glob
-import io
-import keyword
 import os
 import random
 import sys
-import tokenize
 from collections import Counter
 
 import numpy as np
@@ -26,23 +23,7 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from builder.plan.kernel_ast import find_kernels  # noqa: E402
-
-
-def tokens(source: str) -> list[str]:
-    """Normalized tokens: names become ID unless keywords or wp attributes; literals become NUM / STR."""
-    out: list[str] = []
-    prev = ""
-    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
-        if tok.type == tokenize.NAME:
-            out.append(tok.string if keyword.iskeyword(tok.string) or prev == "." or tok.string == "wp" else "ID")
-        elif tok.type == tokenize.NUMBER:
-            out.append("NUM")
-        elif tok.type == tokenize.STRING:
-            out.append("STR")
-        elif tok.type == tokenize.OP:
-            out.append(tok.string)
-        prev = tok.string
-    return out
+from builder.plan.near_duplicates import normalized_tokens as tokens  # noqa: E402
 
 
 def kernel_sources(paths: list[str]) -> list[str]:
