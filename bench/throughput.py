@@ -2,6 +2,9 @@
 
     python bench/throughput.py                       # everything, about 25 minutes on 2 cores
     python bench/throughput.py --memory-kernels 0    # without the 100,000-kernel memory run
+    python bench/throughput.py --generator random    # the random synthesizer's kernels instead
+
+Every phase runs the kernels of ``--generator`` (default: the builder's default).
 
 Each measurement runs in a fresh Python process (so peak resident memory is its own):
 
@@ -49,7 +52,7 @@ class TreeMemory:
     their parent's size at the fork.
     """
 
-    def __init__(self, interval: float = 0.5) -> None:
+    def __init__(self, interval: float = 0.1) -> None:
         self.interval = interval
         self.workers: dict[int, float] = {}
         self.stop = threading.Event()
@@ -72,8 +75,10 @@ class TreeMemory:
         }
 
     def _sample(self) -> None:
+        from builder.interrupts import descendants
+
         while not self.stop.wait(self.interval):
-            for pid in _descendants(os.getpid()):
+            for pid in descendants(os.getpid()):
                 try:
                     status = Path(f"/proc/{pid}/status").read_text()
                     cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -84,28 +89,11 @@ class TreeMemory:
                     self.workers[pid] = max(self.workers.get(pid, 0), hwm)
 
 
-def _descendants(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, stack = [], [root]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child)
-    return found
-
-
-def planned_specs(seed: int, count: int) -> list:
+def planned_specs(seed: int, count: int, generator: str) -> list:
     """The specs of the kernels the pipeline plans, in index order, synthesized before any timing."""
     from builder.plan.planner import make_plan
 
-    plan = make_plan(seed, count)
+    plan = make_plan(seed, count, generator=generator)
     return [k.spec for k in sorted((k for kernels in plan.splits.values() for k in kernels), key=lambda k: k.index)]
 
 
@@ -130,7 +118,7 @@ def forget(context, name: str) -> None:
 
 
 def phase_floor(args) -> dict:
-    specs = planned_specs(args.seed, args.kernels)
+    specs = planned_specs(args.seed, args.kernels, args.generator)
     import warp
     import warp._src.context as context
 
@@ -153,7 +141,7 @@ def phase_floor(args) -> dict:
 
 
 def phase_compile_floor(args) -> dict:
-    specs = planned_specs(args.seed, args.verify_kernels)
+    specs = planned_specs(args.seed, args.verify_kernels, args.generator)
     import warp
     import warp._src.context as context
 
@@ -190,6 +178,7 @@ def phase_pipeline(args) -> dict:
             configs=CONFIGS,
             num_proc=args.num_proc,
             verify=args.verify,
+            generator=args.generator,
         )
         seconds = time.perf_counter() - started
         size = sum(p.stat().st_size for paths in summary.files.values() for p in paths)
@@ -229,6 +218,8 @@ def _run_once(phase: str, args, **extra) -> dict:
         str(args.kernels),
         "--verify-kernels",
         str(args.verify_kernels),
+        "--generator",
+        args.generator,
     ]
     for key, value in extra.items():
         command += [f"--{key.replace('_', '-')}", str(value)]
@@ -319,6 +310,9 @@ def summarize(results: dict) -> tuple[list[str], bool]:
 
 
 def main() -> int:
+    sys.path.insert(0, str(ROOT))  # the checkout's generators, as the phases (PYTHONPATH) use
+    from generators import DEFAULT_GENERATOR, GENERATORS
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--kernels", type=int, default=2000, help="kernels of the floor and pipeline runs (default: 2000)"
@@ -330,6 +324,9 @@ def main() -> int:
         "--memory-kernels", type=int, default=100_000, help="kernels of the memory run; 0 skips it (default: 100000)"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--generator", choices=GENERATORS, default=DEFAULT_GENERATOR, help="whose kernels every phase runs"
+    )
     parser.add_argument(
         "--repeat", type=int, default=2, help="runs of the floor and pipeline phases; the fastest counts (default: 2)"
     )
@@ -349,7 +346,12 @@ def main() -> int:
             parser.error(f"--{name.replace('_', '-')} {getattr(args, name)}: must be >= {minimum}")
 
     started = time.perf_counter()
-    results: dict = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(), "seed": args.seed}
+    results: dict = {
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "machine": machine(),
+        "seed": args.seed,
+        "generator": args.generator,
+    }
     results["floor"] = run_phase("floor", args, args.repeat)
     results["pipeline_1"] = run_phase("pipeline", args, args.repeat, count=args.kernels, num_proc=1)
     results["pipeline_2"] = run_phase("pipeline", args, args.repeat, count=args.kernels, num_proc=2)

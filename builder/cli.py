@@ -71,7 +71,8 @@ def build(args: argparse.Namespace, command: str, parser: argparse.ArgumentParse
     if too_big or cost.seconds > ESTIMATE_SHOWN_FROM:
         print(f"{PROG}: estimate for {args.num_examples} kernels: {cost.line()}", file=sys.stderr)
     start_warp_runtime()  # before the workers fork: none of them prints Warp's no-driver line
-    interrupts.install()
+    datatrove = args.executor == "datatrove-local"
+    interrupts.install(out=args.out, resume="; rerun the same command to resume" if datatrove else "")
     try:
         run = build_release if args.executor == "local" else _datatrove_build(args.work_dir)
         summary = run(args.out, options, overwrite=args.overwrite, command=command)
@@ -84,7 +85,7 @@ def build(args: argparse.Namespace, command: str, parser: argparse.ArgumentParse
                 print(f"{PROG}: error: {error}", file=sys.stderr)
                 return 1
             raise
-        datatrove_resumes = args.executor == "datatrove-local" and not interrupts.written()
+        datatrove_resumes = datatrove and not interrupts.written()
         return _interrupted(args.out, "; rerun the same command to resume" if datatrove_resumes else "")
     if interrupts.received() is not None:  # during the final move, which completed
         return _interrupted(args.out, "")

@@ -10,16 +10,25 @@ Python swallows an exception raised inside a ``__del__`` (Warp's modules have on
 is also recorded: ``check()`` raises it at the next safe point, and a caller that sees some other
 exception (a pool's cleanup can replace the ``KeyboardInterrupt``) asks ``received()``.
 Inside ``deferred()`` (the final move of a release) signals are recorded and not raised.
+
+In the ``warp-ir-pairs`` command itself (``install(out=...)``) a signal outside ``deferred()``
+stops at once instead of raising: unwinding through a ``multiprocess`` pool whose workers were
+killed can block forever on the task queue's lock (a worker held it when it died) or print an
+at-fork hook's traceback. The stop kills every descendant process, removes the staging folders
+and lock files registered with ``removed_on_stop``, prints the one line and exits 128 + signal.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
 
 from builder.errors import Terminated
@@ -32,6 +41,11 @@ _deferring = 0
 _written: str | None = None
 _fork_hook = False  # os.register_at_fork cannot be undone: registered once
 _command = False  # this process is the warp-ir-pairs command (not a library caller such as a test)
+_out: str | None = None  # the command's output, once it may stop at once (install(out=...))
+_resume = ""  # what the stop's line adds while nothing was written
+_stopping = False  # set once a stop began (inherited by a child forked after it)
+_removed: list[Path] = []  # staging folders and lock files a stop removes
+_REAPED_WITHIN = 5.0  # seconds a stop waits for the processes it killed
 
 
 def install_at_startup() -> None:
@@ -57,10 +71,15 @@ def _end_at_startup(signum: int, frame: FrameType | None) -> None:
     os._exit(exit_status(signum))
 
 
-def install() -> None:
-    """Handle SIGINT and SIGTERM in this process (the main one) and in the workers it forks."""
-    global _main_pid, _received, _written, _fork_hook
+def install(*, out: str | None = None, resume: str = "") -> None:
+    """Handle SIGINT and SIGTERM in this process (the main one) and in the workers it forks.
+
+    With ``out`` (the command's output), in the ``warp-ir-pairs`` command, a signal stops the
+    command at once; ``resume`` is added to its line while nothing was written.
+    """
+    global _main_pid, _received, _written, _fork_hook, _out, _resume
     _main_pid, _received, _written = os.getpid(), None, None
+    _out, _resume = (out, resume) if _command else (None, "")
     for signum in SIGNALS:
         signal.signal(signum, _handle)
     if not _fork_hook:
@@ -74,6 +93,8 @@ def _in_forked_worker() -> None:
     # never gets there, so Pool.terminate() waited on it forever.
     if _main_pid is None or os.getpid() == _main_pid:
         return
+    if _stopping:
+        os._exit(exit_status(_received or signal.SIGTERM))
     try:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
     except ValueError:  # forked from a thread where signals cannot be set; _handle still ends it
@@ -93,8 +114,8 @@ def uninstall() -> None:
     a Ctrl-C then would kill the process and replace the status already decided. A library caller
     of ``main`` (a test) gets Python's default handling back instead.
     """
-    global _main_pid, _deferring
-    _main_pid, _deferring = None, 0
+    global _main_pid, _deferring, _out
+    _main_pid, _deferring, _out = None, 0, None
     signal.signal(signal.SIGINT, signal.SIG_IGN if _command else signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_IGN if _command else signal.SIG_DFL)
 
@@ -113,6 +134,38 @@ def check() -> None:
     """Raise the signal received earlier (and swallowed, or deferred) now."""
     if _received is not None and not _deferring and os.getpid() == _main_pid:
         _raise(_received)
+
+
+@contextmanager
+def removed_on_stop(path: Path) -> Iterator[Path]:
+    """``path`` (a staging folder, a lock file) is removed if the command stops during the block."""
+    _removed.append(path)
+    try:
+        yield path
+    finally:
+        _removed.remove(path)
+
+
+def descendants(root: int) -> list[int]:
+    """Every process below ``root`` (children first, then theirs), read from ``/proc``; empty elsewhere."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = list(Path("/proc").iterdir())
+    except OSError:
+        return []
+    for entry in entries:
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, stack = [], [root]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
 
 
 @contextmanager
@@ -152,9 +205,61 @@ def _handle(signum: int, frame: FrameType | None) -> None:
         return
     if _received is None:
         _received = signum
-    if _deferring or _in_finalizer(frame):
+    if _deferring:
+        return
+    if _out is not None:
+        _stop(_received)
+    if _in_finalizer(frame):
         return
     _raise(signum)
+
+
+def _stop(signum: int) -> None:
+    """End the command now: every descendant killed, registered paths removed, the one line, 128 + signal."""
+    global _stopping
+    _stopping = True  # a pool thread may fork on meanwhile: such a child ends itself (_in_forked_worker)
+    deadline = time.monotonic() + _REAPED_WITHIN
+    while (killed := descendants(os.getpid())) and time.monotonic() < deadline:
+        for pid in killed:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        _reap(killed, deadline)
+    for path in reversed(_removed):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            try:
+                path.unlink()
+            except OSError:
+                pass
+    # A progress bar may be mid-line: the line starts on its own.
+    os.write(2, f"\nwarp-ir-pairs: {message(_out or '')}{'' if _written else _resume}\n".encode())
+    os._exit(exit_status(signum))
+
+
+def _reap(pids: list[int], deadline: float) -> None:
+    """Collect the killed children; wait (until ``deadline``) for the other killed processes to end too."""
+    waiting = set(pids)
+    while waiting and time.monotonic() < deadline:
+        for pid in list(waiting):
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:  # not a child of this process: gone once /proc shows it ended
+                done = pid if _ended(pid) else 0
+            if done:
+                waiting.discard(pid)
+        if waiting:
+            time.sleep(0.01)
+
+
+def _ended(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state in ("Z", "X")
 
 
 def _raise(signum: int) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from builder import interrupts
 from builder.errors import ReleaseError
 
 # Lock files this process holds: path -> (descriptor, depth of nested holds).
@@ -39,7 +40,8 @@ def output_lock(out: str | os.PathLike) -> Iterator[Path]:
     fd = _acquire(path, Path(out))
     _held[path] = [fd, 1]
     try:
-        yield path
+        with interrupts.removed_on_stop(path):
+            yield path
     finally:
         del _held[path]
         # Unlinked while still locked: a process that opened the old file finds it replaced and retries.

@@ -82,7 +82,8 @@ def staging_folder(out: Path) -> Iterator[Path]:
     staging = _staging_path(out)
     _make_staging(staging, out)
     try:
-        yield staging
+        with interrupts.removed_on_stop(staging):
+            yield staging
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
