@@ -24,7 +24,7 @@ def family_splits(
     ratios: Sequence[float],
     *,
     pinned: Mapping[str, str] | None = None,
-    seed: int = 0,
+    seed: int | str = 0,
 ) -> dict[str, str]:
     """``id -> split`` for ``(id, category, family)`` items; every family in one split.
 
@@ -61,7 +61,7 @@ def family_splits(
     return assignment
 
 
-def _tiebreak(seed: int, family: str) -> str:
+def _tiebreak(seed: int | str, family: str) -> str:
     """A seeded order of equal-sized families, so no naming scheme decides which split a family gets."""
     return hashlib.sha256(f"{seed}/{family}".encode()).hexdigest()
 

@@ -294,6 +294,11 @@ def live_core_hash(fn: ast.FunctionDef) -> str:
 def live_structure(python_source: str) -> str:
     """The dedup key of a source on meaning: the live core of its kernel plus its helpers and structs,
     each with identifiers renamed and numbers erased (docstrings, comments and dead code do not count)."""
+    return live_keys(python_source)[1]
+
+
+def live_keys(python_source: str) -> tuple[str, str]:
+    """``(live core of the kernel alone, live_structure)`` of a source, from one parse."""
     from builder.plan.kernel_ast import find_kernels, make_ctx, source_scope  # noqa: I001
 
     tree = ast.parse(python_source)
@@ -309,4 +314,4 @@ def live_structure(python_source: str) -> str:
             parts.append(live_core_hash(node))
         else:
             parts.append(hashlib.md5(ast.dump(node).replace(node.name, "S").encode()).hexdigest())
-    return hashlib.md5(" ".join(parts[:1] + sorted(parts[1:])).encode()).hexdigest()
+    return parts[0], hashlib.md5(" ".join(parts[:1] + sorted(parts[1:])).encode()).hexdigest()

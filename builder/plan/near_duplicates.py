@@ -81,6 +81,14 @@ class NearDuplicateIndex:
                         return i
         return None
 
+    def matches(self, sig: np.ndarray) -> list[int]:
+        """The positions of every added signature at least ``THRESHOLD`` similar to ``sig``, ascending."""
+        found = sorted({i for key in self._bands(sig) for i in self.buckets.get(key, ())})
+        if not found:
+            return []
+        similar = (np.stack([self.signatures[i] for i in found]) == sig).mean(axis=1) >= THRESHOLD
+        return [i for i, near in zip(found, similar, strict=True) if near]
+
     def add(self, sig: np.ndarray) -> int:
         self.signatures.append(sig)
         for key in self._bands(sig):

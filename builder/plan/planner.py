@@ -19,7 +19,10 @@ import generators
 from builder.errors import OptionError, PlanError
 from builder.options import BuildOptions
 from builder.plan.constructs import constructs_in
-from builder.plan.liveness import live_structure
+from builder.plan.families import family_splits
+from builder.plan.groups import Groups
+from builder.plan.liveness import live_keys, live_structure
+from builder.plan.near_duplicates import signature
 from builder.plan.splits import (
     DEFAULT_RATIOS,
     SPLITS,
@@ -197,12 +200,13 @@ def make_plan(
     open_categories = [c for c in categories if targets[c] > 0]
     round_ = first_round
     shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one object per distinct constructs or builtins tuple
+    groups, group_of = Groups(), {}  # motif kernels: index -> position among the groups that share a split
     with _Candidates(seed, num_proc, generator) as candidates:
         while open_categories:
             for category in list(open_categories):
                 index = known.index(category) + round_ * len(known)
                 draws[category] += 1
-                made, digest, complexity, constructs, builtins = candidates.get(
+                made, digest, complexity, constructs, builtins, link = candidates.get(
                     index, _indices(open_categories, round_, known)
                 )
                 if not made:  # a synthesizer bug: count it, log it, keep drawing (within the bound below)
@@ -212,6 +216,8 @@ def make_plan(
                     duplicates += 1
                 else:
                     seen.add(digest)
+                    if link is not None:
+                        group_of[index] = groups.add(*link)
                     accepted[category].append(
                         PlannedKernel(
                             seed,
@@ -236,7 +242,14 @@ def make_plan(
         num_examples=num_examples,
         categories=categories,
         split_ratios=ratios,
-        splits=_assign_splits(accepted, bounds, seed=seed, ratios=ratios, first_round=first_round),
+        splits=_assign_splits(
+            accepted,
+            bounds,
+            seed=seed,
+            ratios=ratios,
+            first_round=first_round,
+            group_of={i: groups.root(p) for i, p in group_of.items()} if group_of else None,
+        ),
         draws=sum(draws.values()),
         duplicates=duplicates,
         failures=failures,
@@ -259,10 +272,22 @@ def _assign_splits(
     seed: int,
     ratios: tuple[float, float, float],
     first_round: int,
+    group_of: dict[int, int] | None = None,
 ) -> dict[str, tuple[PlannedKernel, ...]]:
     """Each category's ``accepted`` kernels, with their difficulty, shuffled by seed and cut by
-    ``ratios`` into splits with exact counts; each split in index order, empty ones left out."""
+    ``ratios`` into splits with exact counts; each split in index order, empty ones left out.
+
+    With ``group_of`` (index -> group, ``builder.plan.groups``) each group is placed whole instead,
+    the counts as exact as the groups allow."""
     splits: dict[str, list[PlannedKernel]] = {s: [] for s in SPLITS}
+    if group_of is not None:
+        kernels = [replace(k, difficulty=difficulty(k.complexity, bounds[c])) for c, ks in accepted.items() for k in ks]
+        items = [(k.id, k.category, f"g{group_of[k.index]}") for k in kernels]
+        stream = f"/{first_round}" if first_round else ""
+        placed = family_splits(items, ratios, seed=f"{seed}{stream}")
+        for k in kernels:
+            splits[placed[k.id]].append(k)
+        return {s: tuple(sorted(k, key=lambda p: p.index)) for s, k in splits.items() if k}
     for category, accepted_kernels in accepted.items():
         kernels = [replace(k, difficulty=difficulty(k.complexity, bounds[category])) for k in accepted_kernels]
         stream = f"/{first_round}" if first_round else ""
@@ -275,16 +300,22 @@ def _assign_splits(
 
 
 def candidate(seed: int, index: int, generator: str = "random") -> tuple:
-    """``(True, structural hash, complexity, constructs, builtins)`` of kernel ``index``, or
-    ``(False, reason, message, (), ())`` if synthesis failed."""
+    """``(True, structural hash, complexity, constructs, builtins, link)`` of kernel ``index``, or
+    ``(False, reason, message, (), (), None)`` if synthesis failed.
+
+    ``link``: for motif kernels, what ``Groups.add`` links on (the kernel-alone live core and the
+    MinHash signature); None for the random generator, whose kernels are split one by one."""
+    link = None
     try:
         spec = generators.synthesize(seed, index, generator)
         analysis = analyze(spec.python_source)
         if generator == "motif":  # deduplicate on meaning: the live core, not its spelling
-            analysis = replace(analysis, structural_hash=dedup_hash(spec.python_source, generator))
+            core, structure = live_keys(spec.python_source)
+            analysis = replace(analysis, structural_hash=structure)
+            link = (core, signature(spec.python_source))
     except Exception as error:  # the planner counts and logs it
-        return False, f"synthesis {type(error).__name__}", str(error), (), ()
-    return True, analysis.structural_hash, analysis.complexity, analysis.constructs, analysis.builtins
+        return False, f"synthesis {type(error).__name__}", str(error), (), (), None
+    return True, analysis.structural_hash, analysis.complexity, analysis.constructs, analysis.builtins, link
 
 
 def _indices(open_categories: list[str], first_round: int, known: tuple[str, ...]) -> Iterator[int]:
