@@ -12,7 +12,7 @@ import pytest
 
 from builder.cli import main
 from builder.errors import ReleaseError
-from builder.plan.planner import analyze
+from builder.plan.candidates import analyze
 from builder.real.harvest import (
     Failure,
     FoundKernel,

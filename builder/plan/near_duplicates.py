@@ -71,15 +71,9 @@ class NearDuplicateIndex:
         return ((b, sig[b * rows : (b + 1) * rows].tobytes()) for b in range(BANDS))
 
     def match(self, sig: np.ndarray) -> int | None:
-        """The position of an added signature at least ``THRESHOLD`` similar to ``sig``, else None."""
-        seen: set[int] = set()
-        for key in self._bands(sig):
-            for i in self.buckets.get(key, ()):
-                if i not in seen:
-                    seen.add(i)
-                    if similarity(sig, self.signatures[i]) >= THRESHOLD:
-                        return i
-        return None
+        """The first added signature at least ``THRESHOLD`` similar to ``sig``, else None."""
+        found = self.matches(sig)
+        return found[0] if found else None
 
     def matches(self, sig: np.ndarray) -> list[int]:
         """The positions of every added signature at least ``THRESHOLD`` similar to ``sig``, ascending."""

@@ -7,22 +7,19 @@ each category's kernels to train / validation / test with exact counts.
 from __future__ import annotations
 
 import ast
-import itertools
 import logging
-import multiprocessing
 import random
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import generators
 from builder.errors import OptionError, PlanError
 from builder.options import BuildOptions
-from builder.plan.constructs import constructs_in
+from builder.plan.candidates import Candidates, analyze, upcoming_indices
 from builder.plan.families import family_splits
 from builder.plan.groups import Groups
-from builder.plan.liveness import live_keys, live_structure
-from builder.plan.near_duplicates import signature
+from builder.plan.liveness import live_structure
 from builder.plan.splits import (
     DEFAULT_RATIOS,
     SPLITS,
@@ -43,23 +40,6 @@ MAX_DRAWS_ALLOWANCE = 200
 # A stream (``as_streaming_dataset``) is planned in blocks of this many kernels, so its first row
 # comes after one block's plan (about 2 s) whatever ``num_examples`` is.
 STREAM_BLOCK = 1000
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """What the plan and the rows need from a kernel's AST."""
-
-    structural_hash: str
-    complexity: int
-    builtins: tuple[str, ...]
-    constructs: tuple[str, ...]
-
-
-def analyze(python_source: str) -> Analysis:
-    """The structural hash, complexity, builtins and constructs of a kernel, from one parse."""
-    tree = ast.parse(python_source)
-    digest, complexity = structure_of(tree, python_source)
-    return Analysis(digest, complexity, builtins_in(tree), tuple(sorted(constructs_in(tree))))
 
 
 @dataclass(frozen=True, slots=True)  # slots: a plan holds one per kernel, 100,000s in one process
@@ -201,13 +181,13 @@ def make_plan(
     round_ = first_round
     shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one object per distinct constructs or builtins tuple
     groups, group_of = Groups(), {}  # motif kernels: index -> position among the groups that share a split
-    with _Candidates(seed, num_proc, generator) as candidates:
+    with Candidates(seed, num_proc, generator) as candidates:
         while open_categories:
             for category in list(open_categories):
                 index = known.index(category) + round_ * len(known)
                 draws[category] += 1
                 made, digest, complexity, constructs, builtins, link = candidates.get(
-                    index, _indices(open_categories, round_, known)
+                    index, upcoming_indices(open_categories, round_, known)
                 )
                 if not made:  # a synthesizer bug: count it, log it, keep drawing (within the bound below)
                     failures[digest] += 1
@@ -280,89 +260,23 @@ def _assign_splits(
     With ``group_of`` (index -> group, ``builder.plan.groups``) each group is placed whole instead,
     the counts as exact as the groups allow."""
     splits: dict[str, list[PlannedKernel]] = {s: [] for s in SPLITS}
+    stream = f"/{first_round}" if first_round else ""
+    kernels = {
+        c: [replace(k, difficulty=difficulty(k.complexity, bounds[c])) for k in ks] for c, ks in accepted.items()
+    }
     if group_of is not None:
-        kernels = [replace(k, difficulty=difficulty(k.complexity, bounds[c])) for c, ks in accepted.items() for k in ks]
-        items = [(k.id, k.category, f"g{group_of[k.index]}") for k in kernels]
-        stream = f"/{first_round}" if first_round else ""
+        items = [(k.id, k.category, f"g{group_of[k.index]}") for ks in kernels.values() for k in ks]
         placed = family_splits(items, ratios, seed=f"{seed}{stream}")
-        for k in kernels:
+        for k in (k for ks in kernels.values() for k in ks):
             splits[placed[k.id]].append(k)
-        return {s: tuple(sorted(k, key=lambda p: p.index)) for s, k in splits.items() if k}
-    for category, accepted_kernels in accepted.items():
-        kernels = [replace(k, difficulty=difficulty(k.complexity, bounds[category])) for k in accepted_kernels]
-        stream = f"/{first_round}" if first_round else ""
-        random.Random(f"warp-ir-pairs/split/{seed}/{category}{stream}").shuffle(kernels)
-        start = 0
-        for split, count in zip(SPLITS, split_counts(len(kernels), ratios), strict=False):
-            splits[split].extend(kernels[start : start + count])
-            start += count
+    else:
+        for category, of_category in kernels.items():
+            random.Random(f"warp-ir-pairs/split/{seed}/{category}{stream}").shuffle(of_category)
+            start = 0
+            for split, count in zip(SPLITS, split_counts(len(of_category), ratios), strict=False):
+                splits[split].extend(of_category[start : start + count])
+                start += count
     return {s: tuple(sorted(k, key=lambda p: p.index)) for s, k in splits.items() if k}
-
-
-def candidate(seed: int, index: int, generator: str = "random") -> tuple:
-    """``(True, structural hash, complexity, constructs, builtins, link)`` of kernel ``index``, or
-    ``(False, reason, message, (), (), None)`` if synthesis failed.
-
-    ``link``: for motif kernels, what ``Groups.add`` links on (the kernel-alone live core and the
-    MinHash signature); None for the random generator, whose kernels are split one by one."""
-    link = None
-    try:
-        spec = generators.synthesize(seed, index, generator)
-        analysis = analyze(spec.python_source)
-        if generator == "motif":  # deduplicate on meaning: the live core, not its spelling
-            core, structure = live_keys(spec.python_source)
-            analysis = replace(analysis, structural_hash=structure)
-            link = (core, signature(spec.python_source))
-    except Exception as error:  # the planner counts and logs it
-        return False, f"synthesis {type(error).__name__}", str(error), (), (), None
-    return True, analysis.structural_hash, analysis.complexity, analysis.constructs, analysis.builtins, link
-
-
-def _indices(open_categories: list[str], first_round: int, known: tuple[str, ...]) -> Iterator[int]:
-    """Indices the planner will draw from ``first_round`` on, if no category closes meanwhile."""
-    for round_ in itertools.count(first_round):
-        for category in open_categories:
-            yield known.index(category) + round_ * len(known)
-
-
-class _Candidates:
-    """``candidate`` results by index: computed on demand, or ahead in batches over ``num_proc`` processes.
-
-    A candidate depends on (seed, index) alone, so computing ahead changes no result; candidates
-    of categories that close meanwhile are computed for nothing (at most one batch).
-    """
-
-    BATCH = 128  # candidates per process per batch
-
-    def __init__(self, seed: int, num_proc: int, generator: str = "random") -> None:
-        self.seed = seed
-        self.generator = generator
-        self.num_proc = num_proc
-        self.ready: dict[int, tuple] = {}
-        self.pool = None
-
-    def __enter__(self) -> _Candidates:
-        if self.num_proc > 1:
-            self.pool = multiprocessing.get_context().Pool(self.num_proc)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
-
-    def get(self, index: int, upcoming: Iterator[int]) -> tuple:
-        """The candidate of ``index``.
-
-        ``upcoming``: the indices the planner expects to draw next, ``index`` among them.
-        """
-        if self.pool is None:
-            return candidate(self.seed, index, self.generator)
-        if index not in self.ready:
-            batch = list(itertools.islice(upcoming, self.BATCH * self.num_proc))
-            results = self.pool.starmap(candidate, [(self.seed, i, self.generator) for i in batch], chunksize=16)
-            self.ready = dict(zip(batch, results, strict=False))
-        return self.ready.pop(index)
 
 
 def stream_blocks(num_examples: int) -> list[tuple[int, int]]:

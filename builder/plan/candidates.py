@@ -1,0 +1,102 @@
+"""Kernel candidates for the planner: each (seed, index) synthesized and analyzed, on demand or ahead in a pool.
+
+A candidate depends on (seed, index) alone, so where and when it is computed changes no plan.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import multiprocessing
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import generators
+from builder.plan.constructs import constructs_in
+from builder.plan.liveness import live_keys
+from builder.plan.near_duplicates import signature
+from builder.plan.structure import structure_of
+from generators.spec import builtins_in
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the plan and the rows need from a kernel's AST."""
+
+    structural_hash: str
+    complexity: int
+    builtins: tuple[str, ...]
+    constructs: tuple[str, ...]
+
+
+def analyze(python_source: str) -> Analysis:
+    """The structural hash, complexity, builtins and constructs of a kernel, from one parse."""
+    tree = ast.parse(python_source)
+    digest, complexity = structure_of(tree, python_source)
+    return Analysis(digest, complexity, builtins_in(tree), tuple(sorted(constructs_in(tree))))
+
+
+def candidate(seed: int, index: int, generator: str = "random") -> tuple:
+    """``(True, structural hash, complexity, constructs, builtins, link)`` of kernel ``index``, or
+    ``(False, reason, message, (), (), None)`` if synthesis failed.
+
+    ``link``: for motif kernels, what ``Groups.add`` links on (the kernel-alone live core and the
+    MinHash signature); None for the random generator, whose kernels are split one by one."""
+    link = None
+    try:
+        spec = generators.synthesize(seed, index, generator)
+        analysis = analyze(spec.python_source)
+        if generator == "motif":  # deduplicate on meaning: the live core, not its spelling
+            core, structure = live_keys(spec.python_source)
+            analysis = replace(analysis, structural_hash=structure)
+            link = (core, signature(spec.python_source))
+    except Exception as error:  # the planner counts and logs it
+        return False, f"synthesis {type(error).__name__}", str(error), (), (), None
+    return True, analysis.structural_hash, analysis.complexity, analysis.constructs, analysis.builtins, link
+
+
+def upcoming_indices(open_categories: list[str], first_round: int, known: tuple[str, ...]) -> Iterator[int]:
+    """Indices the planner will draw from ``first_round`` on, if no category closes meanwhile."""
+    for round_ in itertools.count(first_round):
+        for category in open_categories:
+            yield known.index(category) + round_ * len(known)
+
+
+class Candidates:
+    """``candidate`` results by index: computed on demand, or ahead in batches over ``num_proc`` processes.
+
+    A candidate depends on (seed, index) alone, so computing ahead changes no result; candidates
+    of categories that close meanwhile are computed for nothing (at most one batch).
+    """
+
+    BATCH = 128  # candidates per process per batch
+
+    def __init__(self, seed: int, num_proc: int, generator: str = "random") -> None:
+        self.seed = seed
+        self.generator = generator
+        self.num_proc = num_proc
+        self.ready: dict[int, tuple] = {}
+        self.pool = None
+
+    def __enter__(self) -> Candidates:
+        if self.num_proc > 1:
+            self.pool = multiprocessing.get_context().Pool(self.num_proc)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+
+    def get(self, index: int, upcoming: Iterator[int]) -> tuple:
+        """The candidate of ``index``.
+
+        ``upcoming``: the indices the planner expects to draw next, ``index`` among them.
+        """
+        if self.pool is None:
+            return candidate(self.seed, index, self.generator)
+        if index not in self.ready:
+            batch = list(itertools.islice(upcoming, self.BATCH * self.num_proc))
+            results = self.pool.starmap(candidate, [(self.seed, i, self.generator) for i in batch], chunksize=16)
+            self.ready = dict(zip(batch, results, strict=False))
+        return self.ready.pop(index)
