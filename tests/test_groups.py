@@ -49,3 +49,19 @@ def test_a_motif_plan_keeps_every_live_core_and_near_duplicate_in_one_split():
     }
     assert cross_split_near_duplicates(sources) == {"validation": 0.0, "test": 0.0}
     assert make_plan(11, 450, generator="motif", num_proc=2).splits == plan.splits
+
+
+def test_analyze_parses_once_and_agrees_with_the_separate_passes():
+    import ast
+
+    import generators
+    from builder.plan.candidates import analyze
+    from builder.plan.liveness import live_structure
+    from builder.plan.structure import structure_of
+
+    for index in range(60):
+        source = generators.synthesize(2, index, "motif").python_source
+        analysis = analyze(source, "motif")
+        assert analysis.structural_hash == live_structure(source)
+        assert analysis.live_core == live_keys(source)[0]
+        assert analysis.complexity == structure_of(ast.parse(source), source)[1]

@@ -9,11 +9,12 @@ import ast
 import itertools
 import multiprocessing
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import generators
 from builder.plan.constructs import constructs_in
-from builder.plan.liveness import live_keys
+from builder.plan.kernel_ast import walk
+from builder.plan.liveness import live_keys_of
 from builder.plan.near_duplicates import signature
 from builder.plan.structure import structure_of
 from generators.spec import builtins_in
@@ -23,17 +24,26 @@ from generators.spec import builtins_in
 class Analysis:
     """What the plan and the rows need from a kernel's AST."""
 
-    structural_hash: str
-    complexity: int
+    structural_hash: str  # the dedup key: builder.plan.planner.dedup_hash
+    complexity: int  # AST node count
     builtins: tuple[str, ...]
     constructs: tuple[str, ...]
+    live_core: str | None = None  # motif kernels: the kernel-alone live core (builder.plan.groups links on it)
 
 
-def analyze(python_source: str) -> Analysis:
-    """The structural hash, complexity, builtins and constructs of a kernel, from one parse."""
+def analyze(python_source: str, generator: str = "random") -> Analysis:
+    """The dedup hash, complexity, builtins and constructs of a kernel, from one parse.
+
+    Motif kernels are deduplicated on meaning (``builder.plan.liveness.live_keys``), the random
+    fuzzer's on their whole AST (``builder.plan.structure``)."""
     tree = ast.parse(python_source)
+    builtins, constructs = builtins_in(tree), tuple(sorted(constructs_in(tree)))
+    if generator == "motif":
+        complexity = len(walk(tree))  # the node count structure_of reports, without its canonical text
+        core, structure = live_keys_of(tree)  # prunes the tree: last
+        return Analysis(structure, complexity, builtins, constructs, core)
     digest, complexity = structure_of(tree, python_source)
-    return Analysis(digest, complexity, builtins_in(tree), tuple(sorted(constructs_in(tree))))
+    return Analysis(digest, complexity, builtins, constructs)
 
 
 def candidate(seed: int, index: int, generator: str = "random") -> tuple:
@@ -45,11 +55,9 @@ def candidate(seed: int, index: int, generator: str = "random") -> tuple:
     link = None
     try:
         spec = generators.synthesize(seed, index, generator)
-        analysis = analyze(spec.python_source)
-        if generator == "motif":  # deduplicate on meaning: the live core, not its spelling
-            core, structure = live_keys(spec.python_source)
-            analysis = replace(analysis, structural_hash=structure)
-            link = (core, signature(spec.python_source))
+        analysis = analyze(spec.python_source, generator)
+        if analysis.live_core is not None:
+            link = (analysis.live_core, signature(spec.python_source))
     except Exception as error:  # the planner counts and logs it
         return False, f"synthesis {type(error).__name__}", str(error), (), (), None
     return True, analysis.structural_hash, analysis.complexity, analysis.constructs, analysis.builtins, link

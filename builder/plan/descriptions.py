@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import re
 
-from builder.plan.kernel_ast import find_kernels
+from builder.plan.kernel_ast import find_kernels, walk
 
 # Operation words of a description -> the construct that must be in the code.
 OPERATION_WORDS: dict[str, str] = {
@@ -53,15 +53,15 @@ def _names(source: str) -> tuple[set[str], set[str]]:
     fn = find_kernels(tree)[-1]
     structs = {
         n.name: [t.target.id for t in n.body if isinstance(t, ast.AnnAssign) and isinstance(t.target, ast.Name)]
-        for n in ast.walk(tree)
+        for n in walk(tree)
         if isinstance(n, ast.ClassDef)
     }
     params: set[str] = set()
     for a in fn.args.args:
         params.add(a.arg)
         params |= set(structs.get(ast.unparse(a.annotation) if a.annotation is not None else "", ()))
-    used = {n.id for st in fn.body for n in ast.walk(st) if isinstance(n, ast.Name)}
-    used |= {n.attr for st in fn.body for n in ast.walk(st) if isinstance(n, ast.Attribute)}
+    used = {n.id for st in fn.body for n in walk(st) if isinstance(n, ast.Name)}
+    used |= {n.attr for st in fn.body for n in walk(st) if isinstance(n, ast.Attribute)}
     return params, used
 
 

@@ -64,6 +64,24 @@ CMP_OPS = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
 
 
 # --------------------------------------------------------------------------- AST helpers
+def walk(node: ast.AST) -> list[ast.AST]:
+    """``node`` and every node under it, in ``ast.walk``'s order (breadth first), as a list.
+
+    The plan's passes walk each kernel dozens of times; ``ast.walk``'s generator chain
+    (``iter_child_nodes`` over ``iter_fields``) is most of their cost."""
+    found, i, AST = [node], 0, ast.AST
+    while i < len(found):
+        n = found[i]
+        i += 1
+        for name in n._fields:
+            value = getattr(n, name, None)
+            if isinstance(value, AST):
+                found.append(value)
+            elif isinstance(value, list):
+                found.extend(x for x in value if isinstance(x, AST))
+    return found
+
+
 def deco_kind(d: ast.expr) -> str | None:
     """'kernel', 'func' or 'struct' for a Warp decorator, else None."""
     n = d.func if isinstance(d, ast.Call) else d
@@ -118,12 +136,12 @@ def chain_has_subscript(node: ast.AST) -> bool:
 
 
 def load_names(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return {n.id for n in walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
 def is_literal_expr(n: ast.AST) -> bool:
     """True when the expression names nothing but wp / float / int / bool (no folding)."""
-    return not any(isinstance(x, ast.Name) and x.id not in ("wp", "float", "int", "bool") for x in ast.walk(n))
+    return not any(isinstance(x, ast.Name) and x.id not in ("wp", "float", "int", "bool") for x in walk(n))
 
 
 def is_lit_value(n: ast.AST, v: float) -> bool:
@@ -186,7 +204,7 @@ def helper_impure(fn: ast.FunctionDef) -> bool | None:
         ):
             return True
     arrays = {a.arg for a in fn.args.args if a.annotation is None or not VALUE_ANN.match(ast.unparse(a.annotation))}
-    for n in ast.walk(fn):
+    for n in walk(fn):
         if isinstance(n, ast.Call):
             a = wp_attr(n)
             if (a and SIDE_WP.match(a)) or (isinstance(n.func, ast.Name) and n.func.id == "print"):
@@ -224,15 +242,13 @@ class HelperTable:
     def add_tree(self, tree: ast.Module, *, all_classes: bool = False) -> bool:
         """Record the helpers / structs of a module; True when it defines a kernel."""
         has_kernel = False
-        for n in ast.walk(tree):
+        for n in walk(tree):
             k = kind_of(n)
             if k == "kernel":
                 has_kernel = True
             elif k == "func":
                 self.impure[n.name] = self.impure.get(n.name, False) or helper_impure(n)
-                self.calls[n.name] |= {
-                    call_name(c) for c in ast.walk(n) if isinstance(c, ast.Call) and wp_attr(c) is None
-                }
+                self.calls[n.name] |= {call_name(c) for c in walk(n) if isinstance(c, ast.Call) and wp_attr(c) is None}
             elif k == "struct" or (all_classes and isinstance(n, ast.ClassDef)):
                 self.pure.add(n.name)
         for st in tree.body:  # module-level wp type aliases: vec5 = wp.types.vector(...)
@@ -274,16 +290,16 @@ def make_ctx(fn: ast.FunctionDef, scope: Scope) -> KCtx:
         elif VALUE_ANN.match(ann):
             value_params.add(a.arg)
     stored, tids = set(), set()
-    for n in ast.walk(fn):
+    for n in walk(fn):
         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
             stored.add(n.id)
         elif isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and wp_attr(n.value) == "tid":
             for t in n.targets:
-                tids |= {x.id for x in ast.walk(t) if isinstance(x, ast.Name)}
+                tids |= {x.id for x in walk(t) if isinstance(x, ast.Name)}
     # a local bound to an array param, to a field of a struct param / global, or to
     # wp.array(ptr=...) is an array alias: stores through it are outside-visible
     aliases = set()
-    for n in ast.walk(fn):
+    for n in walk(fn):
         if (
             isinstance(n, ast.Assign)
             and isinstance(n.value, ast.Call)
@@ -311,7 +327,7 @@ def make_ctx(fn: ast.FunctionDef, scope: Scope) -> KCtx:
 
 def find_kernels(tree: ast.AST) -> list[ast.FunctionDef]:
     """Every function decorated as a Warp kernel, nested ones included."""
-    return [n for n in ast.walk(tree) if kind_of(n) == "kernel"]
+    return [n for n in walk(tree) if kind_of(n) == "kernel"]
 
 
 def source_scope(tree: ast.Module) -> Scope:

@@ -23,8 +23,12 @@ from builder.plan.kernel_ast import (
     KCtx,
     call_name,
     chain_has_subscript,
+    find_kernels,
     load_names,
+    make_ctx,
     root_of,
+    source_scope,
+    walk,
     wp_attr,
 )
 
@@ -49,7 +53,7 @@ class Liveness:
     # -- expression / statement summaries
     def _calls(self, node: ast.AST) -> tuple[bool, set[str]]:
         crit, mut = False, set()
-        for c in ast.walk(node):
+        for c in walk(node):
             if not isinstance(c, ast.Call):
                 continue
             a = wp_attr(c)
@@ -159,7 +163,7 @@ class Liveness:
         nested = self._nested.get(id(st))
         if nested is None:
             nested = []
-            for n in ast.walk(st):
+            for n in walk(st):
                 if n is st or not isinstance(n, ast.stmt):
                     continue
                 if isinstance(n, (ast.If, ast.While)):
@@ -214,9 +218,7 @@ class Liveness:
                 head = st.test if is_while else st.iter
                 tuses = self._head_loads(head)
                 tcrit, _ = self._calls(head)
-                kills = (
-                    frozenset() if is_while else frozenset(x.id for x in ast.walk(st.target) if isinstance(x, ast.Name))
-                )
+                kills = frozenset() if is_while else frozenset(x.id for x in walk(st.target) if isinstance(x, ast.Name))
                 _, _, e1 = self._loop(st, lo, tuses, kills, False, False)
                 if e1 or eo or tcrit:
                     lb, ub, _ = self._loop(st, lo, tuses, kills, True, is_while)
@@ -241,7 +243,7 @@ class Liveness:
                 if crit or (kills & live) or (pdefs & live):
                     U.add(id(st))
                     if hasattr(st, "body"):  # opaque compound statement: keep its insides
-                        U |= {id(n) for n in ast.walk(st) if isinstance(n, ast.stmt)}
+                        U |= {id(n) for n in walk(st) if isinstance(n, ast.stmt)}
                     eff = True
                     live = (live - kills) | uses
         return frozenset(live), U, eff
@@ -252,7 +254,7 @@ class Liveness:
         return [
             n
             for st in self.fn.body
-            for n in ast.walk(st)
+            for n in walk(st)
             if isinstance(n, ast.stmt)
             and not isinstance(n, ast.Pass)
             and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str))
@@ -280,7 +282,7 @@ def live_core_hash(fn: ast.FunctionDef) -> str:
     """Hash of the pruned kernel with identifiers renamed in walk order and numbers erased."""
     names: dict[str, str] = {}
     fn.name = "K"
-    for n in ast.walk(fn):
+    for n in walk(fn):
         if isinstance(n, ast.Name):
             if n.id not in KEEP_NAMES and n.id not in PY_BUILTINS:
                 n.id = names.setdefault(n.id, f"n{len(names)}")
@@ -299,9 +301,11 @@ def live_structure(python_source: str) -> str:
 
 def live_keys(python_source: str) -> tuple[str, str]:
     """``(live core of the kernel alone, live_structure)`` of a source, from one parse."""
-    from builder.plan.kernel_ast import find_kernels, make_ctx, source_scope  # noqa: I001
+    return live_keys_of(ast.parse(python_source))
 
-    tree = ast.parse(python_source)
+
+def live_keys_of(tree: ast.Module) -> tuple[str, str]:
+    """``live_keys`` of a parsed source; the tree is pruned and renamed on the way."""
     kernel = find_kernels(tree)[-1]
     live = Liveness(kernel, make_ctx(kernel, source_scope(tree)))
     live.prune()

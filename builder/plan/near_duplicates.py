@@ -9,8 +9,8 @@ near-duplicates when their estimated Jaccard similarity reaches ``THRESHOLD``.
 from __future__ import annotations
 
 import hashlib
-import io
 import keyword
+import re
 import tokenize
 from collections import defaultdict
 from collections.abc import Iterable
@@ -25,21 +25,39 @@ _PRIME = (1 << 61) - 1
 _RNG = np.random.default_rng(20260)
 _A = _RNG.integers(1, _PRIME, PERMUTATIONS, dtype=np.uint64)
 _B = _RNG.integers(0, _PRIME, PERMUTATIONS, dtype=np.uint64)
+_KEYWORDS = frozenset(keyword.kwlist)
+# Python's tokens from tokenize's own patterns; a string before a name (its prefix), a number
+# before a name, operators longest first (tokenize.Special's order).
+_TOKEN = re.compile(
+    r"(?P<comment>#[^\r\n]*)|(?P<continuation>\\\r?\n)|(?P<newline>\r?\n)"
+    rf"|(?P<string>{tokenize.StringPrefix}(?:'''{tokenize.Single3}|\"\"\"{tokenize.Double3}"
+    r"|'[^\n'\\]*(?:\\.[^\n'\\]*)*'|\"[^\n\"\\]*(?:\\.[^\n\"\\]*)*\"))"
+    rf"|(?P<number>{tokenize.Number})|(?P<name>\w+)|(?P<op>{tokenize.Special})|(?P<space>[ \t\f]+)|(?P<other>.)",
+    re.DOTALL,
+)
 
 
 def normalized_tokens(source: str) -> list[str]:
-    """The source's tokens with identifiers, numbers and strings normalized."""
+    """The source's tokens with identifiers, numbers and strings normalized.
+
+    The tokens are those of Python's ``tokenize`` (``tests/test_near_duplicates.py`` compares them
+    on Warp's own files), read by one regular expression: ``tokenize``'s generator chain was most
+    of a kernel's plan time, and its tokens differ between Python versions (f-strings)."""
     out, prev = [], ""
-    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
-        if tok.type == tokenize.NAME:
-            out.append(tok.string if keyword.iskeyword(tok.string) or prev == "." or tok.string == "wp" else "ID")
-        elif tok.type == tokenize.NUMBER:
+    for match in _TOKEN.finditer(source):
+        kind = match.lastgroup
+        if kind == "space" or kind == "continuation":
+            continue
+        text = match.group()
+        if kind == "name":
+            out.append(text if text in _KEYWORDS or prev == "." or text == "wp" else "ID")
+        elif kind == "number":
             out.append("NUM")
-        elif tok.type == tokenize.STRING:
+        elif kind == "string":
             out.append("STR")
-        elif tok.type == tokenize.OP:
-            out.append(tok.string)
-        prev = tok.string
+        elif kind == "op":
+            out.append(text)
+        prev = text  # a comment or a line break in between separates an attribute from its dot, as in tokenize
     return out
 
 

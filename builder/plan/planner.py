@@ -65,7 +65,7 @@ class PlannedKernel:
     @classmethod
     def of(cls, seed: int, index: int, spec: KernelSpec, generator: str = "random") -> PlannedKernel:
         """The planned kernel of ``spec`` (its difficulty is set by the plan)."""
-        analysis = analyze(spec.python_source)
+        analysis = analyze(spec.python_source, generator)
         return cls(
             seed,
             index,

@@ -28,6 +28,7 @@ from builder.plan.kernel_ast import (
     make_ctx,
     root_of,
     source_scope,
+    walk,
     wp_attr,
 )
 from builder.plan.liveness import Liveness
@@ -77,7 +78,7 @@ def measure(fn: ast.FunctionDef, scope: Scope, lines: list[str]) -> Quality:
     ctx = make_ctx(fn, scope)
     live = Liveness(fn, ctx)
     stmts = live.counted()
-    body = [x for st in fn.body for x in ast.walk(st)]
+    body = [x for st in fn.body for x in walk(st)]
     trivial, litcall, helper, wp_calls = _operations(body, scope)
     gather, nontid = _dataflow(body, ctx)
     early, guard = _returns(body, ctx)
@@ -96,7 +97,7 @@ def measure(fn: ast.FunctionDef, scope: Scope, lines: list[str]) -> Quality:
         arrays=len(ctx.array_params),
         wp_calls=frozenset(wp_calls),
         identifiers=frozenset(
-            ({n.id for n in ast.walk(fn) if isinstance(n, ast.Name)} | {a.arg for a in fn.args.args}) - KEEP_NAMES
+            ({n.id for n in walk(fn) if isinstance(n, ast.Name)} | {a.arg for a in fn.args.args}) - KEEP_NAMES
         ),
         docstring=docstring_node(fn) is not None,
         comment=comment_count(lines, fn)[0] > 0,
@@ -159,7 +160,7 @@ def _trivial(n: ast.AST, in_index: set[int]) -> bool:
 
 def _operations(body: list[ast.AST], scope: Scope) -> tuple[bool, bool, bool, set[str]]:
     """(trivial operation, literal-only wp call, helper call, wp.* names called)."""
-    in_index = {id(x) for n in body if isinstance(n, ast.Subscript) for x in ast.walk(n.slice)}
+    in_index = {id(x) for n in body if isinstance(n, ast.Subscript) for x in walk(n.slice)}
     triv = litcall = helper = False
     wp_calls: set[str] = set()
     for n in body:
@@ -203,11 +204,11 @@ def _tainted(body: list[ast.AST], loaded: set[int]) -> set[str]:
                 x.id
                 for t in targets
                 if isinstance(t, (ast.Name, ast.Tuple))
-                for x in ast.walk(t)
+                for x in walk(t)
                 if isinstance(x, ast.Name)
             }
             if tg:
-                vals = list(ast.walk(n.value))
+                vals = list(walk(n.value))
                 flows.append((any(id(x) in loaded for x in vals), {x.id for x in vals if isinstance(x, ast.Name)}, tg))
     tainted: set[str] = set()
     for _ in range(16):
@@ -227,7 +228,7 @@ def _dataflow(body: list[ast.AST], ctx: KCtx) -> tuple[bool, bool]:
     tainted = _tainted(body, loaded)
 
     def data(node: ast.AST) -> bool:
-        return any(id(x) in loaded or (isinstance(x, ast.Name) and x.id in tainted) for x in ast.walk(node))
+        return any(id(x) in loaded or (isinstance(x, ast.Name) and x.id in tainted) for x in walk(node))
 
     def tid_only(elts: list[ast.AST]) -> bool:
         return bool(elts) and all(isinstance(e, ast.Name) and e.id in ctx.tids for e in elts)
@@ -261,13 +262,13 @@ def _returns(body: list[ast.AST], ctx: KCtx) -> tuple[bool, bool]:
         if isinstance(n, ast.If) and any(isinstance(b, ast.Return) for b in n.body):
             early = True
             cmps = [
-                c for c in ast.walk(n.test) if isinstance(c, ast.Compare) and any(isinstance(o, CMP_OPS) for o in c.ops)
+                c for c in walk(n.test) if isinstance(c, ast.Compare) and any(isinstance(o, CMP_OPS) for o in c.ops)
             ]
             guard = guard or any(
                 any(
                     (isinstance(x, ast.Attribute) and x.attr == "shape")
                     or (isinstance(x, ast.Name) and x.id in ctx.params)
-                    for x in ast.walk(c)
+                    for x in walk(c)
                 )
                 for c in cmps
             )
@@ -301,7 +302,7 @@ def _reads_no_input(body: list[ast.AST], stmts: list[ast.stmt], live: Liveness, 
         else:
             heads = [] if isinstance(st, (ast.With, ast.Break, ast.Continue)) else [st]
         for h in heads:
-            for x in ast.walk(h):
+            for x in walk(h):
                 if (
                     isinstance(x, ast.Name)
                     and isinstance(x.ctx, ast.Load)
