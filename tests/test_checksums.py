@@ -79,3 +79,21 @@ def test_listed_files_that_are_missing_or_unlisted_files_fail(copy):
         "plots/ir_lines.png is listed but missing",
         "cuda/extra.parquet is not listed in checksums.sha256",
     ]
+
+
+def test_content_hash_covers_names_and_bytes_read_in_chunks(tmp_path: Path) -> None:
+    import hashlib
+
+    from builder.release.limitations import content_hash
+
+    files = []
+    for folder, size in (("cpu", 3 << 20), ("cuda", 10)):
+        path = tmp_path / folder / "train-00000-of-00001.parquet"
+        path.parent.mkdir()
+        path.write_bytes(bytes(range(256)) * (size // 256) + b"x")
+        files.append(path)
+    expected = hashlib.sha256()
+    for path in files:
+        expected.update(f"{path.parent.name}/{path.name}\n".encode())
+        expected.update(hashlib.sha256(path.read_bytes()).digest())
+    assert content_hash(files[::-1]) == expected.hexdigest()

@@ -16,6 +16,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from builder.plan.quality import kernel_quality, summarize
+from builder.release.checksums import file_sha256
 
 # Kernels measured at most: the measures take milliseconds a kernel.
 SAMPLE = 1000
@@ -117,5 +118,5 @@ def content_hash(files: list[Path]) -> str:
     digest = hashlib.sha256()
     for path in sorted(files, key=lambda p: (p.parent.name, p.name)):
         digest.update(f"{path.parent.name}/{path.name}\n".encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        digest.update(bytes.fromhex(file_sha256(path)))  # read in chunks: a file can be 100s of MB
     return digest.hexdigest()
