@@ -78,3 +78,14 @@ def test_card_has_usage_for_load_dataset_streaming_formatting_and_the_builder_an
 def test_plots_are_byte_identical_for_the_same_release(release, release_two_procs):
     for name in (SOURCE_PLOT, IR_PLOT):
         assert (release / PLOTS_DIR / name).read_bytes() == (release_two_procs / PLOTS_DIR / name).read_bytes()
+
+
+def test_limits_measured_in_two_processes_equal_one(release):
+    from builder.release.limitations import measure_limits
+
+    files = sorted((release / "paired").glob("*.parquet"))
+    one, two = measure_limits(files, sample=40), measure_limits(files, sample=40, num_proc=2)
+    assert one == two
+    assert one.kernels >= 40
+    assert 0.0 < one.copied_lines < 1.0
+    assert one.realism["arrays_mean"] > 0

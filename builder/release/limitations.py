@@ -9,6 +9,7 @@ copy of the C++ one (what makes ``cpp_to_cuda`` an easy task).
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,22 +79,30 @@ class Limits:
         )
 
 
-def measure_limits(files: list[Path], sample: int = SAMPLE) -> Limits:
-    """``Limits`` of the rows in ``files`` (one config's parquet files, ``paired`` when there is one)."""
+def measure_limits(files: list[Path], sample: int = SAMPLE, *, num_proc: int = 1) -> Limits:
+    """``Limits`` of the rows in ``files`` (one config's parquet files, ``paired`` when there is one).
+
+    With ``num_proc`` > 1 the sample's kernels are measured in that many processes: the release is
+    written by one process, and these measures are most of its Python work."""
     names = set(pq.read_schema(files[0]).names) if files else set()
     columns = ["python_source"] + [c for c in ("cpp_forward", "cuda_forward") if c in names]
     total = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
     step = max(1, total // sample)
-    measures, same, cuda_lines, position = [], 0, 0, 0
+    sources, same, cuda_lines, position = [], 0, 0, 0
     for path in files:
         for batch in pq.ParquetFile(path).iter_batches(columns=columns, batch_size=500):
             rows = batch.to_pylist()
             for row in rows[(-position) % step :: step]:
-                measures.append(kernel_quality(row["python_source"]))
+                sources.append(row["python_source"])
                 if "cuda_forward" in row and "cpp_forward" in row:
                     matched, lines = _copied(row["cpp_forward"], row["cuda_forward"])
                     same, cuda_lines = same + matched, cuda_lines + lines
             position += len(rows)
+    if num_proc > 1 and len(sources) > 1:
+        with multiprocessing.get_context().Pool(num_proc) as pool:
+            measures = pool.map(kernel_quality, sources, chunksize=max(1, len(sources) // (4 * num_proc)))
+    else:
+        measures = [kernel_quality(source) for source in sources]
     copied = same / cuda_lines if cuda_lines else None
     return Limits(len(measures), summarize(measures), copied)
 

@@ -246,7 +246,7 @@ def write_release(
         coverage,
         report,
         distribution_table(lines),
-        measure_limits(files[measured]),
+        measure_limits(files[measured], num_proc=num_proc),
         content_hash(every_file),
     )
     (staging / CARD).write_text(render_card(context), encoding="utf-8")
