@@ -39,8 +39,9 @@ def analyze(python_source: str, generator: str = "random") -> Analysis:
     tree = ast.parse(python_source)
     builtins, constructs = builtins_in(tree), tuple(sorted(constructs_in(tree)))
     if generator == "motif":
-        complexity = len(walk(tree))  # the node count structure_of reports, without its canonical text
-        core, structure = live_keys_of(tree)  # prunes the tree: last
+        nodes = walk(tree)  # one walk for the node count (structure_of's, without its text) and the live keys
+        core, structure = live_keys_of(tree, nodes)  # prunes the tree: last
+        complexity = len(nodes)
         return Analysis(structure, complexity, builtins, constructs, core)
     digest, complexity = structure_of(tree, python_source)
     return Analysis(digest, complexity, builtins, constructs)

@@ -239,10 +239,12 @@ class HelperTable:
     calls: dict[str, set] = field(default_factory=lambda: collections.defaultdict(set))
     pure: set[str] = field(default_factory=set)  # structs, module-level wp type aliases
 
-    def add_tree(self, tree: ast.Module, *, all_classes: bool = False) -> bool:
-        """Record the helpers / structs of a module; True when it defines a kernel."""
+    def add_tree(self, tree: ast.Module, *, all_classes: bool = False, nodes: list[ast.AST] | None = None) -> bool:
+        """Record the helpers / structs of a module; True when it defines a kernel.
+
+        ``nodes``: ``walk(tree)`` when the caller has it already."""
         has_kernel = False
-        for n in walk(tree):
+        for n in walk(tree) if nodes is None else nodes:
             k = kind_of(n)
             if k == "kernel":
                 has_kernel = True
@@ -325,13 +327,13 @@ def make_ctx(fn: ast.FunctionDef, scope: Scope) -> KCtx:
     return KCtx(params, value_params, array_params, (stored - params) - aliases, tids, scope)
 
 
-def find_kernels(tree: ast.AST) -> list[ast.FunctionDef]:
-    """Every function decorated as a Warp kernel, nested ones included."""
-    return [n for n in walk(tree) if kind_of(n) == "kernel"]
+def find_kernels(tree: ast.AST, nodes: list[ast.AST] | None = None) -> list[ast.FunctionDef]:
+    """Every function decorated as a Warp kernel, nested ones included (``nodes``: ``walk(tree)`` if known)."""
+    return [n for n in (walk(tree) if nodes is None else nodes) if kind_of(n) == "kernel"]
 
 
-def source_scope(tree: ast.Module) -> Scope:
+def source_scope(tree: ast.Module, nodes: list[ast.AST] | None = None) -> Scope:
     """Helpers and structs defined in one python_source."""
     table = HelperTable()
-    table.add_tree(tree, all_classes=True)
+    table.add_tree(tree, all_classes=True, nodes=nodes)
     return table.scope()

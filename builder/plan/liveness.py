@@ -304,10 +304,11 @@ def live_keys(python_source: str) -> tuple[str, str]:
     return live_keys_of(ast.parse(python_source))
 
 
-def live_keys_of(tree: ast.Module) -> tuple[str, str]:
-    """``live_keys`` of a parsed source; the tree is pruned and renamed on the way."""
-    kernel = find_kernels(tree)[-1]
-    live = Liveness(kernel, make_ctx(kernel, source_scope(tree)))
+def live_keys_of(tree: ast.Module, nodes: list[ast.AST] | None = None) -> tuple[str, str]:
+    """``live_keys`` of a parsed source (``nodes``: ``walk(tree)`` if known); prunes and renames the tree."""
+    nodes = walk(tree) if nodes is None else nodes
+    kernel = find_kernels(tree, nodes)[-1]
+    live = Liveness(kernel, make_ctx(kernel, source_scope(tree, nodes)))
     live.prune()
     parts = [live_core_hash(kernel)]
     for node in tree.body:
