@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 # Bump whenever any synthesizer's output for a given (seed, index), or the row schema, changes.
-GENERATOR_VERSION = "0.4.0"
+GENERATOR_VERSION = "0.5.0"
 # The synthesizers a build may use: live, idiomatic motif kernels (the default) or the typed random
 # (fuzzing) synthesizer, kept for compiler coverage.
 GENERATORS = ("motif", "random")

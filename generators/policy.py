@@ -53,6 +53,11 @@ class Policy:
     int_cast_rate: float = 0.5  # an index computed as wp.int32(...) rather than int(...) (real: int32 in 6.1%)
     remap_rate: float = 0.4  # a 1-D launch over a subset, i = indices[tid] (real: 52.9% gather/scatter)
     flag_rate: float = 0.35  # an early return on an int flag array (real: 35.4% return early, 7.2 arrays per kernel)
+    # How a result reaches its output array: assigned, added (`+=`, wp.atomic_add), scaled by a gain
+    # parameter or relaxed toward with wp.lerp (real: atomic_add in 11.5% of kernels, `+=` on arrays and
+    # gains are common in newton's solvers; the split is not measured).
+    store_mode: Dist[str] = dist((("set", 0.55), ("add", 0.1), ("atomic", 0.1), ("scale", 0.13), ("blend", 0.12)))
+    limit_rate: float = 0.25  # a stored result clamped or norm-limited first (newton bounds speeds and ranges)
     vec3_spelling: Dist[str] = dist((("wp.vec3", 0.85), ("wp.vec3f", 0.15)))  # real: vec3 17.1%, vec3f 2.9%
     float_spelling: Dist[str] = dist((("float", 0.55), ("wp.float32", 0.45)))  # scalar arrays/params
     epsilon: Dist[str] = dist((("1.0e-6", 0.35), ("1e-6", 0.2), ("1.0e-8", 0.2), ("1e-5", 0.15), ("1.0e-12", 0.1)))

@@ -36,14 +36,14 @@ FAMILY_MARKERS: dict[str, str] = {
     "mesh_query": r"wp\.mesh_query_\w+\(",
     "grid_stencil": r"wp\.array2d\([\s\S]*[+-] 1\b",
     "reduction_histogram": r"wp\.atomic_(add|max|min)\(",
-    "sparse_matvec": r"for \w+ in range\(\w+, \w+\):",
+    "sparse_matvec": r"for \w+ in range\(\w+, \w+\):|for \w+ in range\([^)]*\]\):|\w+\[\w+\[\w+(, \w+)?\]\]",
     "fem_assembly": r"wp\.vec[34]i\)",
     "rigid_transform": r"wp\.(transform_\w+|quat_\w+|spatial_\w+|transform)\(",
-    "activation_normalization": r"wp\.(exp|max|tanh|sqrt|where|log)\(",
+    "activation_normalization": r"wp\.(exp|max|tanh|sqrt|where|log|clamp|abs)\(",
     "random_sampling": r"wp\.rand_init\(",
-    "scan_compaction": r"for \w+ in range\(.*shape\[1\]\):|\[\w+\] = \w+\[\w+\]\n|wp\.atomic_add\(",
-    "dense_layer": r"\w+\[\w+, \w+\] \* \w+\[\w+\]|\[\w+ % \w+\.shape\[0\]\] \* ",
-    "quaternion_kinematics": r"wp\.(quat_\w+|spatial_vector)\(",
+    "scan_compaction": r"for \w+ in range\(.*shape\[1\]\):|\[\w+\] = \w+\[\w+\]\n|wp\.atomic_add\(|\[\w+ - 1\]\n",
+    "dense_layer": r"\w+\[\w+, \w+\] \* \w+\[\w+(, \w+)?\]|\[\w+ % \w+\.shape\[0\]\] \* ",
+    "quaternion_kinematics": r"wp\.(quat\w*|spatial_vector)\(|dtype=wp\.quat\)",
 }
 
 

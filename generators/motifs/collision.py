@@ -99,10 +99,10 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             "remove the approaching normal velocity and apply friction",
         )
     ops.append(f"removes approaching normal velocity with friction {code(mu)}")
-    k.line(f"{qd_out}[{tid}] = {vnew}")
+    k.store(qd_out, tid, vnew)
     if rng.random() < policy.extra_output_rate:
         q_out = k.array(k.fresh(nm.array("position", output=True), q + "_out"), vec, "out")
-        k.line(f"{q_out}[{tid}] = {x} - {n} * {c}", "project out of the collider")
+        k.store(q_out, tid, f"{x} - {n} * {c}", "project out of the collider")
         ops.append(f"projects positions out into {code(q_out)}")
     desc = f"{join_phrases(ops).capitalize()}; reads {code(q)} and {code(qd)}, writes {code(qd_out)}."
     doc = (

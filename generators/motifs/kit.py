@@ -143,6 +143,76 @@ class Kernel:
             self.notes.append(f"skips elements whose {code(flags)} flag is clear")
         return index
 
+    def store(self, array: str, index: str, value: str, comment: str | None = None) -> None:
+        """Write a result ``value`` at ``array[index]`` the way real kernels do (policy: ``store_mode``):
+        assign it, add it (``+=`` or ``wp.atomic_add``), scale it by a gain parameter or relax the
+        old value toward it (``wp.lerp``). Only the modes the array's dtype supports are drawn."""
+        param = next(p for p in self.params if p.name == array)
+        dtype = re.search(r"dtype=([\w.]+)", param.annotation).group(1)
+        scalar = _SCALAR_OF.get(dtype)
+        if scalar not in (None, "int") and self.rng.random() < self.policy.limit_rate:
+            value = self.limited(value, dtype, scalar)
+        mode = self.policy.store_mode.draw(self.rng)
+        if scalar is None or (scalar == "int" and mode in ("scale", "blend")):
+            mode = "set"
+        target = f"{array}[{index}]"
+        if mode == "set":
+            self.line(f"{target} = {value}", comment)
+            return
+        if mode in ("add", "blend"):
+            param.role = "inout"
+        if mode == "add":
+            self.line(f"{target} += {value}", comment)
+            self.notes.append(f"adds the result to {code(array)}")
+        elif mode == "atomic":
+            self.line(f"wp.atomic_add({array}, {index}, {value})", comment)
+            self.notes.append(f"accumulates into {code(array)} with an atomic add")
+        else:
+            names = ("gain", "scale", "weight", "factor") if mode == "scale" else ("alpha", "relax", "blend", "omega")
+            factor = self.value(self.pick(names), scalar)
+            if mode == "scale":
+                scaled = f"({value})" if " " in value else value
+                self.line(f"{target} = {factor} * {scaled}", comment)
+                self.notes.append(f"scales the result by {code(factor)}")
+            else:
+                self.line(f"{target} = wp.lerp({target}, {value}, {factor})", comment or "relax toward the new value")
+                self.notes.append(f"relaxes {code(array)} toward the result by {code(factor)}")
+
+    def bound(self, local: str, dtype: str, *, always: bool = False) -> None:
+        """Rebind the local ``local`` (of ``dtype``) to a bounded value of itself, with the policy's
+        ``limit_rate`` (or ``always``): what ``store`` does for a result scattered with atomics instead."""
+        scalar = _SCALAR_OF.get(dtype)
+        if scalar in (None, "int") or (not always and self.rng.random() >= self.policy.limit_rate):
+            return
+        value = self.limited(local, dtype, scalar)
+        if value != local:
+            self.line(f"{local} = {value}")
+
+    def limited(self, value: str, dtype: str, scalar: str) -> str:
+        """``value`` bounded before it is stored, as solvers bound their results: a scalar clamped to a
+        range or capped, a vector's norm limited or its components clamped to a box."""
+        if dtype == scalar or dtype in ("wp.float32", "float32"):
+            lo = self.value(self.pick(("lower", "min_value", "lo", "floor_value")), scalar)
+            if self.rng.random() < 0.6:
+                hi = self.value(self.pick(("upper", "max_value", "hi", "ceiling")), scalar)
+                self.notes.append(f"clamps the result to [{code(lo)}, {code(hi)}]")
+                return f"wp.clamp({value}, {lo}, {hi})"
+            self.notes.append(f"keeps the result at or above {code(lo)}")
+            return f"wp.max({value}, {lo})"
+        if dtype in ("wp.vec3", "wp.vec3f", "wp.vec3d", "wp.vec2") and self.rng.random() < 0.4:
+            lo = self.value(self.pick(("box_lower", "bounds_min", "domain_lo", "lower_bound")), dtype)
+            hi = self.value(self.pick(("box_upper", "bounds_max", "domain_hi", "upper_bound")), dtype)
+            self.notes.append(f"clamps the result to the box [{code(lo)}, {code(hi)}]")
+            return f"wp.min(wp.max({value}, {lo}), {hi})"
+        limit = self.value(self.pick(("max_norm", "max_speed", "limit", "max_magnitude")), scalar)
+        local, norm = self.fresh("r", "res", "result", "out_v"), self.fresh("norm", "mag", "length")
+        self.line(f"{local} = {value}")
+        self.line(f"{norm} = wp.length({local})")
+        with self.block(f"if {norm} > {limit}:", "limit the magnitude"):
+            self.line(f"{local} = {local} * ({limit} / {norm})")
+        self.notes.append(f"limits the result's magnitude to {code(limit)}")
+        return local
+
     def guard(self, index: str, count: str, comment: str = "threads past the end have nothing to do") -> None:
         with self.block(f"if {index} >= {count}:", comment):
             self.line("return")
@@ -201,6 +271,15 @@ class Kernel:
             value_types=tuple(sorted(self.value_types)),
             generator="motif",
         )
+
+
+# Array dtype -> the scalar type of a factor that multiplies it ("int": integer arrays, added to only).
+_SCALAR_OF = {
+    **dict.fromkeys(("float", "wp.float32", "float32"), "float"),
+    **dict.fromkeys(("wp.vec2", "wp.vec3", "wp.vec3f", "wp.vec4", "wp.spatial_vector"), "float"),
+    **dict.fromkeys(("wp.float64", "wp.vec3d", "wp.vec2d"), "wp.float64"),
+    **dict.fromkeys(("int", "wp.int32", "wp.int64"), "int"),
+}
 
 
 def scalar_literal(value: float, dtype: str) -> str:

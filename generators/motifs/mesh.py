@@ -50,10 +50,10 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             k.line(f"{depth}[{tid}] = {query}.t")
             if rng.random() < policy.extra_output_rate:
                 hits = k.array(k.pick(("hit_points", "hit_pos", "points_out")), "wp.vec3", "out")
-                k.line(f"{hits}[{tid}] = {orig}[{tid}] + {d} * {query}.t")
+                k.store(hits, tid, f"{orig}[{tid}] + {d} * {query}.t")
                 k.notes.append(f"writes hit points to {code(hits)}")
             if nrm_out:
-                k.line(f"{nrm_out}[{tid}] = {query}.normal")
+                k.store(nrm_out, tid, f"{query}.normal")
         with k.block("else:"):
             k.line(f"{depth}[{tid}] = {max_t}")
         desc = (
@@ -67,7 +67,7 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         fn = "mesh_query_point_no_sign" if kind == "contact" and rng.random() < 0.4 else "mesh_query_point"
         k.line(f"{query} = wp.{fn}({mesh}, {x}, {max_d})")
         with k.block(f"if not {query}.result:", "nothing within range"):
-            k.line(f"{out}[{tid}] = {x}")
+            k.store(out, tid, x)
             k.line("return")
         if rng.random() < policy.extra_output_rate:
             faces = k.array(k.pick(("face_index", "closest_face", "hit_face", "tri_id")), "wp.int32", "out")
@@ -75,11 +75,11 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         cp = k.fresh("cp", "closest_pt", "p_mesh")
         k.line(f"{cp} = wp.mesh_eval_position({mesh}, {query}.face, {query}.u, {query}.v)")
         if kind == "closest":
-            k.line(f"{sdf}[{tid}] = wp.length({x} - {cp}) * {query}.sign")
-            k.line(f"{out}[{tid}] = {cp}")
+            k.store(sdf, tid, f"wp.length({x} - {cp}) * {query}.sign")
+            k.store(out, tid, cp)
             if rng.random() < 0.35:
                 vel = k.array(k.pick(("surface_vel", "mesh_vel", "closest_vel")), "wp.vec3", "out")
-                k.line(f"{vel}[{tid}] = wp.mesh_eval_velocity({mesh}, {query}.face, {query}.u, {query}.v)")
+                k.store(vel, tid, f"wp.mesh_eval_velocity({mesh}, {query}.face, {query}.u, {query}.v)")
                 k.notes.append(f"writes the surface velocity to {code(vel)}")
             desc = (
                 f"Finds the closest point on the mesh {code(mesh)} within {code(max_d)} of each point "
@@ -98,7 +98,7 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
                     f"{x} = {cp} + wp.normalize({delta}) * {rad}"
                     + (f" * {query}.sign" if fn == "mesh_query_point" else "")
                 )
-            k.line(f"{out}[{tid}] = {x}")
+            k.store(out, tid, x)
             desc = (
                 f"Pushes the particles {code(q)} that lie closer than {code(rad)} to the mesh {code(mesh)} "
                 f"back out along the closest-point direction into {code(out)}."

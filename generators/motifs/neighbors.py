@@ -115,10 +115,10 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             what = f"averages {code(val)} with a hat kernel over hash-grid neighbours within"
     if mode == "density" and rng.random() < 0.5:
         mass = k.value(k.pick(("particle_mass", "mass", "m")), "float")
-        k.line(f"{out}[{i}] = {acc} * {mass}")
+        k.store(out, i, f"{acc} * {mass}")
         what_out = f"scaled by {code(mass)}"
     else:
-        k.line(f"{out}[{i}] = {acc}")
+        k.store(out, i, acc)
         what_out = ""
     desc = (
         f"For each particle of {code(q)}, {what} {code(h)} and writes the result{' ' + what_out if what_out else ''} "

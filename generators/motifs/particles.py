@@ -114,8 +114,8 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         with k.block(f"if {x1}[1] < {floor_}:", "count particles that fell through the floor"):
             k.line(f"wp.atomic_add({cnt}, 0, 1)")
         ops.append(f"counts particles below {code(floor_)} in {code(cnt)} with an atomic")
-    k.line(f"{q_out}[{tid}] = {x1}")
-    k.line(f"{qd_out}[{tid}] = {v1}")
+    k.store(q_out, tid, x1)
+    k.store(qd_out, tid, v1)
     name = rng.choice(_NAMES)
     desc = (
         f"{join_phrases(ops).capitalize()}: reads {', '.join(map(code, reads))}, writes {code(q_out)} "

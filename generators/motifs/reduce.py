@@ -38,6 +38,8 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         k.guard(tid, count)
     v = k.fresh("v", "val", "x", "value")
     k.line(f"{v} = {src}[{tid}]")
+    if kind != "norm":
+        _transform(k, v, tid, dtype)
     if kind == "sum":
         w = k.array(k.fresh(nm.plain("weights", "w", "b", "coeffs", "mass")), dtype, "in")
         out = k.array(k.fresh(nm.plain("total", "result", "out", "sum_out", "dot")), dtype, "out")
@@ -109,3 +111,22 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         else None
     )
     return k.spec(rng.choice(_NAMES[kind]), desc, doc)
+
+
+def _transform(k: Kernel, v: str, tid: str, dtype: str) -> None:
+    """What reductions apply to an entry before reducing it: a mask, a scale, a square or a bound."""
+    choice = k.rng.choice(("none", "none", "mask", "scale", "square", "bound"))
+    if choice == "mask":
+        mask = k.array(k.pick(("valid", "mask", "include", "selected")), "wp.int32", "in")
+        with k.block(f"if {mask}[{tid}] == 0:", "excluded entries do not count"):
+            k.line("return")
+        k.notes.append(f"skips entries whose {code(mask)} is 0")
+    elif choice == "scale":
+        scale = k.value(k.pick(("scale", "factor", "inv_n", "normalization")), dtype)
+        k.line(f"{v} = {v} * {scale}")
+        k.notes.append(f"scales each entry by {code(scale)}")
+    elif choice == "square":
+        k.line(f"{v} = {v} * {v}", "reduce the squared entries")
+        k.notes.append("squares each entry first")
+    elif choice == "bound":
+        k.bound(v, dtype, always=True)

@@ -94,23 +94,23 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
                     k.line(f"{X} = {body_q}[{b}]")
             else:
                 with k.block(f"if {b} < 0:", "points not attached to a body are already in world space"):
-                    k.line(f"{out}[{tid}] = {p}")
+                    k.store(out, tid, p)
                     k.line("return")
                 k.line(f"{X} = {body_q}[{b}]")
             if rng.random() < policy.helper_rate:
                 fn = rng.choice(("to_world", "transform_to_world", "apply_transform"))
                 k.helper(_HELPER.format(name=fn))
-                k.line(f"{out}[{tid}] = {fn}({X}, {p})")
+                k.store(out, tid, f"{fn}({X}, {p})")
                 desc = (
                     f"Moves the body-local points {code(pts)} to world space through the transforms {code(body_q)} "
                     f"of their bodies {code(sb)} (a gather through an index array) and writes {code(out)}."
                 )
             else:
                 if rng.random() < 0.35:
-                    k.line(f"{out}[{tid}] = wp.transform_point(wp.transform_inverse({X}), {p})", "world to body frame")
+                    k.store(out, tid, f"wp.transform_point(wp.transform_inverse({X}), {p})", "world to body frame")
                     k.notes.append("uses the inverse transforms (world to body)")
                 else:
-                    k.line(f"{out}[{tid}] = wp.transform_point({X}, {p})")
+                    k.store(out, tid, f"wp.transform_point({X}, {p})")
                 desc = (
                     f"Transforms the body-local points {code(pts)} by {code(body_q)} of the body in {code(sb)} "
                     f"(a gather through an index array) into {code(out)}."
@@ -128,11 +128,11 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             if rng.random() < policy.helper_rate:
                 fn = rng.choice(("velocity_at_point", "point_velocity", "twist_at"))
                 k.helper(_VEL_HELPER.format(name=fn))
-                k.line(f"{out}[{tid}] = {fn}({body_qd}[{b}], {r})")
+                k.store(out, tid, f"{fn}({body_qd}[{b}], {r})")
             else:
                 tw = k.fresh("twist", "qd", "v_s")
                 k.line(f"{tw} = {body_qd}[{b}]")
-                k.line(f"{out}[{tid}] = wp.spatial_bottom({tw}) + wp.cross(wp.spatial_top({tw}), {r})")
+                k.store(out, tid, f"wp.spatial_bottom({tw}) + wp.cross(wp.spatial_top({tw}), {r})")
             desc = (
                 f"Evaluates the velocity of points {code(pts)} on bodies {code(sb)} from twists {code(body_qd)}, "
                 f"transforms {code(body_q)} and centres of mass {code(com)} into {code(out)}."
@@ -149,7 +149,7 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         k.line(f"{v} = wp.spatial_bottom({tw})")
         q1 = k.fresh("q_new", "q1", "rot_new")
         k.line(f"{q1} = wp.normalize({q} + wp.quat({w}, 0.0) * {q} * 0.5 * {dt})", "first-order quaternion update")
-        k.line(f"{out}[{tid}] = wp.transform({p} + {v} * {dt}, {q1})")
+        k.store(out, tid, f"wp.transform({p} + {v} * {dt}, {q1})")
         desc = (
             f"Integrates body transforms {code(body_q)} with twists {code(body_qd)} over {code(dt)} "
             f"(translation and normalized quaternion) into {code(out)}."
@@ -161,7 +161,7 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         inverse = rng.random() < 0.3
         fn = "quat_rotate_inv" if inverse else rng.choice(("quat_rotate", "transform_vector"))
         arg = X if fn == "transform_vector" else q
-        k.line(f"{out}[{tid}] = wp.{fn}({arg}, {vecs}[{tid}])")
+        k.store(out, tid, f"wp.{fn}({arg}, {vecs}[{tid}])")
         desc = (
             f"Rotates the vectors {code(vecs)} {'into the frame of' if inverse else 'by the rotation of'} "
             f"the transforms {code(body_q)} with wp.{fn} into {code(out)}."

@@ -56,7 +56,7 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             k.notes.append("draws Gaussian noise")
         else:
             k.line(f"{off} = {vec}(wp.randf({state}) - 0.5, wp.randf({state}) - 0.5, wp.randf({state}) - 0.5)")
-        k.line(f"{out}[{tid}] = {q}[{tid}] + {off} * {amp}")
+        k.store(out, tid, f"{q}[{tid}] + {off} * {amp}")
         desc = (
             f"Jitters the positions {code(q)} by uniform noise scaled by {code(amp)} from a per-thread "
             f"RNG seeded with {code(seed)} into {code(out)}."
@@ -73,8 +73,8 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             rr = k.fresh("r", "rxy")
             k.line(f"{rr} = wp.sqrt(wp.max(1.0 - {z} * {z}, 0.0))")
             k.line(f"{d} = {vec}({rr} * wp.cos({th}), {rr} * wp.sin({th}), {z})")
-        k.line(f"{pos_out}[{tid}] = {origin} + {d} * wp.randf({state}, 0.0, 0.1)")
-        k.line(f"{out}[{tid}] = {d} * {speed}")
+        k.store(pos_out, tid, f"{origin} + {d} * wp.randf({state}, 0.0, 0.1)")
+        k.store(out, tid, f"{d} * {speed}")
         desc = (
             f"Emits particles around {code(origin)} in random directions with speed {code(speed)}, "
             f"seeded by {code(seed)}: positions in {code(pos_out)}, velocities in {code(out)}."
@@ -106,7 +106,7 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
                 k.line(f"{keep} = 1.0")
         if mask:
             k.line(f"{mask}[{tid}] = {keep}")
-        k.line(f"{out}[{tid}] = {x}[{tid}] * {keep} / wp.max(1.0 - {p}, 1.0e-6)")
+        k.store(out, tid, f"{x}[{tid}] * {keep} / wp.max(1.0 - {p}, 1.0e-6)")
         desc = (
             f"Applies dropout with probability {code(p)} to {code(x)} using a per-thread RNG seeded "
             f"by {code(seed)}, rescaling survivors, into {code(out)}"

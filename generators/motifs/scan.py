@@ -15,6 +15,9 @@ _NAMES = {
     "rowscan": ("inclusive_scan_rows", "prefix_sum_rows", "cumsum", "running_total", "scan_rows"),
     "compact": ("compact", "stream_compact", "scatter_selected", "gather_active", "pack_kept"),
     "count": ("count_per_cell", "bin_count", "cell_counts", "count_keys", "histogram_keys"),
+    "append": ("append_selected", "emit_contacts", "collect_candidates", "push_active", "gather_hits"),
+    "reorder": ("scatter_sorted", "reorder_by_key", "counting_sort_scatter", "sort_into_cells", "permute"),
+    "fixup": ("add_block_offsets", "scan_fixup", "uniform_add", "propagate_block_sums", "finish_scan"),
 }
 
 
@@ -32,14 +35,14 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         exclusive = rng.random() < 0.4
         with k.block(f"for {j} in range({src}.shape[1]):", "sequential scan along the row"):
             if exclusive:
-                k.line(f"{out}[{row}, {j}] = {s}")
+                k.store(out, f"{row}, {j}", s)
                 k.line(f"{s} += {src}[{row}, {j}]")
             else:
                 k.line(f"{s} += {src}[{row}, {j}]")
-                k.line(f"{out}[{row}, {j}] = {s}")
+                k.store(out, f"{row}, {j}", s)
         if rng.random() < 0.4:
             totals = k.array(k.pick(("row_totals", "sums", "row_sum", "totals")), dtype, "out")
-            k.line(f"{totals}[{row}] = {s}")
+            k.store(totals, row, s)
             k.notes.append(f"writes each row's total to {code(totals)}")
         desc = (
             f"Writes the {'exclusive' if exclusive else 'inclusive'} prefix sum of each row of "
@@ -67,6 +70,8 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
             f"Compacts the elements of {code(src)} whose {code(keep)} flag is set into {code(out)} "
             f"at the slots {code(offs)} an exclusive scan computed."
         )
+    elif kind != "count":
+        desc = _KINDS[kind](k, rng, policy, nm, dtype)
     else:
         from_positions = rng.random() < 0.5
         if from_positions:
@@ -107,3 +112,77 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         else None
     )
     return k.spec(rng.choice(_NAMES[kind]), desc, doc)
+
+
+def _append(k: Kernel, rng: random.Random, policy: Policy, nm: Namer, dtype: str) -> str:
+    """Compaction by an atomic counter: each selected element takes the next free slot."""
+    vec = policy.vec3_spelling.draw(rng)
+    src = k.array(nm.array("position"), vec, "in")
+    out = k.array(k.fresh(nm.array("position", output=True)), vec, "out")
+    counter = k.array(k.pick(("count", "num_out", "counter", "write_head")), "wp.int32", "out")
+    tid = k.tid(k.fresh("tid", "i"))
+    v = k.fresh("v", "x", "p")
+    k.line(f"{v} = {src}[{tid}]")
+    if rng.random() < 0.5:
+        radius = k.value(k.pick(("radius", "max_dist", "cutoff")), "float")
+        center = k.value(k.pick(("center", "origin", "query_point")), "wp.vec3")
+        test, what = f"wp.length({v} - {center}) > {radius}", f"within {code(radius)} of {code(center)}"
+    else:
+        floor = k.value(k.pick(("ground", "threshold", "min_height")), "float")
+        axis = rng.randrange(3)
+        test, what = f"{v}[{axis}] > {floor}", f"with coordinate {axis} at or below {code(floor)}"
+    with k.block(f"if {test}:", "only selected elements are appended"):
+        k.line("return")
+    slot = k.fresh("slot", "dst", "j")
+    k.line(f"{slot} = wp.atomic_add({counter}, 0, 1)", "claim the next free slot")
+    with k.block(f"if {slot} < {out}.shape[0]:", "drop what does not fit"):
+        k.line(f"{out}[{slot}] = {v}")
+        if rng.random() < 0.5:
+            ids = k.array(k.pick(("source_index", "hit_ids", "ids_out")), "wp.int32", "out")
+            k.line(f"{ids}[{slot}] = {tid}")
+            k.notes.append(f"records the source indices in {code(ids)}")
+    return f"Appends the elements of {code(src)} {what} to {code(out)}, counting them in {code(counter)} with atomics."
+
+
+def _reorder(k: Kernel, rng: random.Random, policy: Policy, nm: Namer, dtype: str) -> str:
+    """The scatter pass of a counting sort: bucket offset plus rank within the bucket."""
+    keys = k.array(k.pick(("cell_ids", "keys", "bin_ids", "labels")), "wp.int32", "index")
+    starts = k.array(k.pick(("cell_start", "offsets", "bucket_offsets", "bin_start")), "wp.int32", "index")
+    ranks = k.array(k.pick(("ranks", "local_index", "slot_in_cell")), "wp.int32", "index")
+    value_type = policy.vec3_spelling.draw(rng) if rng.random() < 0.6 else dtype
+    src = k.array(k.fresh(nm.plain("values", "points", "data", "items")), value_type, "in")
+    out = k.array(k.fresh(nm.plain("sorted_values", "sorted", "reordered", "values_out")), value_type, "out")
+    tid = k.tid(k.fresh("tid", "i"))
+    key, d = k.fresh("key", "cell", "b"), k.fresh("dst", "slot", "j")
+    k.line(f"{key} = {keys}[{tid}]")
+    with k.block(f"if {key} < 0:", "unsorted elements"):
+        k.line("return")
+    k.line(f"{d} = {starts}[{key}] + {ranks}[{tid}]", "bucket start plus rank within the bucket")
+    k.line(f"{out}[{d}] = {src}[{tid}]")
+    if rng.random() < 0.5:
+        perm = k.array(k.pick(("sorted_ids", "perm", "order", "sorted_index")), "wp.int32", "out")
+        k.line(f"{perm}[{d}] = {tid}")
+        k.notes.append(f"writes the permutation to {code(perm)}")
+    return (
+        f"Scatters {code(src)} into {code(out)} at bucket start {code(starts)} plus rank {code(ranks)} "
+        f"of each key {code(keys)}, the second pass of a counting sort."
+    )
+
+
+def _fixup(k: Kernel, rng: random.Random, policy: Policy, nm: Namer, dtype: str) -> str:
+    """The last pass of a multi-block scan: every element adds the scanned total of its block."""
+    part = k.array(k.fresh(nm.plain("partial", "block_scan", "local_prefix", "scan_in")), dtype, "in")
+    sums = k.array(k.pick(("block_sums", "block_offsets", "carry", "tile_totals")), dtype, "in")
+    out = k.array(k.fresh(nm.plain("prefix", "scan_out", "cumulative", "out")), dtype, "out")
+    size = k.value(k.pick(("block_size", "tile_size", "chunk")), "int")
+    tid = k.tid(k.fresh("tid", "i"), remap=False)
+    b = k.fresh("b", "block", "blk")
+    k.line(f"{b} = {tid} // {size}")
+    with k.block(f"if {b} == 0:", "the first block has nothing before it"):
+        k.line(f"{out}[{tid}] = {part}[{tid}]")
+        k.line("return")
+    k.line(f"{out}[{tid}] = {part}[{tid}] + {sums}[{b} - 1]")
+    return f"Adds the scanned block totals {code(sums)} to the per-block prefix sums {code(part)} into {code(out)}."
+
+
+_KINDS = {"append": _append, "reorder": _reorder, "fixup": _fixup}

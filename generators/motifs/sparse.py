@@ -28,6 +28,11 @@ _NAMES = (
 def build(rng: random.Random, policy: Policy) -> KernelSpec:
     k, nm = Kernel(rng, policy, FAMILY), Namer(rng)
     dtype = "wp.float64" if rng.random() < policy.float64_rate else policy.float_spelling.draw(rng)
+    layout = rng.choice(("csr", "csr", "csr", "coo", "ell", "diag"))
+    if layout != "csr":
+        desc = _LAYOUTS[layout](k, rng, nm, dtype)
+        doc = "Sparse matrix kernel." if rng.random() < policy.docstring_rate else None
+        return k.spec(rng.choice(_NAMES_OF[layout]), desc, doc)
     # block-sparse (BSR) with 3x3 blocks, as FEM and rigid-body solvers store their systems
     block = dtype != "wp.float64" and rng.random() < 0.3
     vec_t, val_t = ("wp.vec3", "wp.mat33") if block else (dtype, dtype)
@@ -83,7 +88,7 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
                 f"for the CSR matrix in {code(offs)}, {code(cols)}, {code(vals)}, one row per thread."
             )
         else:
-            k.line(f"{y}[{row}] = {s}")
+            k.store(y, row, s)
             desc = (
                 f"Computes into {code(y)} {desc_pre}the CSR matrix-vector product A {code(x)} for "
                 f"A in {code(offs)}, {code(cols)}, {code(vals)}, one row per thread."
@@ -94,3 +99,87 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         else None
     )
     return k.spec(rng.choice(_NAMES), desc, doc)
+
+
+_NAMES_OF = {
+    "coo": ("coo_spmv", "coo_mv", "scatter_triplets", "triplet_matvec", "assemble_product"),
+    "ell": ("ell_spmv", "ell_mv", "fixed_width_spmv", "ellpack_multiply", "neighbor_matvec"),
+    "diag": ("extract_diagonal", "jacobi_setup", "inverse_diagonal", "csr_diag", "diag_precond"),
+}
+
+
+def _arrays(k: Kernel, nm: Namer, dtype: str, ndim: int = 1) -> tuple[str, str, str]:
+    cols = k.array(k.pick(("columns", "col_indices", "indices", "col_idx")), "wp.int32", "index", ndim=ndim)
+    vals = k.array(k.pick(("values", "data", "nnz_values", "a_values")), dtype, "in", ndim=ndim)
+    x = k.array(k.fresh(nm.plain("x", "vec_in", "u", "p", "rhs")), dtype, "in")
+    return cols, vals, x
+
+
+def _coo(k: Kernel, rng: random.Random, nm: Namer, dtype: str) -> str:
+    """One nonzero per thread: y[row] += value * x[col], scattered with atomics."""
+    rows = k.array(k.pick(("rows", "row_indices", "row_idx", "coo_rows")), "wp.int32", "index")
+    cols, vals, x = _arrays(k, nm, dtype)
+    y = k.array(k.fresh(nm.plain("y", "result", "out", "ax")), dtype, "out")
+    nnz = k.value(k.pick(("nnz", "num_nonzeros", "count")), "int")
+    t = k.tid(k.fresh("tid", "nz", "e"), remap=False, guard=False)
+    k.guard(t, nnz)
+    r = k.fresh("r", "row", "i")
+    k.line(f"{r} = {rows}[{t}]")
+    with k.block(f"if {r} < 0:", "padding triplets"):
+        k.line("return")
+    value = k.fresh("v", "contrib", "a_x")
+    k.line(f"{value} = {vals}[{t}] * {x}[{cols}[{t}]]", "gather x through the column index")
+    k.bound(value, dtype)
+    k.line(f"wp.atomic_add({y}, {r}, {value})")
+    return (
+        f"Adds the COO product of ({code(rows)}, {code(cols)}, {code(vals)}) with {code(x)} into {code(y)} "
+        "with atomics."
+    )
+
+
+def _ell(k: Kernel, rng: random.Random, nm: Namer, dtype: str) -> str:
+    """ELLPACK: a fixed number of column slots per row (2-D arrays), padding marked by a negative column."""
+    cols, vals, x = _arrays(k, nm, dtype, ndim=2)
+    y = k.array(k.fresh(nm.plain("y", "result", "out", "ax")), dtype, "out")
+    row = k.tid(k.fresh("row", "i", "tid"), remap=False, guard=False)
+    k.guard(row, f"{cols}.shape[0]", "one thread per row")
+    s, j, c = k.fresh("s", "acc", "sum"), k.fresh("j", "slot", "q"), k.fresh("c", "col", "jj")
+    k.line(f"{s} = {zero(dtype)}")
+    with k.block(f"for {j} in range({cols}.shape[1]):"):
+        k.line(f"{c} = {cols}[{row}, {j}]")
+        with k.block(f"if {c} < 0:", "the rest of the row is padding"):
+            k.line("break")
+        k.line(f"{s} += {vals}[{row}, {j}] * {x}[{c}]")
+    k.store(y, row, s)
+    return f"Computes the ELL matrix-vector product of ({code(cols)}, {code(vals)}) with {code(x)} into {code(y)}."
+
+
+def _diag(k: Kernel, rng: random.Random, nm: Namer, dtype: str) -> str:
+    """Finds each row's diagonal entry in CSR storage (Jacobi preconditioner setup)."""
+    offs = k.array(k.pick(("row_offsets", "offsets", "indptr", "row_ptr")), "wp.int32", "index")
+    cols = k.array(k.pick(("columns", "col_indices", "indices", "col_idx")), "wp.int32", "index")
+    vals = k.array(k.pick(("values", "data", "nnz_values", "a_values")), dtype, "in")
+    out = k.array(k.pick(("inv_diag", "diag_inv", "precond", "d_inv", "diagonal")), dtype, "out")
+    row = k.tid(k.fresh("row", "i", "tid"), remap=False, guard=False)
+    k.guard(row, f"{out}.shape[0]")
+    d, kk = k.fresh("d", "diag", "a_ii"), k.fresh("k", "nz", "jj")
+    start, end = k.fresh("start", "beg", "row_start"), k.fresh("end", "stop", "row_end")
+    k.line(f"{start} = {offs}[{row}]")
+    k.line(f"{end} = {offs}[{row} + 1]")
+    k.line(f"{d} = {zero(dtype)}")
+    with k.block(f"for {kk} in range({start}, {end}):"):
+        with k.block(f"if {cols}[{kk}] == {row}:"):
+            k.line(f"{d} = {vals}[{kk}]")
+    one = "1.0" if dtype != "wp.float64" else "wp.float64(1.0)"
+    if rng.random() < 0.6:
+        eps = k.value(k.pick(("eps", "min_pivot", "tol")), dtype)
+        k.store(out, row, f"wp.where(wp.abs({d}) > {eps}, {one} / {d}, {one})")
+        return (
+            f"Writes the inverse of each row's diagonal entry of the CSR matrix ({code(offs)}, {code(cols)}, "
+            f"{code(vals)}) into {code(out)}, with 1 where it is below {code(eps)}."
+        )
+    k.store(out, row, d)
+    return f"Extracts the diagonal of the CSR matrix ({code(offs)}, {code(cols)}, {code(vals)}) into {code(out)}."
+
+
+_LAYOUTS = {"coo": _coo, "ell": _ell, "diag": _diag}

@@ -100,9 +100,21 @@ def build(rng: random.Random, policy: Policy) -> KernelSpec:
         else:
             k.line(f"{dr} = wp.normalize({d})")
         c, dcdt = k.fresh("c", "stretch", "err"), k.fresh("dcdt", "rel_vel", "vrel")
-        k.line(f"{c} = {ln} - {rest}[{tid}]", "spring extension")
+        law = rng.choice(("hooke", "hooke", "tension", "strain", "compression"))
+        if law == "strain":
+            k.line(f"{c} = ({ln} - {rest}[{tid}]) / wp.max({rest}[{tid}], {eps})", "strain relative to rest length")
+            ops.append("measures strain relative to the rest length")
+        elif law == "tension":
+            k.line(f"{c} = wp.max({ln} - {rest}[{tid}], 0.0)", "cables pull but never push")
+            ops.append("acts in tension only")
+        elif law == "compression":
+            k.line(f"{c} = wp.min({ln} - {rest}[{tid}], 0.0)", "struts push but never pull")
+            ops.append("acts in compression only")
+        else:
+            k.line(f"{c} = {ln} - {rest}[{tid}]", "spring extension")
         k.line(f"{dcdt} = wp.dot({dr}, {qd}[{i}] - {qd}[{j}])")
         k.line(f"{fs} = {dr} * ({ke} * {c} + {kd} * {dcdt})")
+    k.bound(fs, vec)
     k.line(f"wp.atomic_sub({f}, {i}, {fs})", "equal and opposite forces on both ends")
     k.line(f"wp.atomic_add({f}, {j}, {fs})")
     ops.append(f"scatters it to {code(f)} with atomics")
