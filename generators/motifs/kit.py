@@ -205,12 +205,16 @@ class Kernel:
             self.notes.append(f"clamps the result to the box [{code(lo)}, {code(hi)}]")
             return f"wp.min(wp.max({value}, {lo}), {hi})"
         limit = self.value(self.pick(("max_norm", "max_speed", "limit", "max_magnitude")), scalar)
+        self.notes.append(f"limits the result's magnitude to {code(limit)}")
+        if self.rng.random() < self.policy.helper_rate:
+            fn = self.rng.choice(("limit_norm", "clamp_length", "cap_magnitude", "limit_vector"))
+            self.helper(_LIMIT_HELPER.format(name=fn, vec=dtype, scalar=scalar))
+            return f"{fn}({value}, {limit})"
         local, norm = self.fresh("r", "res", "result", "out_v"), self.fresh("norm", "mag", "length")
         self.line(f"{local} = {value}")
         self.line(f"{norm} = wp.length({local})")
         with self.block(f"if {norm} > {limit}:", "limit the magnitude"):
             self.line(f"{local} = {local} * ({limit} / {norm})")
-        self.notes.append(f"limits the result's magnitude to {code(limit)}")
         return local
 
     def guard(self, index: str, count: str, comment: str = "threads past the end have nothing to do") -> None:
@@ -273,6 +277,12 @@ class Kernel:
         )
 
 
+_LIMIT_HELPER = """@wp.func
+def {name}(v: {vec}, max_len: {scalar}):
+    n = wp.length(v)
+    if n > max_len:
+        return v * (max_len / n)
+    return v"""
 # Array dtype -> the scalar type of a factor that multiplies it ("int": integer arrays, added to only).
 _SCALAR_OF = {
     **dict.fromkeys(("float", "wp.float32", "float32"), "float"),
