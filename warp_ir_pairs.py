@@ -143,6 +143,7 @@ class WarpIRPairs(datasets.GeneratorBasedBuilder):
             split_ratios=options.split_ratios,
             num_proc=num_proc,
             generator=options.generator,
+            corpus=options.corpus,
         )
         generators = []
         # A shard is a tuple of planned kernels, each (seed, index) and a few figures: datasets hands
@@ -158,6 +159,10 @@ class WarpIRPairs(datasets.GeneratorBasedBuilder):
         if real or config.name == REAL_CONFIG:
             yield from self._real_examples()
             return
+        if config.generator == "mutant":  # the corpus's source, made once per process (inherited when forked)
+            from generators.mutate.sources import mutant_source
+
+            mutant_source(config.corpus)
         # Lazy: a stream block is planned only when the stream reaches it.
         planned = (
             block_plan(
@@ -167,6 +172,7 @@ class WarpIRPairs(datasets.GeneratorBasedBuilder):
                 categories=config.categories,
                 split_ratios=config.split_ratios,
                 generator=config.generator,
+                corpus=config.corpus,
             ).splits.get(split, ())
             for block, size in blocks
         )

@@ -156,7 +156,15 @@ def _add_build(commands) -> None:
         "--generator",
         choices=GENERATORS,
         default=DEFAULT_GENERATOR,
-        help=f"kernel synthesizer (default: {DEFAULT_GENERATOR}; random: the typed fuzzing synthesizer)",
+        help=f"kernel synthesizer (default: {DEFAULT_GENERATOR}; mutant: edited real kernels of --corpus; "
+        "random: the typed fuzzing synthesizer)",
+    )
+    build.add_argument(
+        "--corpus",
+        nargs="+",
+        default=None,
+        metavar="DIR",
+        help="--generator mutant: releases of real kernels (warp-ir-pairs extract --out DIR) the mutants start from",
     )
     build.add_argument(
         "--categories",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 from typing import Any
 
 from builder.bounds import MAX_SEED
@@ -45,7 +46,8 @@ class BuildOptions:
     num_proc: int = 1  # processes: planning, generation (datasets' num_proc), datatrove tasks at a time
     real_paths: tuple[str, ...] | None = None  # the real config: files or folders; None is warp/examples
     real_timeout: float = DEFAULT_TIMEOUT  # the real config: seconds per file
-    generator: str = DEFAULT_GENERATOR  # motif (live, idiomatic kernels) or random (the typed fuzzing synthesizer)
+    generator: str = DEFAULT_GENERATOR  # motif (live, idiomatic kernels), mutant or random (the typed fuzzer)
+    corpus: tuple[str, ...] | None = None  # mutant: folders of releases of real kernels the parents come from
 
     def __post_init__(self) -> None:
         for name in INTEGER_BOUNDS:
@@ -55,6 +57,7 @@ class BuildOptions:
         self._set("split_ratios", check_ratios(self.split_ratios))
         if self.generator not in GENERATORS:
             raise OptionError(f"unknown generator {self.generator!r}; allowed: {', '.join(GENERATORS)}")
+        self._set("corpus", check_corpus(self.corpus, self.generator))
         if self.categories is not None:
             self._set("categories", check_categories(self.categories, self.generator))
         if self.verify not in VERIFY_LEVELS:
@@ -119,6 +122,21 @@ def check_configs(configs: object) -> tuple[str, ...]:
     for config in requested:
         validate_config(config)
     return tuple(c for c in CONFIGS if c in requested)
+
+
+def check_corpus(corpus: object, generator: str) -> tuple[str, ...] | None:
+    """The corpus folders as a tuple: required by the mutant generator, refused by the others."""
+    if generator != "mutant":
+        if corpus:
+            raise OptionError(f"corpus {corpus!r}: only the mutant generator reads one (generator is {generator!r})")
+        return None
+    folders = [corpus] if isinstance(corpus, str) else list(corpus or ())  # type: ignore[call-overload]
+    if not folders:
+        raise OptionError("generator 'mutant' needs a corpus: --corpus DIR, a release of real kernels (extract)")
+    for folder in folders:
+        if not isinstance(folder, str) or not Path(folder).is_dir():
+            raise OptionError(f"corpus {folder!r}: not a folder; give a release of real kernels (extract --out DIR)")
+    return tuple(folders)
 
 
 def check_categories(categories: object, generator: str = DEFAULT_GENERATOR) -> tuple[str, ...]:

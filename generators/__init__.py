@@ -52,10 +52,22 @@ __all__ = [
 
 # Bump whenever any synthesizer's output for a given (seed, index), or the row schema, changes.
 GENERATOR_VERSION = "0.5.0"
-# The synthesizers a build may use: live, idiomatic motif kernels (the default) or the typed random
-# (fuzzing) synthesizer, kept for compiler coverage.
-GENERATORS = ("motif", "random")
+# The synthesizers a build may use: live, idiomatic motif kernels (the default), mutants of real
+# kernels (``--corpus``) or the typed random (fuzzing) synthesizer, kept for compiler coverage.
+GENERATORS = ("motif", "mutant", "random")
 DEFAULT_GENERATOR = "motif"
+# Motif families a mutant may be labelled with, in the order generators.mutate.category tries their
+# markers (the most specific construct first); a mutant no marker fits gets a random-generator category.
+MUTANT_FAMILIES = (
+    "neighbor_sum",
+    "mesh_query",
+    "random_sampling",
+    "fem_assembly",
+    "sparse_matvec",
+    "quaternion_kinematics",
+    "rigid_transform",
+    "grid_stencil",
+)
 
 # Order is part of the data contract: it maps indices to categories and labels to ints.
 SYNTHESIZERS: dict[str, Callable[[random.Random], KernelSpec]] = {
@@ -100,7 +112,10 @@ def categories_of(generator: str) -> tuple[str, ...]:
     """The categories of ``generator``, in index order."""
     from generators.motifs import MOTIF_CATEGORIES
 
-    return MOTIF_CATEGORIES if validate_generator(generator) == "motif" else CATEGORIES
+    generator = validate_generator(generator)
+    if generator == "mutant":  # a mutant's category is read from its code (generators.mutate.category)
+        return (*MUTANT_FAMILIES, *CATEGORIES)
+    return MOTIF_CATEGORIES if generator == "motif" else CATEGORIES
 
 
 def category_of(index: int) -> str:
@@ -123,6 +138,8 @@ def synthesize(seed: int, index: int, generator: str = "random") -> KernelSpec:
         from generators.motifs import synthesize as motif_synthesize
 
         return motif_synthesize(seed, index)
+    if generator == "mutant":
+        raise ValueError("mutant kernels need their corpus: builder.plan.candidates.synthesize_kernel makes them")
     category = category_of(index)
     rng = kernel_rng(seed, index)
     for _ in range(20):

@@ -48,7 +48,9 @@ class KernelSpec:
     description: str
     python_source: str
     value_types: tuple[str, ...] = ()  # Warp type names of every value the kernel computes with
-    generator: str = "random"  # the synthesizer that made it: "random" or "motif" (metadata.generator)
+    generator: str = "random"  # the synthesizer that made it: "random", "motif" or "mutant" (metadata.generator)
+    # A mutant's parent and edits, as (metadata field, value) pairs (generators.mutate.mutant.PROVENANCE_FIELDS).
+    provenance: tuple[tuple[str, object], ...] = ()
 
     @property
     def builtins(self) -> tuple[str, ...]:

@@ -3,8 +3,9 @@
 ``golden_sha256.json`` holds the sha256 of every parquet file of 300-kernel releases of seeds 0
 and 5 (all three configs) of the random generator (``--generator random``). Its rows equal those
 commit 264f4d8 built, column for column, apart from the metadata fields added since (``generator``,
-``package``, ``package_version``, ``license``, ``block_dim``) and ``metadata.generator_version`` (0.5.0;
-the 0.4.0 files were checked equal to these column by column apart from that field).
+``package``, ``package_version``, ``license``, ``block_dim``, the mutant provenance fields, null here) and
+``metadata.generator_version`` (0.5.0; the 0.4.0 files were checked equal to these column by column
+apart from that field and the null mutant fields).
 The same arguments must give the same bytes whatever the executor and process count.
 """
 

@@ -49,5 +49,5 @@ def test_motif_kernels_are_deterministic_and_pass_codegen():
 
 
 def test_unknown_generator_is_refused():
-    with pytest.raises(ValueError, match="unknown generator 'fuzz'; allowed: motif, random"):
+    with pytest.raises(ValueError, match="unknown generator 'fuzz'; allowed: motif, mutant, random"):
         validate_generator("fuzz")

@@ -47,7 +47,7 @@ def test_values_are_normalized():
         ({"configs": []}, "no configs given; allowed: cpu, cuda, paired"),
         ({"categories": ["tensor"], "generator": "random"}, "unknown category 'tensor'; allowed: arithmetic"),
         ({"categories": ["vector"]}, "unknown category 'vector' for generator 'motif'; allowed: particle"),
-        ({"generator": "llm"}, "unknown generator 'llm'; allowed: motif, random"),
+        ({"generator": "llm"}, "unknown generator 'llm'; allowed: motif, mutant, random"),
         ({"seed": 2**63}, f"seed {2**63}: must be an integer from 0 to {2**63 - 1}"),
         ({"split_ratios": (0.5, 0.5)}, r"split ratios \[0.5, 0.5\]: need 3 values"),
         ({"split_ratios": (0.7, 0.2, 0.2)}, r"sum to 1.1; they must sum to 1"),

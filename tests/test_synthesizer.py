@@ -11,7 +11,7 @@ from warp._src.context import builtin_functions
 
 from builder.cli import main
 from builder.plan.constructs import constructs
-from builder.plan.planner import difficulty, difficulty_bounds
+from builder.plan.difficulty import difficulty, difficulty_bounds
 from builder.plan.structure import structure
 from builder.release.layout import table_files as release_table_files
 from builder.release.stats import measure

@@ -14,6 +14,7 @@ from builder.plan.planner import PlannedKernel
 from builder.schema import (
     BACKEND_PREFIX,
     CONFIG_BACKENDS,
+    MUTANT_FIELDS,
     device_label,
     validate_config,
 )
@@ -148,5 +149,13 @@ def make_row(
         "source_file": provenance[0] if provenance else None,
         "source_line": provenance[1] if provenance else None,
         "generator": "real" if provenance else spec.generator,
+        **_mutant_fields(spec),
     }
     return row
+
+
+def _mutant_fields(spec: KernelSpec) -> dict:
+    """A mutant's provenance for ``metadata`` (``MUTANT_FIELDS`` and ``edits``); nulls for other kernels."""
+    found = dict(spec.provenance)
+    edits = found.get("edits")
+    return {**{name: found.get(name) for name in MUTANT_FIELDS}, "edits": list(edits) if edits is not None else None}

@@ -17,7 +17,11 @@ from builder.plan.kernel_ast import walk
 from builder.plan.liveness import live_keys_of
 from builder.plan.near_duplicates import signature
 from builder.plan.structure import structure_of
+from generators.mutate.sources import active_source
 from generators.spec import builtins_in
+
+# Generators whose kernels are live by construction: deduplicated and grouped on their live core.
+LIVE_GENERATORS = ("motif", "mutant")
 
 
 @dataclass(frozen=True)
@@ -34,11 +38,11 @@ class Analysis:
 def analyze(python_source: str, generator: str = "random") -> Analysis:
     """The dedup hash, complexity, builtins and constructs of a kernel, from one parse.
 
-    Motif kernels are deduplicated on meaning (``builder.plan.liveness.live_keys``), the random
-    fuzzer's on their whole AST (``builder.plan.structure``)."""
+    Motif kernels and mutants are deduplicated on meaning (``builder.plan.liveness.live_keys``), the
+    random fuzzer's on their whole AST (``builder.plan.structure``)."""
     tree = ast.parse(python_source)
     builtins, constructs = builtins_in(tree), tuple(sorted(constructs_in(tree)))
-    if generator == "motif":
+    if generator in LIVE_GENERATORS:
         nodes = walk(tree)  # one walk for the node count (structure_of's, without its text) and the live keys
         core, structure = live_keys_of(tree, nodes)  # prunes the tree: last
         complexity = len(nodes)
@@ -47,21 +51,33 @@ def analyze(python_source: str, generator: str = "random") -> Analysis:
     return Analysis(digest, complexity, builtins, constructs)
 
 
-def candidate(seed: int, index: int, generator: str = "random") -> tuple:
-    """``(True, structural hash, complexity, constructs, builtins, link)`` of kernel ``index``, or
-    ``(False, reason, message, (), (), None)`` if synthesis failed.
+def synthesize_kernel(seed: int, index: int, generator: str = "random") -> generators.KernelSpec:
+    """The kernel at (seed, index) of ``generator``: a mutant of the corpus this process last made a
+    source of (``generators.mutate.sources.mutant_source``), else ``generators.synthesize``."""
+    if generator == "mutant":
+        return active_source().mutant(seed, index).spec
+    return generators.synthesize(seed, index, generator)
 
-    ``link``: for motif kernels, what ``Groups.add`` links on (the kernel-alone live core and the
-    MinHash signature); None for the random generator, whose kernels are split one by one."""
-    link = None
+
+def candidate(seed: int, index: int, generator: str = "random") -> tuple:
+    """``(True, structural hash, complexity, constructs, builtins, link, origin)`` of kernel ``index``,
+    or ``(False, reason, message, (), (), None, None)`` if synthesis failed.
+
+    ``link``: for motif kernels and mutants, what ``Groups.add`` links on (the kernel-alone live core
+    and the MinHash signature); None for the random generator, whose kernels are split one by one.
+    ``origin``: for mutants, ``(category, family, parent split)``, read from the kernel; else None."""
+    link = origin = None
     try:
-        spec = generators.synthesize(seed, index, generator)
+        spec = synthesize_kernel(seed, index, generator)
         analysis = analyze(spec.python_source, generator)
         if analysis.live_core is not None:
             link = (analysis.live_core, signature(spec.python_source))
+        if spec.provenance:
+            meta = dict(spec.provenance)
+            origin = (spec.category, meta["family"], meta["parent_split"])
     except Exception as error:  # the planner counts and logs it
-        return False, f"synthesis {type(error).__name__}", str(error), (), (), None
-    return True, analysis.structural_hash, analysis.complexity, analysis.constructs, analysis.builtins, link
+        return False, f"synthesis {type(error).__name__}", str(error), (), (), None, None
+    return True, analysis.structural_hash, analysis.complexity, analysis.constructs, analysis.builtins, link, origin
 
 
 def upcoming_indices(open_categories: list[str], first_round: int, known: tuple[str, ...]) -> Iterator[int]:

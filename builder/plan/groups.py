@@ -22,16 +22,18 @@ class Groups:
         self._by_core: dict[str, int] = {}
         self._index = NearDuplicateIndex()
 
-    def add(self, core: str, sig: np.ndarray) -> int:
-        """Add a kernel (its kernel-alone live-core hash and MinHash signature); its position."""
+    def add(self, core: str, sig: np.ndarray, family: str | None = None) -> int:
+        """Add a kernel (its kernel-alone live-core hash and MinHash signature, and the family it
+        must share a split with, such as a mutant's parent file); its position."""
         position = len(self._parent)
         self._parent.append(position)
         links = self._index.matches(sig)
-        if core in self._by_core:
-            links.append(self._by_core[core])
+        keys = (core,) if family is None else (core, f"family:{family}")
+        links.extend(self._by_core[key] for key in keys if key in self._by_core)
         for other in links:
             self._union(position, other)
-        self._by_core.setdefault(core, position)
+        for key in keys:
+            self._by_core.setdefault(key, position)
         self._index.add(sig)
         return position
 

@@ -13,13 +13,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-import generators
 from builder.errors import OptionError, PlanError
 from builder.options import BuildOptions
-from builder.plan.candidates import Candidates, analyze, upcoming_indices
+from builder.plan.candidates import LIVE_GENERATORS, Candidates, analyze, synthesize_kernel, upcoming_indices
+from builder.plan.difficulty import difficulty, difficulty_bounds
 from builder.plan.families import family_splits
 from builder.plan.groups import Groups
 from builder.plan.liveness import live_structure
+from builder.plan.mutants import mutant_kernels
 from builder.plan.splits import (
     DEFAULT_RATIOS,
     SPLITS,
@@ -27,7 +28,6 @@ from builder.plan.splits import (
     split_counts,
 )
 from builder.plan.structure import structure_of
-from builder.schema import DIFFICULTIES
 from generators import KernelSpec, categories_of
 from generators.spec import builtins_in
 
@@ -81,7 +81,7 @@ class PlannedKernel:
     def contents(self) -> tuple[KernelSpec, tuple[str, ...]]:
         """``(spec, builtins)``: the spec synthesized again from (seed, index) on every access (read it once
         per use); builtins as planned (found again in the source for an entry made without them)."""
-        spec = generators.synthesize(self.seed, self.index, self.generator)
+        spec = synthesize_kernel(self.seed, self.index, self.generator)
         return spec, self.builtins or builtins_in(ast.parse(spec.python_source))
 
     @property
@@ -134,7 +134,7 @@ class Plan:
 def dedup_hash(python_source: str, generator: str = "random") -> str:
     """The structural hash rows are deduplicated and checked on: the live core for motif kernels, the
     whole AST (identifiers renamed, literals erased) for the random fuzzer's and for real kernels."""
-    if generator == "motif":
+    if generator in LIVE_GENERATORS:
         return live_structure(python_source)
     return structure_of(ast.parse(python_source), python_source)[0]
 
@@ -145,12 +145,22 @@ def kernel_id(seed: int, index: int) -> str:
 
 
 def _plan_options(
-    seed: object, num_examples: object, categories: object, split_ratios: object, generator: object = "random"
+    seed: object,
+    num_examples: object,
+    categories: object,
+    split_ratios: object,
+    generator: object = "random",
+    corpus: object = None,
 ) -> BuildOptions:
     """The arguments of a plan, checked as build options are (``PlanError`` names a bad one)."""
     try:
         return BuildOptions(
-            seed=seed, num_examples=num_examples, categories=categories, split_ratios=split_ratios, generator=generator
+            seed=seed,
+            num_examples=num_examples,
+            categories=categories,
+            split_ratios=split_ratios,
+            generator=generator,
+            corpus=corpus,
         )
     except OptionError as error:
         raise PlanError(str(error), allowed=error.allowed) from None
@@ -165,13 +175,17 @@ def make_plan(
     first_round: int = 0,
     num_proc: int = 1,
     generator: str = "random",
+    corpus: Sequence[str] | None = None,
 ) -> Plan:
     """Plan ``num_examples`` structurally distinct kernels of ``generator``, balanced over ``categories``.
 
     Candidates are drawn round by round (one index per category per round) from ``first_round`` on.
     With ``num_proc`` > 1 they are synthesized ahead in that many processes; the plan is the same.
+    Mutants (``corpus``: the real releases they start from) are planned by ``builder.plan.mutants``.
     """
-    options = _plan_options(seed, num_examples, categories, split_ratios, generator)
+    options = _plan_options(seed, num_examples, categories, split_ratios, generator, corpus)
+    if options.generator == "mutant":
+        return _mutant_plan(options, first_round=first_round, num_proc=num_proc)
     known = categories_of(generator)
     categories, ratios = options.categories or known, options.split_ratios
     targets = dict(zip(categories, balanced_counts(num_examples, len(categories)), strict=False))
@@ -186,7 +200,7 @@ def make_plan(
             for category in list(open_categories):
                 index = known.index(category) + round_ * len(known)
                 draws[category] += 1
-                made, digest, complexity, constructs, builtins, link = candidates.get(
+                made, digest, complexity, constructs, builtins, link, _ = candidates.get(
                     index, upcoming_indices(open_categories, round_, known)
                 )
                 if not made:  # a synthesizer bug: count it, log it, keep drawing (within the bound below)
@@ -238,6 +252,62 @@ def make_plan(
     )
 
 
+def _mutant_plan(options: BuildOptions, *, first_round: int, num_proc: int) -> Plan:
+    from generators.mutate.sources import mutant_source
+
+    try:  # made before the candidates' pool forks, which inherits it
+        mutant_source(options.corpus)
+    except ValueError as error:  # a corpus folder without real kernels (CorpusError), or none usable
+        raise PlanError(str(error)) from None
+    seed, total = options.seed, options.num_examples
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+    def kernel_of(index, digest, complexity, category, constructs, builtins) -> PlannedKernel:
+        return PlannedKernel(
+            seed,
+            index,
+            digest,
+            complexity,
+            category=category,
+            generator="mutant",
+            constructs=shared.setdefault(constructs, constructs),
+            builtins=shared.setdefault(builtins, builtins),
+        )
+
+    accepted, group_of, pinned, failures, draws, duplicates = mutant_kernels(
+        seed,
+        total,
+        categories=options.categories,
+        num_proc=num_proc,
+        max_draws=MAX_DRAWS_PER_KERNEL * total + MAX_DRAWS_ALLOWANCE,
+        kernel_of=kernel_of,
+    )
+    categories = tuple(c for c in categories_of("mutant") if c in accepted)
+    accepted = {c: accepted[c] for c in categories}
+    bounds = {c: difficulty_bounds([k.complexity for k in accepted[c]]) for c in categories}
+    splits = _assign_splits(
+        accepted,
+        bounds,
+        seed=seed,
+        ratios=options.split_ratios,
+        first_round=first_round,
+        group_of=group_of,
+        pinned=pinned,
+    )
+    return Plan(
+        seed=seed,
+        num_examples=total,
+        categories=categories,
+        split_ratios=options.split_ratios,
+        splits=splits,
+        draws=draws,
+        duplicates=duplicates,
+        failures=failures,
+        difficulty_bounds=bounds,
+        generator="mutant",
+    )
+
+
 def _ran_dry(category: str, reached: int, target: int, draws: int, seed: int) -> PlanError:
     return PlanError(
         f"category {category!r} reached {reached} of {target} structurally distinct kernels in {draws} draws "
@@ -253,12 +323,13 @@ def _assign_splits(
     ratios: tuple[float, float, float],
     first_round: int,
     group_of: dict[int, int] | None = None,
+    pinned: dict[int, str] | None = None,
 ) -> dict[str, tuple[PlannedKernel, ...]]:
     """Each category's ``accepted`` kernels, with their difficulty, shuffled by seed and cut by
     ``ratios`` into splits with exact counts; each split in index order, empty ones left out.
 
     With ``group_of`` (index -> group, ``builder.plan.groups``) each group is placed whole instead,
-    the counts as exact as the groups allow."""
+    the counts as exact as the groups allow; ``pinned`` (group -> split) fixes a group's split."""
     splits: dict[str, list[PlannedKernel]] = {s: [] for s in SPLITS}
     stream = f"/{first_round}" if first_round else ""
     kernels = {
@@ -266,7 +337,8 @@ def _assign_splits(
     }
     if group_of is not None:
         items = [(k.id, k.category, f"g{group_of[k.index]}") for ks in kernels.values() for k in ks]
-        placed = family_splits(items, ratios, seed=f"{seed}{stream}")
+        pins = {f"g{g}": split for g, split in (pinned or {}).items()}
+        placed = family_splits(items, ratios, pinned=pins, seed=f"{seed}{stream}")
         for k in (k for ks in kernels.values() for k in ks):
             splits[placed[k.id]].append(k)
     else:
@@ -294,6 +366,7 @@ def block_plan(
     categories: Sequence[str] | None = None,
     split_ratios: Sequence[float] = DEFAULT_RATIOS,
     generator: str = "random",
+    corpus: Sequence[str] | None = None,
 ) -> Plan:
     """The plan of one stream block: ``make_plan`` over indices no other block can reach.
 
@@ -309,20 +382,5 @@ def block_plan(
         split_ratios=split_ratios,
         first_round=block * rounds_per_block,
         generator=generator,
-    )
-
-
-def difficulty_bounds(complexities: Sequence[int]) -> tuple[int, int]:
-    """Upper complexity bounds of the first and second terciles (inclusive)."""
-    ordered = sorted(complexities)
-    if not ordered:
-        return (0, 0)
-    n = len(ordered)
-    return ordered[-(-n // 3) - 1], ordered[-(-2 * n // 3) - 1]
-
-
-def difficulty(complexity: int, bounds: tuple[int, int]) -> str:
-    """``easy`` up to the first tercile bound, ``medium`` up to the second, else ``hard``."""
-    return (
-        DIFFICULTIES[0] if complexity <= bounds[0] else DIFFICULTIES[1] if complexity <= bounds[1] else DIFFICULTIES[2]
+        corpus=corpus,
     )

@@ -20,7 +20,7 @@ from builder.codegen.ir import warp_version
 from builder.codegen.rows import make_row
 from builder.errors import one_line
 from builder.plan.candidates import Analysis, analyze
-from builder.plan.planner import difficulty, difficulty_bounds
+from builder.plan.difficulty import difficulty, difficulty_bounds
 from builder.real.worker import Failure, FoundKernel
 from builder.schema import REAL_CATEGORY
 from builder.verify.levels import Outcome

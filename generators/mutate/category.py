@@ -1,14 +1,20 @@
 """The category of a mutant, read from what its code does.
 
-A stand-in for the classifier that checks the motif synthesizer's labels (issue 17): when that
-lands, ``classify`` is the one function to replace with it. The rules go from the most specific
-construct to the least, so a kernel that uses tiles is ``tile`` even if it also loops.
+First the motif families whose markers (``builder.plan.descriptions.FAMILY_MARKERS``, the check of
+the motif synthesizer's labels) name a specific construct, most specific first (a hash-grid query
+before a quaternion); the families marked by a common construct (an atomic add, a dot product) are
+not inferred, since the construct alone does not say what a real kernel computes. A kernel no
+specific marker matches gets a construct category of the random synthesizer, by the rules below
+(again from the most specific: tiles before loops).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 
+from builder.plan.descriptions import FAMILY_MARKERS
+from generators import MUTANT_FAMILIES
 from generators.spec import builtins_in
 
 # (category, test on the set of builtins used and the set of syntax node kinds), first match wins.
@@ -34,7 +40,11 @@ _RULES: tuple[tuple[str, object], ...] = (
 
 
 def classify(python_source: str) -> str:
-    """The category of ``python_source`` by the constructs it uses (``arithmetic`` when none stands out)."""
+    """The category of ``python_source``: a motif family its code shows, else by the constructs it uses
+    (``arithmetic`` when none stands out)."""
+    family = next((f for f in MUTANT_FAMILIES if re.search(FAMILY_MARKERS[f], python_source)), None)
+    if family is not None:
+        return family
     tree = ast.parse(python_source)
     used = set(builtins_in(tree))
     kinds = {type(n).__name__ for n in ast.walk(tree)}

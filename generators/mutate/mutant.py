@@ -13,7 +13,7 @@ import ast
 import random
 from collections import Counter
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from builder.plan.structure import structural_hash
 from generators.mutate.category import classify
@@ -141,7 +141,9 @@ class MutantSource:
                     spec = KernelSpec(module.kernel_name, classify(source), _describe(parent, edits), source)
                     reason = check_spec(spec)
             if not reason:
-                return Mutant(spec, parent, tuple(edits), attempt, tuple(reasons))
+                made = Mutant(spec, parent, tuple(edits), attempt, tuple(reasons))
+                provenance = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in made.provenance().items())
+                return replace(made, spec=replace(spec, generator=FAMILY, provenance=provenance))
             reasons.append(reason)
             self.failures[reason] += 1
             self.failed_edits.update({edit_kind(e) for e in edits})
