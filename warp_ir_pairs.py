@@ -159,7 +159,7 @@ class WarpIRPairs(datasets.GeneratorBasedBuilder):
         if real or config.name == REAL_CONFIG:
             yield from self._real_examples()
             return
-        if config.generator == "mutant":  # the corpus's source, made once per process (inherited when forked)
+        if config.corpus:  # mutants: the corpus's source, made once per process (inherited when forked)
             from generators.mutate.sources import mutant_source
 
             mutant_source(config.corpus)

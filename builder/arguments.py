@@ -154,10 +154,10 @@ def _add_build(commands) -> None:
     )
     build.add_argument(
         "--generator",
-        choices=GENERATORS,
         default=DEFAULT_GENERATOR,
-        help=f"kernel synthesizer (default: {DEFAULT_GENERATOR}; mutant: edited real kernels of --corpus; "
-        "random: the typed fuzzing synthesizer)",
+        metavar="NAME|MIX",
+        help=f"kernel synthesizer: {', '.join(GENERATORS)}, or a mixture such as motif:0.7,mutant:0.2,random:0.1 "
+        f"(default: {DEFAULT_GENERATOR}; mutant: edited real kernels of --corpus; random: the typed fuzzer)",
     )
     build.add_argument(
         "--corpus",
@@ -359,7 +359,7 @@ def _add_release_commands(commands) -> None:
 
 def build_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> BuildOptions:
     """The ``BuildOptions`` of parsed ``build`` arguments; a bad combination is a parser error naming the argument."""
-    if args.categories is not None:
+    if args.categories is not None and args.generator in GENERATORS:
         try:
             check_categories(args.categories, args.generator)
         except OptionError as error:

@@ -14,6 +14,7 @@ from typing import Any
 
 from builder.bounds import MAX_SEED
 from builder.errors import OptionError
+from builder.plan.mixture import parse_mixture
 from builder.plan.splits import DEFAULT_RATIOS, SPLITS
 from builder.real.harvest import DEFAULT_TIMEOUT
 from builder.schema import CONFIG_BACKENDS, CONFIGS, validate_config
@@ -55,9 +56,12 @@ class BuildOptions:
                 check_integer(name, getattr(self, name))
         self._set("configs", check_configs(self.configs))
         self._set("split_ratios", check_ratios(self.split_ratios))
-        if self.generator not in GENERATORS:
-            raise OptionError(f"unknown generator {self.generator!r}; allowed: {', '.join(GENERATORS)}")
-        self._set("corpus", check_corpus(self.corpus, self.generator))
+        self._set("generator", check_generator(self.generator))
+        self._set("corpus", check_corpus(self.corpus, self.generators))
+        if self.categories is not None and len(self.generators) > 1:
+            raise OptionError(
+                f"categories {self.categories!r}: give them with one generator, not the mixture {self.generator!r}"
+            )
         if self.categories is not None:
             self._set("categories", check_categories(self.categories, self.generator))
         if self.verify not in VERIFY_LEVELS:
@@ -80,6 +84,11 @@ class BuildOptions:
 
     def _set(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)  # a normalized value, set once while the instance is made
+
+    @property
+    def generators(self) -> tuple[str, ...]:
+        """The generators of ``generator`` (a name, or a mixture ``motif:0.7,mutant:0.3``)."""
+        return parse_mixture(self.generator, GENERATORS).names
 
     @property
     def source_config(self) -> str:
@@ -124,11 +133,26 @@ def check_configs(configs: object) -> tuple[str, ...]:
     return tuple(c for c in CONFIGS if c in requested)
 
 
-def check_corpus(corpus: object, generator: str) -> tuple[str, ...] | None:
+def check_generator(generator: object) -> str:
+    """A generator name, or a mixture spelled ``NAME:WEIGHT,...`` (``builder.plan.mixture``), canonical."""
+    if isinstance(generator, str) and generator in GENERATORS:
+        return generator
+    if not isinstance(generator, str) or ":" not in generator:
+        raise OptionError(f"unknown generator {generator!r}; allowed: {', '.join(GENERATORS)}")
+    try:
+        mixture = parse_mixture(generator, GENERATORS)
+    except ValueError as error:
+        raise OptionError(str(error)) from None
+    return mixture.names[0] if len(mixture.names) == 1 else mixture.text()
+
+
+def check_corpus(corpus: object, generators: tuple[str, ...]) -> tuple[str, ...] | None:
     """The corpus folders as a tuple: required by the mutant generator, refused by the others."""
-    if generator != "mutant":
+    if "mutant" not in generators:
         if corpus:
-            raise OptionError(f"corpus {corpus!r}: only the mutant generator reads one (generator is {generator!r})")
+            raise OptionError(
+                f"corpus {corpus!r}: only the mutant generator reads one (generator is {','.join(generators)!r})"
+            )
         return None
     folders = [corpus] if isinstance(corpus, str) else list(corpus or ())  # type: ignore[call-overload]
     if not folders:

@@ -93,3 +93,30 @@ def test_two_processes_build_the_same_bytes(tmp_path, corpus, release):
 def test_a_corpus_is_checked_with_the_options(options, message):
     with pytest.raises(OptionError, match=message.replace("(", r"\(").replace(")", r"\)")):
         BuildOptions(**options)
+
+
+def test_a_mixture_holds_each_generator_s_exact_share(tmp_path, corpus):
+    out = tmp_path / "mix"
+    argv = ["build", "--out", str(out), "--num-examples", "30", "--seed", "2", "--corpus", str(corpus)]
+    assert main([*argv, "--generator", "motif:0.4,mutant:0.4,random:0.2"]) == 0
+    rows = [r for path in (out / "paired").glob("*.parquet") for r in pq.read_table(path).to_pylist()]
+    made = sorted(r["metadata"]["generator"] for r in rows)
+    assert made == ["motif"] * 12 + ["mutant"] * 12 + ["random"] * 6
+    assert len({r["id"] for r in rows}) == 30
+    assert "motif:0.4,mutant:0.4,random:0.2" in (out / "README.md").read_text()
+    assert main(["validate", str(out)]) == 0
+
+
+def test_the_datatrove_executor_builds_the_same_mutants(tmp_path, corpus, release):
+    out = tmp_path / "dt"
+    argv = ["build", "--out", str(out), "--num-examples", "30", "--seed", "2", "--generator", "mutant"]
+    argv += ["--corpus", str(corpus), "--executor", "datatrove-local", "--work-dir", str(tmp_path / "work")]
+    assert main(argv) == 0
+
+    def rows(root: Path) -> list[dict]:
+        return sorted(
+            (r for p in (root / "paired").glob("*.parquet") for r in pq.read_table(p).to_pylist()),
+            key=lambda r: r["id"],
+        )
+
+    assert [(r["id"], r["python_source"]) for r in rows(out)] == [(r["id"], r["python_source"]) for r in rows(release)]

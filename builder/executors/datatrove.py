@@ -81,9 +81,12 @@ class GenerateShard(PipelineStep):
     name = "generate shard"
     type = "warp-ir-pairs"
 
-    def __init__(self, work_dir: str, config: str, verify: str, cuda_arch: int) -> None:
+    def __init__(
+        self, work_dir: str, config: str, verify: str, cuda_arch: int, corpus: tuple[str, ...] | None = None
+    ) -> None:
         super().__init__()
         self.work_dir, self.config, self.verify, self.cuda_arch = work_dir, config, verify, cuda_arch
+        self.corpus = corpus  # mutants: the real releases they are made from
 
     def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> None:
         work = Path(self.work_dir)
@@ -102,6 +105,10 @@ class GenerateShard(PipelineStep):
     def _write(self, kernels: tuple[PlannedKernel, ...], path: Path) -> None:
         """Generate the rows of ``kernels`` into the parquet file ``path``; ``ShardFailed`` if Warp fails any."""
         schema = features(self.config)
+        if self.corpus:  # a task process may not have inherited the corpus's mutant source
+            from generators.mutate.sources import mutant_source
+
+            mutant_source(self.corpus)
         rows = generate_rows(kernels, self.config, verify_level=self.verify, cuda_arch=self.cuda_arch)
         with pq.ParquetWriter(path, schema.arrow_schema) as writer:
             while group := list(itertools.islice(rows, ROW_GROUP_SIZE)):
@@ -133,7 +140,9 @@ class Job:
     @property
     def step(self) -> GenerateShard:
         options = self.options
-        return GenerateShard(str(self.work_dir), options.source_config, options.verify, options.cuda_arch)
+        return GenerateShard(
+            str(self.work_dir), options.source_config, options.verify, options.cuda_arch, options.corpus
+        )
 
     def missing_shards(self) -> list[int]:
         """Ranks whose shard file is not there (yet)."""
@@ -336,6 +345,7 @@ def _new_plan(work: Path, options: BuildOptions, fingerprint: dict) -> Plan:
             split_ratios=options.split_ratios,
             num_proc=options.num_proc,
             generator=options.generator,
+            corpus=options.corpus,
         )
     try:
         _write_atomically(work / FINGERPRINT_FILE, json.dumps(fingerprint, indent=2).encode())

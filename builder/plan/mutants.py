@@ -27,11 +27,12 @@ def mutant_kernels(
     num_examples: int,
     *,
     categories: Sequence[str] | None,
+    first_index: int,
     num_proc: int,
     max_draws: int,
     kernel_of,
 ) -> tuple[dict[str, list], dict[int, int], dict[int, str], Counter, int, int]:
-    """Draw mutants (indices 0, 1, ...) until ``num_examples`` live-distinct ones are kept.
+    """Draw mutants (indices ``first_index``, the next, ...) until ``num_examples`` live-distinct ones are kept.
 
     ``kernel_of(index, digest, complexity, category, constructs, builtins)`` makes a planned kernel.
     Returns (kept kernels per category, index -> group, group -> pinned split, failures by reason,
@@ -42,7 +43,7 @@ def mutant_kernels(
     failures: Counter = Counter()
     draws = duplicates = kept = 0
     with Candidates(seed, num_proc, "mutant") as candidates:
-        for index in itertools.count():
+        for index in itertools.count(first_index):
             if kept == num_examples:
                 break
             if draws == max_draws:

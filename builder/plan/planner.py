@@ -6,30 +6,31 @@ each category's kernels to train / validation / test with exact counts.
 
 from __future__ import annotations
 
-import ast
 import logging
 import random
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from builder.errors import OptionError, PlanError
 from builder.options import BuildOptions
-from builder.plan.candidates import LIVE_GENERATORS, Candidates, analyze, synthesize_kernel, upcoming_indices
+from builder.plan.candidates import Candidates, upcoming_indices
 from builder.plan.difficulty import difficulty, difficulty_bounds
 from builder.plan.families import family_splits
 from builder.plan.groups import Groups
-from builder.plan.liveness import live_structure
+from builder.plan.mixture import parse_mixture
 from builder.plan.mutants import mutant_kernels
+from builder.plan.plan import Plan, PlannedKernel, dedup_hash, kernel_id
 from builder.plan.splits import (
     DEFAULT_RATIOS,
     SPLITS,
     balanced_counts,
     split_counts,
 )
-from builder.plan.structure import structure_of
-from generators import KernelSpec, categories_of
-from generators.spec import builtins_in
+from generators import categories_of
+
+# Plan and PlannedKernel live in builder.plan.plan; importers of this module find them here too.
+__all__ = ["Plan", "PlannedKernel", "block_plan", "dedup_hash", "kernel_id", "make_plan", "stream_blocks"]
 
 logger = logging.getLogger("warp_ir_pairs")
 
@@ -40,108 +41,9 @@ MAX_DRAWS_ALLOWANCE = 200
 # A stream (``as_streaming_dataset``) is planned in blocks of this many kernels, so its first row
 # comes after one block's plan (about 2 s) whatever ``num_examples`` is.
 STREAM_BLOCK = 1000
-
-
-@dataclass(frozen=True, slots=True)  # slots: a plan holds one per kernel, 100,000s in one process
-class PlannedKernel:
-    """One kernel of the plan: its (seed, index) and what the plan learned of it.
-
-    A kernel is a pure function of (seed, index): the spec is not kept but made again where it is
-    needed (``contents``), so a plan, and a shard of it sent to a worker, stays small.
-    """
-
-    seed: int
-    index: int
-    structural_hash: str
-    complexity: int = 0  # AST node count of the source
-    difficulty: str = ""  # easy / medium / hard: the complexity tercile within its category
-    category: str = ""
-    generator: str = "random"  # the synthesizer of generators.GENERATORS that made it
-    # The builder.plan.constructs.CONSTRUCTS the source uses (the card's coverage); equal tuples are one object.
-    constructs: tuple[str, ...] = ()
-    # The Warp registry keys the source calls (``metadata.builtins``): kept, since finding them takes a parse.
-    builtins: tuple[str, ...] = ()
-
-    @classmethod
-    def of(cls, seed: int, index: int, spec: KernelSpec, generator: str = "random") -> PlannedKernel:
-        """The planned kernel of ``spec`` (its difficulty is set by the plan)."""
-        analysis = analyze(spec.python_source, generator)
-        return cls(
-            seed,
-            index,
-            analysis.structural_hash,
-            analysis.complexity,
-            category=spec.category,
-            generator=generator,
-            constructs=analysis.constructs,
-            builtins=analysis.builtins,
-        )
-
-    @property
-    def contents(self) -> tuple[KernelSpec, tuple[str, ...]]:
-        """``(spec, builtins)``: the spec synthesized again from (seed, index) on every access (read it once
-        per use); builtins as planned (found again in the source for an entry made without them)."""
-        spec = synthesize_kernel(self.seed, self.index, self.generator)
-        return spec, self.builtins or builtins_in(ast.parse(spec.python_source))
-
-    @property
-    def spec(self) -> KernelSpec:
-        return self.contents[0]
-
-    @property
-    def id(self) -> str:
-        return kernel_id(self.seed, self.index)
-
-
-@dataclass(frozen=True)
-class Plan:
-    seed: int
-    num_examples: int
-    categories: tuple[str, ...]
-    split_ratios: tuple[float, float, float]
-    splits: dict[str, tuple[PlannedKernel, ...]]
-    draws: int
-    duplicates: int
-    failures: Counter = field(default_factory=Counter)
-    # Per category, the largest complexity still "easy" and still "medium".
-    difficulty_bounds: dict[str, tuple[int, int]] = field(default_factory=dict)
-    generator: str = "random"  # the synthesizer of generators.GENERATORS the kernels came from
-
-    def counts(self) -> dict[str, dict[str, int]]:
-        """Kernels per split and category, e.g. ``counts()["train"]["vector"]``."""
-        return {s: dict(Counter(k.category for k in kernels)) for s, kernels in self.splits.items()}
-
-    def figures(self) -> dict:
-        """Planning figures a release records in its card (``stats`` reads them back)."""
-        return {
-            "seed": self.seed,
-            "num_examples": self.num_examples,
-            "generator": self.generator,
-            "draws": self.draws,
-            "duplicates": self.duplicates,
-            "duplicate_rate": round(self.duplicate_rate, 6),
-            "synthesis_failures": dict(self.failures),
-            "difficulty_bounds": {c: list(b) for c, b in self.difficulty_bounds.items()},
-        }
-
-    @property
-    def duplicate_rate(self) -> float:
-        """Share of successfully synthesized candidates dropped as structural duplicates."""
-        synthesized = self.draws - sum(self.failures.values())
-        return self.duplicates / synthesized if synthesized else 0.0
-
-
-def dedup_hash(python_source: str, generator: str = "random") -> str:
-    """The structural hash rows are deduplicated and checked on: the live core for motif kernels, the
-    whole AST (identifiers renamed, literals erased) for the random fuzzer's and for real kernels."""
-    if generator in LIVE_GENERATORS:
-        return live_structure(python_source)
-    return structure_of(ast.parse(python_source), python_source)[0]
-
-
-def kernel_id(seed: int, index: int) -> str:
-    """Stable row id; zero-padded so ids sort in index order."""
-    return f"s{seed}-{index:09d}"
+# The first round each generator of a mixture draws from: disjoint index ranges, so (seed, index)
+# ids stay unique across generators (a mutant plan's first index is its first round).
+MIXTURE_ROUNDS = {"motif": 0, "random": 10**7, "mutant": 5 * 10**8}
 
 
 def _plan_options(
@@ -184,6 +86,8 @@ def make_plan(
     Mutants (``corpus``: the real releases they start from) are planned by ``builder.plan.mutants``.
     """
     options = _plan_options(seed, num_examples, categories, split_ratios, generator, corpus)
+    if len(options.generators) > 1:
+        return _mixture_plan(options, first_round=first_round, num_proc=num_proc)
     if options.generator == "mutant":
         return _mutant_plan(options, first_round=first_round, num_proc=num_proc)
     known = categories_of(generator)
@@ -252,6 +156,40 @@ def make_plan(
     )
 
 
+def _mixture_plan(options: BuildOptions, *, first_round: int, num_proc: int) -> Plan:
+    """Each generator's share of a mixture planned on its own (its categories balanced, its splits
+    exact), from disjoint index ranges (``MIXTURE_ROUNDS``) so ids stay unique, then merged."""
+    mixture = parse_mixture(options.generator)
+    parts = [
+        make_plan(
+            options.seed,
+            count,
+            split_ratios=options.split_ratios,
+            first_round=first_round + MIXTURE_ROUNDS[name],
+            num_proc=num_proc,
+            generator=name,
+            corpus=options.corpus if name == "mutant" else None,
+        )
+        for name, count in mixture.counts(options.num_examples).items()
+        if count > 0
+    ]
+    splits = {
+        s: tuple(sorted((k for part in parts for k in part.splits.get(s, ())), key=lambda k: k.index)) for s in SPLITS
+    }
+    return Plan(
+        seed=options.seed,
+        num_examples=options.num_examples,
+        categories=tuple(dict.fromkeys(c for part in parts for c in part.categories)),
+        split_ratios=options.split_ratios,
+        splits={s: kernels for s, kernels in splits.items() if kernels},
+        draws=sum(part.draws for part in parts),
+        duplicates=sum(part.duplicates for part in parts),
+        failures=sum((part.failures for part in parts), Counter()),
+        difficulty_bounds={c: b for part in reversed(parts) for c, b in part.difficulty_bounds.items()},
+        generator=options.generator,
+    )
+
+
 def _mutant_plan(options: BuildOptions, *, first_round: int, num_proc: int) -> Plan:
     from generators.mutate.sources import mutant_source
 
@@ -278,6 +216,7 @@ def _mutant_plan(options: BuildOptions, *, first_round: int, num_proc: int) -> P
         seed,
         total,
         categories=options.categories,
+        first_index=first_round,
         num_proc=num_proc,
         max_draws=MAX_DRAWS_PER_KERNEL * total + MAX_DRAWS_ALLOWANCE,
         kernel_of=kernel_of,
