@@ -10,21 +10,14 @@ import datasets
 from builder.errors import OptionError
 from generators import CATEGORIES
 from generators.motifs import MOTIF_CATEGORIES
+from generators.mutate.provenance import PROVENANCE_FIELDS
 
 # The category of kernels from real files (``builder.real``), after the random generator's; the
 # motif families come last, so the labels of random and real rows keep their integers.
 REAL_CATEGORY = "real"
 ROW_CATEGORIES = (*CATEGORIES, REAL_CATEGORY, *(c for c in MOTIF_CATEGORIES if c not in CATEGORIES))
 # The string fields of a mutant's provenance in ``metadata`` (its ``edits`` are a list besides).
-MUTANT_FIELDS = (
-    "family",
-    "parent_id",
-    "parent_package",
-    "parent_version",
-    "parent_file",
-    "parent_kernel",
-    "parent_split",
-)
+MUTANT_FIELDS = tuple(name for name, kind in PROVENANCE_FIELDS.items() if kind == "string")
 # A kernel's complexity tercile within its category.
 DIFFICULTIES = ("easy", "medium", "hard")
 # Config name -> the backends its rows carry.
@@ -105,7 +98,7 @@ def features(config: str) -> datasets.Features:
                 "block_dim": datasets.Value("int32"),
                 # The synthesizer that made the row (generators.GENERATORS); "real" for kernels from real files.
                 "generator": string,
-                # Mutants (generators.mutate.mutant.PROVENANCE_FIELDS): the family (the parent's package and
+                # Mutants (generators.mutate.provenance.PROVENANCE_FIELDS): the family (the parent's package and
                 # file: one split), the parent real kernel and its split, and the edits; null otherwise.
                 **{name: string for name in MUTANT_FIELDS},
                 "edits": datasets.Sequence(string),

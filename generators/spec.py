@@ -49,7 +49,7 @@ class KernelSpec:
     python_source: str
     value_types: tuple[str, ...] = ()  # Warp type names of every value the kernel computes with
     generator: str = "random"  # the synthesizer that made it: "random", "motif" or "mutant" (metadata.generator)
-    # A mutant's parent and edits, as (metadata field, value) pairs (generators.mutate.mutant.PROVENANCE_FIELDS).
+    # A mutant's parent and edits, as (metadata field, value) pairs (generators.mutate.provenance.PROVENANCE_FIELDS).
     provenance: tuple[tuple[str, object], ...] = ()
 
     @property
