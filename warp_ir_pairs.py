@@ -183,6 +183,7 @@ class WarpIRPairs(datasets.GeneratorBasedBuilder):
                 verify_level=config.verify,
                 cuda_arch=config.cuda_arch,
                 drop_failed=config.drop_failed,
+                ir_source=config.ir_source,
             )
             for row in rows:
                 yield row["id"], row

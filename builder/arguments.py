@@ -212,6 +212,13 @@ def _add_build_process(build: argparse.ArgumentParser) -> None:
         help="leave kernels that fail a verification stage out of the release (default: keep them, flagged)",
     )
     build.add_argument(
+        "--no-ir-source",
+        dest="ir_source",
+        action="store_false",
+        help="leave cpp_source / cuda_source (Warp's whole module: the forward and backward functions again, plus "
+        "boilerplate) null: a smaller release",
+    )
+    build.add_argument(
         "--executor",
         choices=EXECUTORS,
         default="local",

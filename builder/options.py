@@ -49,6 +49,7 @@ class BuildOptions:
     real_timeout: float = DEFAULT_TIMEOUT  # the real config: seconds per file
     generator: str = DEFAULT_GENERATOR  # motif (live, idiomatic kernels), mutant or random (the typed fuzzer)
     corpus: tuple[str, ...] | None = None  # mutant: folders of releases of real kernels the parents come from
+    ir_source: bool = True  # keep cpp_source / cuda_source (Warp's whole module); False: null, a smaller release
 
     def __post_init__(self) -> None:
         for name in INTEGER_BOUNDS:
@@ -68,8 +69,9 @@ class BuildOptions:
             raise OptionError(f"unknown verify level {self.verify!r}; allowed: {', '.join(VERIFY_LEVELS)}")
         if self.verify != "codegen":
             check_arch(self.cuda_arch)
-        if not isinstance(self.drop_failed, bool):
-            raise OptionError(f"drop_failed {self.drop_failed!r}: must be True or False")
+        for name in ("drop_failed", "ir_source"):
+            if not isinstance(getattr(self, name), bool):
+                raise OptionError(f"{name} {getattr(self, name)!r}: must be True or False")
         paths = self.real_paths
         if paths is not None and (isinstance(paths, str) or not all(isinstance(p, str) for p in paths)):
             raise OptionError(f"real_paths {paths!r}: must be a tuple of file or folder paths, or None (warp/examples)")

@@ -37,17 +37,24 @@ def generate_rows(
     verify_level: str = DEFAULT_VERIFY,
     cuda_arch: int = DEFAULT_CUDA_ARCH,
     drop_failed: bool = False,
+    ir_source: bool = True,
 ) -> Iterator[dict]:
     """Extract and verify each kernel for the config's backends and yield its row.
 
     A kernel Warp cannot generate is counted and logged with its (seed, index), the rest of the
     shard still runs, and the shard then raises ``ShardFailed``: a release never silently lacks a
     planned kernel. A kernel that fails a later verification stage keeps its row, with the failure
-    in ``verification``, unless ``drop_failed`` (then it is logged with its reason).
+    in ``verification``, unless ``drop_failed`` (then it is logged with its reason). Without
+    ``ir_source`` the ``*_source`` columns (Warp's whole module: the forward and backward functions
+    again, plus boilerplate) are null; verification still compiles the whole module.
     """
     backends = CONFIG_BACKENDS[validate_config(config)]
+    sources = [f"{BACKEND_PREFIX[b]}_source" for b in backends]
     with fewer_collections():
-        yield from _rows(kernels, config, backends, verify_level, cuda_arch, drop_failed)
+        for row in _rows(kernels, config, backends, verify_level, cuda_arch, drop_failed):
+            if not ir_source:
+                row.update(dict.fromkeys(sources))
+            yield row
 
 
 def _rows(

@@ -81,12 +81,11 @@ class GenerateShard(PipelineStep):
     name = "generate shard"
     type = "warp-ir-pairs"
 
-    def __init__(
-        self, work_dir: str, config: str, verify: str, cuda_arch: int, corpus: tuple[str, ...] | None = None
-    ) -> None:
+    def __init__(self, work_dir: str, config: str, verify: str, cuda_arch: int, corpus=None, ir_source=True) -> None:
         super().__init__()
         self.work_dir, self.config, self.verify, self.cuda_arch = work_dir, config, verify, cuda_arch
         self.corpus = corpus  # mutants: the real releases they are made from
+        self.ir_source = ir_source
 
     def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> None:
         work = Path(self.work_dir)
@@ -109,7 +108,9 @@ class GenerateShard(PipelineStep):
             from generators.mutate.sources import mutant_source
 
             mutant_source(self.corpus)
-        rows = generate_rows(kernels, self.config, verify_level=self.verify, cuda_arch=self.cuda_arch)
+        rows = generate_rows(
+            kernels, self.config, verify_level=self.verify, cuda_arch=self.cuda_arch, ir_source=self.ir_source
+        )
         with pq.ParquetWriter(path, schema.arrow_schema) as writer:
             while group := list(itertools.islice(rows, ROW_GROUP_SIZE)):
                 writer.write_table(
@@ -141,7 +142,12 @@ class Job:
     def step(self) -> GenerateShard:
         options = self.options
         return GenerateShard(
-            str(self.work_dir), options.source_config, options.verify, options.cuda_arch, options.corpus
+            str(self.work_dir),
+            options.source_config,
+            options.verify,
+            options.cuda_arch,
+            options.corpus,
+            options.ir_source,
         )
 
     def missing_shards(self) -> list[int]:

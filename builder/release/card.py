@@ -28,7 +28,7 @@ from builder.release.limitations import Limits
 from builder.release.stats import Coverage, markdown
 from builder.schema import DEFAULT_CONFIG, REAL_CATEGORY, features, ir_columns
 from builder.verify.levels import VerificationReport
-from generators import CATEGORIES, GENERATOR_VERSION
+from generators import GENERATOR_VERSION
 
 TEMPLATE_NAME = "dataset_card.md"
 REAL_TEMPLATE_NAME = "dataset_card_real.md"
@@ -102,7 +102,7 @@ def render_card(context: CardContext) -> str:
         config_table=_config_table(context.configs, sum(split_rows.values())),
         count_table=count_table(plan),
         split_line="\n\n".join(ratio_lines(split_sizes(plan), plan.split_ratios, categories=len(plan.categories))),
-        category_names=", ".join(f"`{c}`" for c in CATEGORIES),
+        category_names=", ".join(f"`{c}`" for c in plan.categories),
         coverage=markdown(context.coverage),
         difficulty_bounds=", ".join(f"{c} {lo}/{hi}" for c, (lo, hi) in bounds.items()),
         distributions=context.distributions,
@@ -116,6 +116,7 @@ def render_card(context: CardContext) -> str:
         generator=plan.generator,
         limits_kernels=context.limits.kernels,
         realism_table=context.limits.realism_table(),
+        row_cost_table=context.limits.row_cost_table(),
         copy_sentence=context.limits.copy_sentence(),
         content_hash=context.content_hash,
         source=source_url(),

@@ -11,15 +11,19 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from builder.plan.near_duplicates import normalized_tokens
 from builder.plan.quality import kernel_quality, summarize
 from builder.release.checksums import file_sha256
+from builder.schema import BACKEND_PREFIX, IR_PARTS
 
+# The IR text columns whose cost per row the card shows (those a config has).
+IR_TEXT_COLUMNS = tuple(f"{prefix}_{part}" for prefix in BACKEND_PREFIX.values() for part in IR_PARTS)
 # Kernels measured at most: the measures take milliseconds a kernel.
 SAMPLE = 1000
 # Real kernels by the same measures (warp-lang 1.19.0's examples and newton 1.8.0, 1,448 kernels),
@@ -56,6 +60,19 @@ class Limits:
     kernels: int  # kernels measured
     realism: dict  # builder.plan.quality.summarize of the sample
     copied_lines: float | None  # share of CUDA forward lines equal to a C++ forward line; None without both
+    # Text column -> (mean UTF-8 bytes, mean lexer tokens) per row of the sample; a null column is left out.
+    row_cost: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def row_cost_table(self) -> str:
+        """Markdown: what a row's text columns cost, in bytes and in lexer tokens (the sample's means)."""
+        if not self.row_cost:
+            return "(no rows measured)"
+        lines = ["| column | bytes per row | lexer tokens per row |", "|---|---:|---:|"]
+        for column, (size, tokens) in self.row_cost.items():
+            lines.append(f"| `{column}` | {size:,.0f} | {tokens:,.0f} |")
+        size, tokens = (sum(v[i] for v in self.row_cost.values()) for i in (0, 1))
+        lines.append(f"| all of these | {size:,.0f} | {tokens:,.0f} |")
+        return "\n".join(lines)
 
     def realism_table(self) -> str:
         """Markdown: each measure in this release and in real kernels."""
@@ -86,7 +103,8 @@ def measure_limits(files: list[Path], sample: int = SAMPLE, *, num_proc: int = 1
     With ``num_proc`` > 1 the sample's kernels are measured in that many processes: the release is
     written by one process, and these measures are most of its Python work."""
     names = set(pq.read_schema(files[0]).names) if files else set()
-    columns = ["python_source"] + [c for c in ("cpp_forward", "cuda_forward") if c in names]
+    columns = ["python_source"] + [c for c in IR_TEXT_COLUMNS if c in names]
+    texts: dict[str, list[str]] = {c: [] for c in columns}
     total = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
     step = max(1, total // sample)
     sources, same, cuda_lines, position = [], 0, 0, 0
@@ -102,6 +120,9 @@ def measure_limits(files: list[Path], sample: int = SAMPLE, *, num_proc: int = 1
             # IR strings held 100 MB more at 30,000 kernels.
             for row in parquet.read_row_group(group, columns=columns).take(picked).to_pylist():
                 sources.append(row["python_source"])
+                for column in columns:
+                    if row[column] is not None:
+                        texts[column].append(row[column])
                 if "cuda_forward" in row and "cpp_forward" in row:
                     matched, lines = _copied(row["cpp_forward"], row["cuda_forward"])
                     same, cuda_lines = same + matched, cuda_lines + lines
@@ -112,7 +133,19 @@ def measure_limits(files: list[Path], sample: int = SAMPLE, *, num_proc: int = 1
     else:
         measures = [kernel_quality(source) for source in sources]
     copied = same / cuda_lines if cuda_lines else None
-    return Limits(len(measures), summarize(measures), copied)
+    return Limits(len(measures), summarize(measures), copied, _row_cost(texts))
+
+
+def _row_cost(texts: dict[str, list[str]]) -> dict[str, tuple[float, float]]:
+    """Mean bytes and lexer tokens (``builder.plan.near_duplicates.normalized_tokens``) per row, per column."""
+    return {
+        column: (
+            sum(len(t.encode()) for t in values) / len(values),
+            sum(len(normalized_tokens(t)) for t in values) / len(values),
+        )
+        for column, values in texts.items()
+        if values
+    }
 
 
 def _copied(cpp: str, cuda: str) -> tuple[int, int]:
