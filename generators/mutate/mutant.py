@@ -88,7 +88,7 @@ class MutantSource:
         kept, excluded = [], Counter()
         for parent in corpus:
             reason = _parent_problem(parent) if usable is None else "" if parent.id in usable else "not usable"
-            reason = reason or _unchangeable(parent, vocab)
+            reason = reason or _overloaded(parent) or _unchangeable(parent, vocab)
             if reason:
                 excluded[reason] += 1
             else:
@@ -159,6 +159,13 @@ def _unchangeable(parent: Parent, vocab: Vocabulary) -> str:
             except Exception:  # an edit that does not fit this syntax: try the next
                 continue
     return "no structural edit applies"
+
+
+def _overloaded(parent: Parent) -> str:
+    """'' unless the parent is a generic kernel instantiated with ``wp.overload``: Warp numbers the
+    ``<L n>`` markers of such a kernel's IR from its ``def`` line, not from the top of
+    ``python_source``, so its mutants' rows would fail ``validate``'s markers check. Syntax only."""
+    return "generic kernel with wp.overload" if "wp.overload(" in parent.python_source else ""
 
 
 def _parent_problem(parent: Parent) -> str:
