@@ -172,7 +172,11 @@ def task_text(split: str, kernels: tuple[PlannedKernel, ...]) -> str:
 def read_task(path: Path) -> tuple[str, tuple[PlannedKernel, ...]]:
     """The split and the planned kernels of a task file (``task_text``)."""
     task = json.loads(path.read_text(encoding="utf-8"))
-    return task["split"], tuple(PlannedKernel(*values[:-2], *map(tuple, values[-2:])) for values in task["kernels"])
+    names = [f.name for f in fields(PlannedKernel)]
+    return task["split"], tuple(
+        PlannedKernel(**{n: tuple(v) if isinstance(v, list) else v for n, v in zip(names, values, strict=True)})
+        for values in task["kernels"]
+    )
 
 
 def shard_path(work: Path, rank: int) -> Path:

@@ -51,11 +51,14 @@ def analyze(python_source: str, generator: str = "random") -> Analysis:
     return Analysis(digest, complexity, builtins, constructs)
 
 
-def synthesize_kernel(seed: int, index: int, generator: str = "random") -> generators.KernelSpec:
+def synthesize_kernel(
+    seed: int, index: int, generator: str = "random", attempt: int | None = None
+) -> generators.KernelSpec:
     """The kernel at (seed, index) of ``generator``: a mutant of the corpus this process last made a
-    source of (``generators.mutate.sources.mutant_source``), else ``generators.synthesize``."""
+    source of (``generators.mutate.sources.mutant_source``; ``attempt``: the one the plan found to
+    pass, made again without its code-generation check), else ``generators.synthesize``."""
     if generator == "mutant":
-        return active_source().mutant(seed, index).spec
+        return active_source().mutant(seed, index, attempt).spec
     return generators.synthesize(seed, index, generator)
 
 
@@ -65,7 +68,7 @@ def candidate(seed: int, index: int, generator: str = "random") -> tuple:
 
     ``link``: for motif kernels and mutants, what ``Groups.add`` links on (the kernel-alone live core
     and the MinHash signature); None for the random generator, whose kernels are split one by one.
-    ``origin``: for mutants, ``(category, family, parent split)``, read from the kernel; else None."""
+    ``origin``: for mutants, ``(category, family, parent split, passing attempt)``, read from the kernel; else None."""
     link = origin = None
     try:
         spec = synthesize_kernel(seed, index, generator)
@@ -74,7 +77,7 @@ def candidate(seed: int, index: int, generator: str = "random") -> tuple:
             link = (analysis.live_core, signature(spec.python_source))
         if spec.provenance:
             meta = dict(spec.provenance)
-            origin = (spec.category, meta["family"], meta["parent_split"])
+            origin = (spec.category, meta["family"], meta["parent_split"], meta["attempt"])
     except Exception as error:  # the planner counts and logs it
         return False, f"synthesis {type(error).__name__}", str(error), (), (), None, None
     return True, analysis.structural_hash, analysis.complexity, analysis.constructs, analysis.builtins, link, origin

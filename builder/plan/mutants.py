@@ -34,7 +34,7 @@ def mutant_kernels(
 ) -> tuple[dict[str, list], dict[int, int], dict[int, str], Counter, int, int]:
     """Draw mutants (indices ``first_index``, the next, ...) until ``num_examples`` live-distinct ones are kept.
 
-    ``kernel_of(index, digest, complexity, category, constructs, builtins)`` makes a planned kernel.
+    ``kernel_of(index, digest, complexity, category, constructs, builtins, attempt)`` makes a planned kernel.
     Returns (kept kernels per category, index -> group, group -> pinned split, failures by reason,
     draws, duplicates). ``PlanError`` after ``max_draws`` draws."""
     accepted: dict[str, list] = {}
@@ -57,7 +57,7 @@ def mutant_kernels(
                 failures[digest] += 1
                 logger.info("mutant seed=%d index=%d failed (%s): %s", seed, index, digest, complexity)
                 continue
-            category, family, parent_split = origin
+            category, family, parent_split, attempt = origin
             if categories is not None and category not in categories:
                 failures["category not asked for"] += 1
                 continue
@@ -69,7 +69,7 @@ def mutant_kernels(
             if parent_split == "test":
                 pinned_index[index] = "test"
             accepted.setdefault(category, []).append(
-                kernel_of(index, digest, complexity, category, constructs, builtins)
+                kernel_of(index, digest, complexity, category, constructs, builtins, attempt)
             )
             kept += 1
     roots = {i: groups.root(p) for i, p in group_of.items()}

@@ -37,6 +37,7 @@ class PlannedKernel:
     constructs: tuple[str, ...] = ()
     # The Warp registry keys the source calls (``metadata.builtins``): kept, since finding them takes a parse.
     builtins: tuple[str, ...] = ()
+    attempt: int | None = None  # mutants: the attempt that passed its checks in the plan (made again unchecked)
 
     @classmethod
     def of(cls, seed: int, index: int, spec: KernelSpec, generator: str = "random") -> PlannedKernel:
@@ -57,7 +58,7 @@ class PlannedKernel:
     def contents(self) -> tuple[KernelSpec, tuple[str, ...]]:
         """``(spec, builtins)``: the spec synthesized again from (seed, index) on every access (read it once
         per use); builtins as planned (found again in the source for an entry made without them)."""
-        spec = synthesize_kernel(self.seed, self.index, self.generator)
+        spec = synthesize_kernel(self.seed, self.index, self.generator, self.attempt)
         return spec, self.builtins or builtins_in(ast.parse(spec.python_source))
 
     @property

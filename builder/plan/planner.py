@@ -200,7 +200,7 @@ def _mutant_plan(options: BuildOptions, *, first_round: int, num_proc: int) -> P
     seed, total = options.seed, options.num_examples
     shared: dict[tuple[str, ...], tuple[str, ...]] = {}
 
-    def kernel_of(index, digest, complexity, category, constructs, builtins) -> PlannedKernel:
+    def kernel_of(index, digest, complexity, category, constructs, builtins, attempt) -> PlannedKernel:
         return PlannedKernel(
             seed,
             index,
@@ -210,6 +210,7 @@ def _mutant_plan(options: BuildOptions, *, first_round: int, num_proc: int) -> P
             generator="mutant",
             constructs=shared.setdefault(constructs, constructs),
             builtins=shared.setdefault(builtins, builtins),
+            attempt=attempt,
         )
 
     accepted, group_of, pinned, failures, draws, duplicates = mutant_kernels(

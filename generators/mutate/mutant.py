@@ -105,12 +105,16 @@ class MutantSource:
         rng = random.Random(f"warp-ir-pairs/{FAMILY}/{seed}/{index}")
         return self.parents[rng.randrange(len(self.parents))]
 
-    def mutant(self, seed: int, index: int) -> Mutant:
-        """The mutant at (seed, index); ``MutationError`` when every attempt fails."""
+    def mutant(self, seed: int, index: int, known: int | None = None) -> Mutant:
+        """The mutant at (seed, index); ``MutationError`` when every attempt fails.
+
+        ``known``: the attempt an earlier call found to pass (``Mutant.attempt``, which the plan
+        records): that attempt alone is made again, without Warp's code-generation check, which it
+        passed then; the spec is the same."""
         parent = self.parent_of(seed, index)
         reasons: list[str] = []
         parent_hash = structural_hash(parent.python_source)
-        for attempt in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS) if known is None else (known,):
             rng = random.Random(f"warp-ir-pairs/{FAMILY}/{seed}/{index}/{attempt}")
             module = parse_module(parent.python_source, parent.kernel_name)
             try:
@@ -128,10 +132,11 @@ class MutantSource:
                     reason = "structural duplicate of parent"
                 else:
                     spec = KernelSpec(module.kernel_name, classify(source), _describe(parent, edits), source)
-                    reason = check_spec(spec)
+                    reason = check_spec(spec) if known is None else ""
             if not reason:
                 made = Mutant(spec, parent, tuple(edits), attempt, tuple(reasons))
                 provenance = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in made.provenance().items())
+                provenance += (("attempt", attempt),)  # what a plan records to make it again unchecked
                 return replace(made, spec=replace(spec, generator=FAMILY, provenance=provenance))
             reasons.append(reason)
             self.failures[reason] += 1
