@@ -13,6 +13,8 @@ import pytest
 from builder.cli import main
 from builder.errors import OptionError
 from builder.options import BuildOptions
+from builder.plan.near_duplicates import cross_split_near_duplicates
+from builder.plan.plan import dedup_hash
 from generators import synthesize
 
 PARENTS = 16  # stand-in real kernels: motif kernels written as a release of real kernels would hold them
@@ -105,6 +107,15 @@ def test_a_mixture_holds_each_generator_s_exact_share(tmp_path, corpus):
     assert len({r["id"] for r in rows}) == 30
     assert "motif:0.4,mutant:0.4,random:0.2" in (out / "README.md").read_text()
     assert main(["validate", str(out)]) == 0
+    # the stand-in parents are motif kernels: the shares are deduplicated and grouped together
+    cores = [dedup_hash(r["python_source"], r["metadata"]["generator"]) for r in rows]
+    assert len(set(cores)) == 30
+    split_of = {}
+    for path in (out / "paired").glob("*.parquet"):
+        split = path.name.split("-")[0]
+        split_of.setdefault(split, []).extend(pq.read_table(path, columns=["python_source"]).column(0).to_pylist())
+    near = cross_split_near_duplicates((s, src) for s, sources in split_of.items() for src in sources)
+    assert set(near.values()) == {0.0}
 
 
 def test_the_datatrove_executor_builds_the_same_mutants(tmp_path, corpus, release):

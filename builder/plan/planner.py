@@ -16,10 +16,10 @@ from builder.errors import OptionError, PlanError
 from builder.options import BuildOptions
 from builder.plan.candidates import Candidates, upcoming_indices
 from builder.plan.difficulty import difficulty, difficulty_bounds
+from builder.plan.draws import Draws
 from builder.plan.families import family_splits
-from builder.plan.groups import Groups
 from builder.plan.mixture import parse_mixture
-from builder.plan.mutants import mutant_kernels
+from builder.plan.mutants import draw_mutants
 from builder.plan.plan import Plan, PlannedKernel, dedup_hash, kernel_id
 from builder.plan.splits import (
     DEFAULT_RATIOS,
@@ -83,114 +83,98 @@ def make_plan(
 
     Candidates are drawn round by round (one index per category per round) from ``first_round`` on.
     With ``num_proc`` > 1 they are synthesized ahead in that many processes; the plan is the same.
-    Mutants (``corpus``: the real releases they start from) are planned by ``builder.plan.mutants``.
+    Mutants (``corpus``: the real releases they start from) are drawn by ``builder.plan.mutants``.
+    A mixture's generators draw their shares in turn into one ``Draws`` (deduplicated and grouped
+    together, from disjoint index ranges: ``MIXTURE_ROUNDS``), split once.
     """
     options = _plan_options(seed, num_examples, categories, split_ratios, generator, corpus)
+    draws = Draws(seed)
     if len(options.generators) > 1:
-        return _mixture_plan(options, first_round=first_round, num_proc=num_proc)
-    if options.generator == "mutant":
-        return _mutant_plan(options, first_round=first_round, num_proc=num_proc)
-    known = categories_of(generator)
-    categories, ratios = options.categories or known, options.split_ratios
-    targets = dict(zip(categories, balanced_counts(num_examples, len(categories)), strict=False))
-    accepted: dict[str, list[PlannedKernel]] = {c: [] for c in categories}
-    draws, failures, seen, duplicates = Counter(), Counter(), set(), 0
-    open_categories = [c for c in categories if targets[c] > 0]
-    round_ = first_round
-    shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one object per distinct constructs or builtins tuple
-    groups, group_of = Groups(), {}  # motif kernels: index -> position among the groups that share a split
-    with Candidates(seed, num_proc, generator) as candidates:
-        while open_categories:
-            for category in list(open_categories):
-                index = known.index(category) + round_ * len(known)
-                draws[category] += 1
-                made, digest, complexity, constructs, builtins, link, _ = candidates.get(
-                    index, upcoming_indices(open_categories, round_, known)
-                )
-                if not made:  # a synthesizer bug: count it, log it, keep drawing (within the bound below)
-                    failures[digest] += 1
-                    logger.warning("kernel seed=%d index=%d failed (%s): %s", seed, index, digest, complexity)
-                elif digest in seen:
-                    duplicates += 1
-                else:
-                    seen.add(digest)
-                    if link is not None:
-                        group_of[index] = groups.add(*link)
-                    accepted[category].append(
-                        PlannedKernel(
-                            seed,
-                            index,
-                            digest,
-                            complexity,
-                            category=category,
-                            generator=generator,
-                            constructs=shared.setdefault(constructs, constructs),
-                            builtins=shared.setdefault(builtins, builtins),
-                        )
-                    )
-                if len(accepted[category]) == targets[category]:
-                    open_categories.remove(category)
-                elif draws[category] >= MAX_DRAWS_PER_KERNEL * targets[category] + MAX_DRAWS_ALLOWANCE:
-                    raise _ran_dry(category, len(accepted[category]), targets[category], draws[category], seed)
-            round_ += 1
-
-    bounds = {c: difficulty_bounds([k.complexity for k in accepted[c]]) for c in categories}
+        shares = parse_mixture(options.generator).counts(num_examples).items()
+        for name, count in ((n, c) for n, c in shares if c > 0):
+            _draw(
+                draws,
+                replace(
+                    options, generator=name, num_examples=count, corpus=options.corpus if name == "mutant" else None
+                ),
+                first_round=first_round + MIXTURE_ROUNDS[name],
+                num_proc=num_proc,
+            )
+        order = tuple(c for name, _ in shares for c in categories_of(name))
+    else:
+        _draw(draws, options, first_round=first_round, num_proc=num_proc)
+        order = options.categories or categories_of(generator)
+    kept = {c: draws.kept[c] for c in dict.fromkeys(order) if c in draws.kept}  # mutants: the categories met
+    bounds = {c: difficulty_bounds([k.complexity for k in ks]) for c, ks in kept.items()}
+    group_of, pinned = draws.roots()
+    splits = _assign_splits(
+        kept, bounds, seed=seed, ratios=options.split_ratios, first_round=first_round, group_of=group_of, pinned=pinned
+    )
     return Plan(
         seed=seed,
         num_examples=num_examples,
-        categories=categories,
-        split_ratios=ratios,
-        splits=_assign_splits(
-            accepted,
-            bounds,
-            seed=seed,
-            ratios=ratios,
-            first_round=first_round,
-            group_of={i: groups.root(p) for i, p in group_of.items()} if group_of else None,
-        ),
-        draws=sum(draws.values()),
-        duplicates=duplicates,
-        failures=failures,
-        difficulty_bounds=bounds,
-        generator=generator,
-    )
-
-
-def _mixture_plan(options: BuildOptions, *, first_round: int, num_proc: int) -> Plan:
-    """Each generator's share of a mixture planned on its own (its categories balanced, its splits
-    exact), from disjoint index ranges (``MIXTURE_ROUNDS``) so ids stay unique, then merged."""
-    mixture = parse_mixture(options.generator)
-    parts = [
-        make_plan(
-            options.seed,
-            count,
-            split_ratios=options.split_ratios,
-            first_round=first_round + MIXTURE_ROUNDS[name],
-            num_proc=num_proc,
-            generator=name,
-            corpus=options.corpus if name == "mutant" else None,
-        )
-        for name, count in mixture.counts(options.num_examples).items()
-        if count > 0
-    ]
-    splits = {
-        s: tuple(sorted((k for part in parts for k in part.splits.get(s, ())), key=lambda k: k.index)) for s in SPLITS
-    }
-    return Plan(
-        seed=options.seed,
-        num_examples=options.num_examples,
-        categories=tuple(dict.fromkeys(c for part in parts for c in part.categories)),
+        categories=tuple(kept),
         split_ratios=options.split_ratios,
-        splits={s: kernels for s, kernels in splits.items() if kernels},
-        draws=sum(part.draws for part in parts),
-        duplicates=sum(part.duplicates for part in parts),
-        failures=sum((part.failures for part in parts), Counter()),
-        difficulty_bounds={c: b for part in reversed(parts) for c, b in part.difficulty_bounds.items()},
+        splits=splits,
+        draws=draws.draws,
+        duplicates=draws.duplicates,
+        failures=draws.failures,
+        difficulty_bounds=bounds,
         generator=options.generator,
     )
 
 
-def _mutant_plan(options: BuildOptions, *, first_round: int, num_proc: int) -> Plan:
+def _draw(draws: Draws, options: BuildOptions, *, first_round: int, num_proc: int) -> None:
+    """Draw ``options.num_examples`` kernels of one generator into ``draws``."""
+    if options.generator == "mutant":
+        _draw_mutants(draws, options, first_round=first_round, num_proc=num_proc)
+    else:
+        _draw_synthesized(draws, options, first_round=first_round, num_proc=num_proc)
+
+
+def _draw_synthesized(draws: Draws, options: BuildOptions, *, first_round: int, num_proc: int) -> None:
+    """Kernels of the motif or random synthesizer, round by round, each category's count exact."""
+    seed, generator, known = options.seed, options.generator, categories_of(options.generator)
+    categories = options.categories or known
+    targets = dict(zip(categories, balanced_counts(options.num_examples, len(categories)), strict=False))
+    tried, got = Counter(), Counter()  # this generator's draws and kernels (a mixture's others share categories)
+    for category in categories:  # a plan's categories: every one asked for, even one with no kernel
+        draws.kept.setdefault(category, [])
+    open_categories = [c for c in categories if targets[c] > 0]
+    round_ = first_round
+    with Candidates(seed, num_proc, generator) as candidates:
+        while open_categories:
+            for category in list(open_categories):
+                index = known.index(category) + round_ * len(known)
+                tried[category] += 1
+                made, digest, complexity, constructs, builtins, link, _ = candidates.get(
+                    index, upcoming_indices(open_categories, round_, known)
+                )
+                if not made:  # a synthesizer bug: count it, log it, keep drawing (within the bound below)
+                    draws.fail(digest)
+                    logger.warning("kernel seed=%d index=%d failed (%s): %s", seed, index, digest, complexity)
+                elif not draws.duplicate(digest):
+                    kernel = PlannedKernel(
+                        seed,
+                        index,
+                        digest,
+                        complexity,
+                        category=category,
+                        generator=generator,
+                        constructs=draws.shared(constructs),
+                        builtins=draws.shared(builtins),
+                    )
+                    draws.keep(kernel, link)
+                    got[category] += 1
+                if got[category] == targets[category]:
+                    open_categories.remove(category)
+                elif tried[category] >= MAX_DRAWS_PER_KERNEL * targets[category] + MAX_DRAWS_ALLOWANCE:
+                    raise _ran_dry(category, got[category], targets[category], tried[category], seed)
+            round_ += 1
+    draws.draws += sum(tried.values())
+
+
+def _draw_mutants(draws: Draws, options: BuildOptions, *, first_round: int, num_proc: int) -> None:
     from generators.mutate.sources import mutant_source
 
     try:  # made before the candidates' pool forks, which inherits it
@@ -198,7 +182,6 @@ def _mutant_plan(options: BuildOptions, *, first_round: int, num_proc: int) -> P
     except ValueError as error:  # a corpus folder without real kernels (CorpusError), or none usable
         raise PlanError(str(error)) from None
     seed, total = options.seed, options.num_examples
-    shared: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def kernel_of(index, digest, complexity, category, constructs, builtins, attempt) -> PlannedKernel:
         return PlannedKernel(
@@ -208,43 +191,19 @@ def _mutant_plan(options: BuildOptions, *, first_round: int, num_proc: int) -> P
             complexity,
             category=category,
             generator="mutant",
-            constructs=shared.setdefault(constructs, constructs),
-            builtins=shared.setdefault(builtins, builtins),
+            constructs=draws.shared(constructs),
+            builtins=draws.shared(builtins),
             attempt=attempt,
         )
 
-    accepted, group_of, pinned, failures, draws, duplicates = mutant_kernels(
-        seed,
+    draw_mutants(
+        draws,
         total,
         categories=options.categories,
         first_index=first_round,
         num_proc=num_proc,
         max_draws=MAX_DRAWS_PER_KERNEL * total + MAX_DRAWS_ALLOWANCE,
         kernel_of=kernel_of,
-    )
-    categories = tuple(c for c in categories_of("mutant") if c in accepted)
-    accepted = {c: accepted[c] for c in categories}
-    bounds = {c: difficulty_bounds([k.complexity for k in accepted[c]]) for c in categories}
-    splits = _assign_splits(
-        accepted,
-        bounds,
-        seed=seed,
-        ratios=options.split_ratios,
-        first_round=first_round,
-        group_of=group_of,
-        pinned=pinned,
-    )
-    return Plan(
-        seed=seed,
-        num_examples=total,
-        categories=categories,
-        split_ratios=options.split_ratios,
-        splits=splits,
-        draws=draws,
-        duplicates=duplicates,
-        failures=failures,
-        difficulty_bounds=bounds,
-        generator="mutant",
     )
 
 
@@ -276,7 +235,8 @@ def _assign_splits(
         c: [replace(k, difficulty=difficulty(k.complexity, bounds[c])) for k in ks] for c, ks in accepted.items()
     }
     if group_of is not None:
-        items = [(k.id, k.category, f"g{group_of[k.index]}") for ks in kernels.values() for k in ks]
+        # a kernel no link joined (the random generator's, in a mixture) is a family of its own
+        items = [(k.id, k.category, _family(k.index, group_of)) for ks in kernels.values() for k in ks]
         pins = {f"g{g}": split for g, split in (pinned or {}).items()}
         placed = family_splits(items, ratios, pinned=pins, seed=f"{seed}{stream}")
         for k in (k for ks in kernels.values() for k in ks):
@@ -289,6 +249,10 @@ def _assign_splits(
                 splits[split].extend(of_category[start : start + count])
                 start += count
     return {s: tuple(sorted(k, key=lambda p: p.index)) for s, k in splits.items() if k}
+
+
+def _family(index: int, group_of: dict[int, int]) -> str:
+    return f"g{group_of[index]}" if index in group_of else f"k{index}"
 
 
 def stream_blocks(num_examples: int) -> list[tuple[int, int]]:
