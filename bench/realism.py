@@ -6,6 +6,12 @@ L2, gradient descent on tf-idf features) is scored by 5-fold AUC. 0.5: indisting
 
     python bench/realism.py RELEASE_DIR --real DIR [DIR ...]      # release vs real kernels
     python bench/realism.py --a DIR --b DIR                        # two real corpora (the floor)
+
+A DIR is a folder of ``.py`` files or a release (``paired/*.parquet``); ``RELEASE:SPLIT`` takes one
+split of a release, so a mutant build is tested against the real kernels its plan held out:
+
+    python bench/realism.py MUTANTS:train --real REAL:test          # REAL: the corpus (extract)
+    python bench/realism.py --a REAL:train --b REAL:test             # the floor: real vs held-out real
 """
 
 from __future__ import annotations
@@ -41,10 +47,18 @@ def kernel_sources(paths: list[str]) -> list[str]:
     return [s for s in found if s]
 
 
-def release_sources(release: str, config: str = "paired") -> list[str]:
-    """The kernel function of every row (helpers left out, as real kernels are taken alone)."""
+def sources(spec: str) -> list[str]:
+    """The kernels of ``spec``: a release (``DIR`` or ``DIR:SPLIT``) or a folder of ``.py`` files."""
+    root, _, split = spec.rpartition(":") if ":" in spec else (spec, "", "")
+    if os.path.isdir(os.path.join(root, "paired")):
+        return release_sources(root, split=split or None)
+    return kernel_sources([spec])
+
+
+def release_sources(release: str, config: str = "paired", *, split: str | None = None) -> list[str]:
+    """The kernel function of every row (of ``split``, else all; helpers left out, as real kernels are taken alone)."""
     out = []
-    for path in sorted(glob.glob(os.path.join(release, config, "*.parquet"))):
+    for path in sorted(glob.glob(os.path.join(release, config, f"{split or '*'}-*.parquet"))):
         for src in pq.read_table(path, columns=["python_source"]).column(0).to_pylist():
             fns = find_kernels(ast.parse(src))
             out.append(ast.get_source_segment(src, fns[-1]) if fns else src)
@@ -108,9 +122,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max", type=int, default=1500, help="kernels per side")
     args = ap.parse_args(argv)
     if args.release:
-        a, b, label = release_sources(args.release), kernel_sources(args.real), "release vs real"
+        a, b, label = sources(args.release), [k for s in args.real for k in sources(s)], "release vs real"
     else:
-        a, b, label = kernel_sources(args.a), kernel_sources(args.b), "a vs b"
+        a, b, label = [k for s in args.a for k in sources(s)], [k for s in args.b for k in sources(s)], "a vs b"
+    for side, found in ((args.release or args.a, a), (args.real or args.b, b)):
+        if not found:
+            print(f"realism: no kernels in {side}; give folders of .py files or releases (DIR or DIR:SPLIT)")
+            return 1
     rng = random.Random(0)
     a, b = rng.sample(a, min(len(a), args.max)), rng.sample(b, min(len(b), args.max))
     print(f"{label}: {len(a)} vs {len(b)} kernels, 5-fold AUC {two_sample_auc(a, b):.3f}")

@@ -19,6 +19,7 @@ from builder.options import (
     check_integer,
     check_ratios,
 )
+from builder.plan.mixture import DEFAULT_MIXTURE
 from builder.plan.splits import DEFAULT_RATIOS, SPLITS
 from builder.real.harvest import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
 from builder.schema import CONFIGS
@@ -154,10 +155,11 @@ def _add_build(commands) -> None:
     )
     build.add_argument(
         "--generator",
-        default=DEFAULT_GENERATOR,
+        default=None,
         metavar="NAME|MIX",
         help=f"kernel synthesizer: {', '.join(GENERATORS)}, or a mixture such as motif:0.7,mutant:0.2,random:0.1 "
-        f"(default: {DEFAULT_GENERATOR}; mutant: edited real kernels of --corpus; random: the typed fuzzer)",
+        f"(default: {DEFAULT_GENERATOR}; with --corpus {DEFAULT_MIXTURE}; mutant: edited real kernels of --corpus; "
+        "random: the typed fuzzer)",
     )
     build.add_argument(
         "--corpus",

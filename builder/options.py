@@ -14,7 +14,7 @@ from typing import Any
 
 from builder.bounds import MAX_SEED
 from builder.errors import OptionError
-from builder.plan.mixture import parse_mixture
+from builder.plan.mixture import DEFAULT_MIXTURE, parse_mixture
 from builder.plan.splits import DEFAULT_RATIOS, SPLITS
 from builder.real.harvest import DEFAULT_TIMEOUT
 from builder.schema import CONFIG_BACKENDS, CONFIGS, validate_config
@@ -47,7 +47,8 @@ class BuildOptions:
     num_proc: int = 1  # processes: planning, generation (datasets' num_proc), datatrove tasks at a time
     real_paths: tuple[str, ...] | None = None  # the real config: files or folders; None is warp/examples
     real_timeout: float = DEFAULT_TIMEOUT  # the real config: seconds per file
-    generator: str = DEFAULT_GENERATOR  # motif (live, idiomatic kernels), mutant or random (the typed fuzzer)
+    # motif (live, idiomatic kernels), mutant, random (the typed fuzzer) or a mixture; None: default_generator
+    generator: str | None = None
     corpus: tuple[str, ...] | None = None  # mutant: folders of releases of real kernels the parents come from
     ir_source: bool = True  # keep cpp_source / cuda_source (Warp's whole module); False: null, a smaller release
 
@@ -57,7 +58,9 @@ class BuildOptions:
                 check_integer(name, getattr(self, name))
         self._set("configs", check_configs(self.configs))
         self._set("split_ratios", check_ratios(self.split_ratios))
-        self._set("generator", check_generator(self.generator))
+        self._set(
+            "generator", check_generator(default_generator(self.corpus) if self.generator is None else self.generator)
+        )
         self._set("corpus", check_corpus(self.corpus, self.generators))
         if self.categories is not None and len(self.generators) > 1:
             raise OptionError(
@@ -146,6 +149,11 @@ def check_generator(generator: object) -> str:
     except ValueError as error:
         raise OptionError(str(error)) from None
     return mixture.names[0] if len(mixture.names) == 1 else mixture.text()
+
+
+def default_generator(corpus: object) -> str:
+    """The generator of a build that names none: ``DEFAULT_MIXTURE`` given a corpus, else ``DEFAULT_GENERATOR``."""
+    return DEFAULT_MIXTURE if corpus else DEFAULT_GENERATOR
 
 
 def check_corpus(corpus: object, generators: tuple[str, ...]) -> tuple[str, ...] | None:

@@ -82,3 +82,14 @@ def test_row_options_are_the_builder_configs_fields():
     config = WarpIRPairsConfig(name="cpu", num_examples=7, categories=["vector"], generator="random")
     assert config.options == BuildOptions(num_examples=7, configs=("cpu",), categories=("vector",), generator="random")
     assert BuildOptions(seed=4).row_options()["seed"] == 4
+
+
+def test_the_default_generator_is_the_motif_synthesizer_or_with_a_corpus_the_default_mixture(tmp_path):
+    from builder.plan.mixture import DEFAULT_MIXTURE, parse_mixture
+
+    assert BuildOptions().generator == "motif"
+    options = BuildOptions(corpus=(str(tmp_path),))
+    assert options.generator == DEFAULT_MIXTURE and "mutant" in options.generators
+    assert options.corpus == (str(tmp_path),)
+    assert abs(sum(w for _, w in parse_mixture(DEFAULT_MIXTURE).weights) - 1) < 1e-9
+    assert BuildOptions(generator="random").generator == "random"

@@ -9,6 +9,9 @@ from builder.plan.splits import split_counts
 
 # Generator families a build can draw from (the motif synthesizer, mutants of real kernels, the random synthesizer).
 GENERATORS = ("motif", "mutant", "random")
+# A build given a corpus and no --generator draws this mixture (without a corpus: generators.DEFAULT_GENERATOR).
+# Chosen from the classifier two-sample test against real kernels the corpus held out (docs/mutants.md).
+DEFAULT_MIXTURE = "mutant:0.7,motif:0.3"
 
 
 @dataclass(frozen=True)
