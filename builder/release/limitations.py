@@ -26,6 +26,10 @@ from builder.schema import BACKEND_PREFIX, IR_PARTS
 IR_TEXT_COLUMNS = tuple(f"{prefix}_{part}" for prefix in BACKEND_PREFIX.values() for part in IR_PARTS)
 # Kernels measured at most: the measures take milliseconds a kernel.
 SAMPLE = 1000
+# Rows of the sample whose text columns are lexed for the token counts: lexing every sampled row's
+# IR (tens of kB a row) in Python cost about a third of a 2,000-kernel build. The bytes are measured
+# on the whole sample, tokens per byte on these rows.
+TOKEN_ROWS = 100
 # Real kernels by the same measures (warp-lang 1.19.0's examples and newton 1.8.0, 1,448 kernels),
 # the reference a synthetic release is read against.
 REAL_REFERENCE = {
@@ -104,7 +108,7 @@ def measure_limits(files: list[Path], sample: int = SAMPLE, *, num_proc: int = 1
     written by one process, and these measures are most of its Python work."""
     names = set(pq.read_schema(files[0]).names) if files else set()
     columns = ["python_source"] + [c for c in IR_TEXT_COLUMNS if c in names]
-    texts: dict[str, list[str]] = {c: [] for c in columns}
+    cost = RowCost(columns)
     total = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
     step = max(1, total // sample)
     sources, same, cuda_lines, position = [], 0, 0, 0
@@ -120,9 +124,7 @@ def measure_limits(files: list[Path], sample: int = SAMPLE, *, num_proc: int = 1
             # IR strings held 100 MB more at 30,000 kernels.
             for row in parquet.read_row_group(group, columns=columns).take(picked).to_pylist():
                 sources.append(row["python_source"])
-                for column in columns:
-                    if row[column] is not None:
-                        texts[column].append(row[column])
+                cost.add(row)
                 if "cuda_forward" in row and "cpp_forward" in row:
                     matched, lines = _copied(row["cpp_forward"], row["cuda_forward"])
                     same, cuda_lines = same + matched, cuda_lines + lines
@@ -133,19 +135,40 @@ def measure_limits(files: list[Path], sample: int = SAMPLE, *, num_proc: int = 1
     else:
         measures = [kernel_quality(source) for source in sources]
     copied = same / cuda_lines if cuda_lines else None
-    return Limits(len(measures), summarize(measures), copied, _row_cost(texts))
+    return Limits(len(measures), summarize(measures), copied, cost.means())
 
 
-def _row_cost(texts: dict[str, list[str]]) -> dict[str, tuple[float, float]]:
-    """Mean bytes and lexer tokens (``builder.plan.near_duplicates.normalized_tokens``) per row, per column."""
-    return {
-        column: (
-            sum(len(t.encode()) for t in values) / len(values),
-            sum(len(normalized_tokens(t)) for t in values) / len(values),
-        )
-        for column, values in texts.items()
-        if values
-    }
+@dataclass
+class RowCost:
+    """Per text column (in ``columns`` order): bytes summed over the sampled rows, lexer tokens
+    (``builder.plan.near_duplicates.normalized_tokens``) over the first ``TOKEN_ROWS`` of them."""
+
+    columns: list[str]
+    rows: Counter = field(default_factory=Counter)
+    size: Counter = field(default_factory=Counter)
+    lexed_size: Counter = field(default_factory=Counter)
+    tokens: Counter = field(default_factory=Counter)
+
+    def add(self, row: dict) -> None:
+        for column in self.columns:
+            text = row[column]
+            if text is None:
+                continue
+            size = len(text.encode())
+            self.rows[column] += 1
+            self.size[column] += size
+            if self.rows[column] <= TOKEN_ROWS:
+                self.lexed_size[column] += size
+                self.tokens[column] += len(normalized_tokens(text))
+
+    def means(self) -> dict[str, tuple[float, float]]:
+        """Column -> (mean bytes, mean tokens: mean bytes times the lexed rows' tokens per byte) per row."""
+        out = {}
+        for column in (c for c in self.columns if self.rows[c]):
+            size = self.size[column] / self.rows[column]
+            per_byte = self.tokens[column] / self.lexed_size[column] if self.lexed_size[column] else 0.0
+            out[column] = (size, size * per_byte)
+        return out
 
 
 def _copied(cpp: str, cuda: str) -> tuple[int, int]:
