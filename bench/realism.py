@@ -12,6 +12,10 @@ split of a release, so a mutant build is tested against the real kernels its pla
 
     python bench/realism.py MUTANTS:train --real REAL:test          # REAL: the corpus (extract)
     python bench/realism.py --a REAL:train --b REAL:test             # the floor: real vs held-out real
+    python bench/realism.py MUTANTS:train --blend MOTIF:train --shares 0,0.3,0.5 --real REAL:test
+
+``--blend`` samples a mixture of the release's kernels and another's (each share: the other's part)
+at each ``--shares`` value: how the AUC of a ``--generator`` mixture moves with its weights.
 """
 
 from __future__ import annotations
@@ -120,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--a", nargs="+", default=[])
     ap.add_argument("--b", nargs="+", default=[])
     ap.add_argument("--max", type=int, default=1500, help="kernels per side")
+    ap.add_argument("--blend", help="a second release (DIR or DIR:SPLIT) mixed into the first")
+    ap.add_argument("--shares", default="0,0.1,0.2,0.3,0.5,0.7,1", help="the second release's shares, comma-separated")
     args = ap.parse_args(argv)
     if args.release:
         a, b, label = sources(args.release), [k for s in args.real for k in sources(s)], "release vs real"
@@ -130,6 +136,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"realism: no kernels in {side}; give folders of .py files or releases (DIR or DIR:SPLIT)")
             return 1
     rng = random.Random(0)
+    if args.blend:
+        other, n = sources(args.blend), min(len(b), args.max)
+        for share in (float(x) for x in args.shares.split(",")):
+            k = round(n * share)
+            mixed = rng.sample(a, n - k) + rng.sample(other, k)
+            print(f"{args.blend} share {share:g}: {n} vs {n} kernels, 5-fold AUC {two_sample_auc(mixed, b):.3f}")
+        return 0
     a, b = rng.sample(a, min(len(a), args.max)), rng.sample(b, min(len(b), args.max))
     print(f"{label}: {len(a)} vs {len(b)} kernels, 5-fold AUC {two_sample_auc(a, b):.3f}")
     return 0
