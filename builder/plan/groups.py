@@ -15,24 +15,39 @@ from builder.plan.near_duplicates import NearDuplicateIndex
 
 
 class Groups:
-    """Kernels added one by one, each joined to every earlier kernel it is linked to."""
+    """Kernels added one by one, each joined to every earlier kernel it is linked to; a group may
+    be pinned to a split (a pin spreads to the groups it joins)."""
 
     def __init__(self) -> None:
         self._parent: list[int] = []
         self._by_core: dict[str, int] = {}
         self._index = NearDuplicateIndex()
+        self._pin: dict[int, str] = {}  # root -> the split its group must take
 
-    def add(self, core: str, sig: np.ndarray, family: str | None = None) -> int:
+    def linked(self, core: str, sig: np.ndarray, family: str | None = None) -> list[int]:
+        """Positions of the earlier kernels a kernel of this live core, signature and family links to."""
+        links = self._index.matches(sig)
+        links.extend(self._by_core[key] for key in _keys(core, family) if key in self._by_core)
+        return links
+
+    def pins(self, positions: list[int]) -> set[str | None]:
+        """The pins of the groups of ``positions`` (None: a group free to take any split)."""
+        return {self._pin.get(self.root(p)) for p in positions}
+
+    def add(
+        self, core: str, sig: np.ndarray, family: str | None = None, *, pin: str | None = None, links=None
+    ) -> int:
         """Add a kernel (its kernel-alone live-core hash and MinHash signature, and the family it
-        must share a split with, such as a mutant's parent file); its position."""
+        must share a split with, such as a mutant's parent file; ``pin``: the split its group must
+        take; ``links``: ``linked``'s answer, if asked already); its position."""
+        links = self.linked(core, sig, family) if links is None else links
         position = len(self._parent)
         self._parent.append(position)
-        links = self._index.matches(sig)
-        keys = (core,) if family is None else (core, f"family:{family}")
-        links.extend(self._by_core[key] for key in keys if key in self._by_core)
+        if pin is not None:
+            self._pin[position] = pin
         for other in links:
             self._union(position, other)
-        for key in keys:
+        for key in _keys(core, family):
             self._by_core.setdefault(key, position)
         self._index.add(sig)
         return position
@@ -56,4 +71,11 @@ class Groups:
     def _union(self, a: int, b: int) -> None:
         a, b = self.root(a), self.root(b)
         if a != b:
-            self._parent[max(a, b)] = min(a, b)
+            low, high = min(a, b), max(a, b)
+            self._parent[high] = low
+            if high in self._pin:
+                self._pin.setdefault(low, self._pin.pop(high))
+
+
+def _keys(core: str, family: str | None) -> tuple[str, ...]:
+    return (core,) if family is None else (core, f"family:{family}")

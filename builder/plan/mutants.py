@@ -60,6 +60,6 @@ def draw_mutants(
             if draws.duplicate(digest):
                 continue
             kernel = kernel_of(index, digest, complexity, category, constructs, builtins, attempt)
-            draws.keep(kernel, link, family=family, pin="test" if parent_split == "test" else None)
-            kept += 1
+            if draws.keep(kernel, link, family=family, pin="test" if parent_split == "test" else None):
+                kept += 1
     draws.draws += tried

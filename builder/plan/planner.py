@@ -164,8 +164,8 @@ def _draw_synthesized(draws: Draws, options: BuildOptions, *, first_round: int, 
                         constructs=draws.shared(constructs),
                         builtins=draws.shared(builtins),
                     )
-                    draws.keep(kernel, link)
-                    got[category] += 1
+                    if draws.keep(kernel, link):
+                        got[category] += 1
                 if got[category] == targets[category]:
                     open_categories.remove(category)
                 elif tried[category] >= MAX_DRAWS_PER_KERNEL * targets[category] + MAX_DRAWS_ALLOWANCE:

@@ -58,13 +58,18 @@ def ratio_lines(sizes: Sequence[int], ratios: Sequence[float], *, categories: in
     gap = ratio_gap(sizes, ratios)
     if gap > TOLERANCE:
         worst = max(range(len(SPLITS)), key=lambda i: abs(realised[i] - ratios[i]))
-        fix = fitting_count(total, categories, ratios)
-        advice = (
-            f"--num-examples {fix} gives ratios within {100 * TOLERANCE:g} points" if fix else "no nearby count fits"
-        )
-        lines.append(
+        head = (
             f"warning: realised split ratios differ from the asked ones by {100 * gap:.1f} points "
-            f"({SPLITS[worst]}: {100 * realised[worst]:.1f}% for {100 * ratios[worst]:g}%) because each of "
-            f"{categories} categories is split on its own; {advice}"
+            f"({SPLITS[worst]}: {100 * realised[worst]:.1f}% for {100 * ratios[worst]:g}%) because "
         )
+        if ratio_gap(planned_split_sizes(total, categories, ratios), ratios) > TOLERANCE:
+            fix = fitting_count(total, categories, ratios)
+            within = f"gives ratios within {100 * TOLERANCE:g} points"
+            advice = f"--num-examples {fix} {within}" if fix else "no nearby count fits"
+            lines.append(f"{head}each of {categories} categories is split on its own; {advice}")
+        else:  # rounding alone would fit: groups placed whole (families, live cores, pinned test parents) did it
+            lines.append(
+                f"{head}kernels that must share a split (a mutant family, one live core, near-duplicates, "
+                "mutants of real test kernels) are placed whole"
+            )
     return lines
