@@ -150,8 +150,7 @@ def _add_build(commands) -> None:
         type=_ratios,
         default=DEFAULT_RATIOS,
         metavar="R,R,R",
-        help=f"{'/'.join(SPLITS)} ratios, comma-separated, summing to 1 (default: "
-        f"{','.join(map(str, DEFAULT_RATIOS))})",
+        help=f"{'/'.join(SPLITS)} ratios, comma-separated, sum 1 (default: {','.join(map(str, DEFAULT_RATIOS))})",
     )
     build.add_argument(
         "--generator",
