@@ -23,6 +23,7 @@ import datasets
 
 from builder.codegen.ir import BACKENDS
 from builder.codegen.rows import generate_rows
+from builder.executors.local import PlanStaysHome
 from builder.options import ROW_FIELDS, BuildOptions
 from builder.plan.planner import block_plan, make_plan, stream_blocks
 from builder.plan.shards import split_shards
@@ -93,7 +94,7 @@ WarpIRPairsConfig = make_dataclass(
 )
 
 
-class WarpIRPairs(datasets.GeneratorBasedBuilder):
+class WarpIRPairs(PlanStaysHome, datasets.GeneratorBasedBuilder):
     """Builds aligned Python -> Warp IR pairs; see the module docstring."""
 
     VERSION = datasets.Version(GENERATOR_VERSION)

@@ -1,6 +1,7 @@
 """Library math in every float precision: transcendental, rounding and special functions."""
 
 import random
+from functools import cache
 
 from generators.draft import simple_kernel
 from generators.registry import signatures
@@ -10,11 +11,11 @@ from generators.swarm import FLOAT_SCALARS, draw
 CATEGORY = "math"
 
 
-def _math_keys() -> list[str]:
+@cache
+def _math_keys() -> tuple[str, ...]:
     """Registry keys over float scalars that are plain calls, not operators or casts."""
-    return sorted(
-        {s.key for s in signatures() if s.form == "call" and s.result.is_scalar and all(p.is_scalar for p in s.params)}
-    )
+    plain = (s for s in signatures() if s.form == "call" and s.result.is_scalar)
+    return tuple(sorted({s.key for s in plain if all(p.is_scalar for p in s.params)}))
 
 
 def synthesize(rng: random.Random) -> KernelSpec:

@@ -68,6 +68,8 @@ class Body:
         self.lines: list[str] = []
         self._indent = indent
         self._scopes: list[dict[str, Held]] = [{}]
+        self._visible: tuple[tuple[str, Held], ...] | None = None  # visible(), until the scopes change
+        self._by_type: tuple[tuple | None, dict[VType, tuple[str, ...]]] = (None, {})  # values() of that visible()
         self._fixed: set[str] = set()
         self.loop_indices: set[str] = set()
         self._taken: set[str] = {"wp", "float", "int", "bool", "range", "tid", *taken}
@@ -81,11 +83,13 @@ class Body:
         self.line(header + ":")
         self._indent += 1
         self._scopes.append({})
+        self._visible = None
         start = len(self.lines)
         yield
         if len(self.lines) == start:
             self.line("pass")
         self._scopes.pop()
+        self._visible = None
         self._indent -= 1
 
     @property
@@ -105,6 +109,7 @@ class Body:
         """Put ``name`` in the current scope; ``mutable=False`` for indices and parameters."""
         self._taken.add(name)
         self._scopes[-1][name] = held
+        self._visible = None
         if not mutable:
             self._fixed.add(name)
         return name
@@ -126,14 +131,23 @@ class Body:
             expr = f"{t.text}({expr})"
         self.line(f"{target} = {expr}")
 
-    def visible(self) -> Iterator[tuple[str, Held]]:
-        """Every visible name and what it holds, outermost first (a deterministic order)."""
-        for scope in self._scopes:
-            yield from scope.items()
+    def visible(self) -> tuple[tuple[str, Held], ...]:
+        """Every visible name and what it holds, outermost first (a deterministic order).
+
+        Kept until a name is bound or a block opens or closes: expressions read it for every leaf."""
+        if self._visible is None:
+            self._visible = tuple(item for scope in self._scopes for item in scope.items())
+        return self._visible
 
     def values(self, t: VType) -> list[str]:
         """Visible names holding a value of type ``t``."""
-        return [n for n, h in self.visible() if h == t]
+        visible = self.visible()
+        if self._by_type[0] is not visible:
+            self._by_type = (visible, {})
+        names = self._by_type[1].get(t)
+        if names is None:
+            names = self._by_type[1][t] = tuple(n for n, h in visible if h == t)
+        return list(names)
 
     def mutable_values(self) -> list[tuple[str, VType]]:
         """Visible value names that statements may assign to."""

@@ -174,6 +174,12 @@ def signatures() -> tuple[Signature, ...]:
 
 
 @cache
+def signature_keys() -> tuple[str, ...]:
+    """The registry keys of ``signatures()``, sorted (a swarm draws its builtins from them)."""
+    return tuple(sorted({s.key for s in signatures()}))
+
+
+@cache
 def by_result() -> dict[str, tuple[Signature, ...]]:
     """Signatures grouped by the name of their result type."""
     grouped: dict[str, list[Signature]] = defaultdict(list)

@@ -11,7 +11,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from generators.registry import signatures
+from generators.registry import signature_keys
 from generators.types import VType, universe
 
 # Statement kinds ``generators.statements`` knows.
@@ -79,7 +79,7 @@ def draw(
         ]
         types = (rng.choice(kind_pool),) + types[1:]
     share = rng.uniform(*key_share)
-    keys = frozenset(k for k in sorted({s.key for s in signatures()}) if rng.random() < share) | frozenset(require)
+    keys = frozenset(k for k in signature_keys() if rng.random() < share) | frozenset(require)
     chosen = [k for k in kinds if rng.random() < 0.75] or [rng.choice(list(kinds))]
     weighted = tuple(k for k in chosen for _ in range(rng.randint(1, 3)))
     return Swarm(

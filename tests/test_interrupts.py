@@ -79,3 +79,24 @@ def test_a_signal_swallowed_by_a_finalizer_still_stops_the_build():
             interrupts.check()
     finally:
         interrupts.uninstall()
+
+
+def test_descendants_reads_children_and_grandchildren_as_a_scan_of_proc_does():
+    from builder.interrupts import _descendants_by_children, _descendants_by_scan, descendants
+
+    # A child that starts a grandchild and waits on it: two levels below this process.
+    child = subprocess.Popen([sys.executable, "-c", "import subprocess; subprocess.run(['sleep', '30'])"])
+    try:
+        deadline = time.monotonic() + 10
+        while len(_descendants_by_scan(os.getpid())) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        found = descendants(os.getpid())
+        assert child.pid in found and len(found) >= 2
+        assert sorted(found) == sorted(_descendants_by_scan(os.getpid()))
+        assert _descendants_by_children(os.getpid()) in (None, found)  # None: a kernel without task/*/children
+    finally:
+        for pid in _descendants_by_scan(child.pid):
+            os.kill(pid, signal.SIGKILL)
+        child.kill()
+        child.wait()
+    assert descendants(999_999_999) == []  # no such process

@@ -476,3 +476,21 @@ def test_leaf_fields_never_hold_statements_or_expressions():
             kind, name = part.split(" ")
             if name in _LEAF_FIELDS:
                 assert kind in harmless, (cls.__name__, name, kind)
+
+
+def test_the_plans_walk_is_ast_walk_in_the_same_order():
+    """``builder.plan.kernel_ast.walk`` skips fields that never hold a node; it must meet what ``ast.walk`` meets."""
+    from pathlib import Path
+
+    from builder.plan.kernel_ast import walk
+
+    root = Path(__file__).resolve().parent.parent
+    sources = [p.read_text(encoding="utf-8") for p in sorted(root.glob("[bg]*/**/*.py"))]
+    sources += [synthesize(5, i, g).python_source for g in ("random", "motif") for i in range(60)]
+    met = 0
+    for source in sources:
+        tree = ast.parse(source)
+        for node in (tree, *tree.body[:3]):
+            assert [id(n) for n in walk(node)] == [id(n) for n in ast.walk(node)]
+        met += len(walk(tree))
+    assert met > 100_000

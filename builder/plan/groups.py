@@ -34,9 +34,7 @@ class Groups:
         """The pins of the groups of ``positions`` (None: a group free to take any split)."""
         return {self._pin.get(self.root(p)) for p in positions}
 
-    def add(
-        self, core: str, sig: np.ndarray, family: str | None = None, *, pin: str | None = None, links=None
-    ) -> int:
+    def add(self, core: str, sig: np.ndarray, family: str | None = None, *, pin: str | None = None, links=None) -> int:
         """Add a kernel (its kernel-alone live-core hash and MinHash signature, and the family it
         must share a split with, such as a mutant's parent file; ``pin``: the split its group must
         take; ``links``: ``linked``'s answer, if asked already); its position."""

@@ -68,18 +68,36 @@ def walk(node: ast.AST) -> list[ast.AST]:
     """``node`` and every node under it, in ``ast.walk``'s order (breadth first), as a list.
 
     The plan's passes walk each kernel dozens of times; ``ast.walk``'s generator chain
-    (``iter_child_nodes`` over ``iter_fields``) is most of their cost."""
+    (``iter_child_nodes`` over ``iter_fields``) is most of their cost, and so is reading fields
+    that never hold a node (``_node_fields``)."""
     found, i, AST = [node], 0, ast.AST
+    fields_of, append, extend = _NODE_FIELDS.get, found.append, found.extend
     while i < len(found):
         n = found[i]
         i += 1
-        for name in n._fields:
+        names = fields_of(type(n))
+        for name in _node_fields(type(n)) if names is None else names:
             value = getattr(n, name, None)
             if isinstance(value, AST):
-                found.append(value)
+                append(value)
             elif isinstance(value, list):
-                found.extend(x for x in value if isinstance(x, AST))
+                extend([x for x in value if isinstance(x, AST)])
     return found
+
+
+# Fields that hold a str, int or other plain value in every node class that has them (``names``
+# does not qualify: Import's holds alias nodes); a Constant's value is never a node.
+_PLAIN_FIELDS = frozenset(
+    {"id", "attr", "arg", "name", "asname", "module", "level", "type_comment", "kind", "conversion", "is_async"}
+    | {"simple"}
+)
+_NODE_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: ()}
+
+
+def _node_fields(cls: type) -> tuple[str, ...]:
+    """The fields of node class ``cls`` that may hold a node or a list of nodes (``walk``'s order)."""
+    fields = _NODE_FIELDS[cls] = tuple(f for f in cls._fields if f not in _PLAIN_FIELDS)
+    return fields
 
 
 def deco_kind(d: ast.expr) -> str | None:
@@ -282,7 +300,9 @@ class KCtx:
     scope: Scope
 
 
-def make_ctx(fn: ast.FunctionDef, scope: Scope) -> KCtx:
+def make_ctx(fn: ast.FunctionDef, scope: Scope, nodes: list[ast.AST] | None = None) -> KCtx:
+    """The names of kernel ``fn`` by role (``nodes``: ``walk(fn)`` when the caller has it already)."""
+    nodes = walk(fn) if nodes is None else nodes
     params, value_params, array_params = set(), set(), set()
     for a in fn.args.args:
         params.add(a.arg)
@@ -292,7 +312,7 @@ def make_ctx(fn: ast.FunctionDef, scope: Scope) -> KCtx:
         elif VALUE_ANN.match(ann):
             value_params.add(a.arg)
     stored, tids = set(), set()
-    for n in walk(fn):
+    for n in nodes:
         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
             stored.add(n.id)
         elif isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and wp_attr(n.value) == "tid":
@@ -301,7 +321,7 @@ def make_ctx(fn: ast.FunctionDef, scope: Scope) -> KCtx:
     # a local bound to an array param, to a field of a struct param / global, or to
     # wp.array(ptr=...) is an array alias: stores through it are outside-visible
     aliases = set()
-    for n in walk(fn):
+    for n in nodes:
         if (
             isinstance(n, ast.Assign)
             and isinstance(n.value, ast.Call)

@@ -249,12 +249,14 @@ class Liveness:
         return frozenset(live), U, eff
 
     # -- results
-    def counted(self) -> list[ast.stmt]:
-        """Statements that count: all but `pass` and string literals (docstring, comments)."""
+    def counted(self, body: list[ast.AST] | None = None) -> list[ast.stmt]:
+        """Statements that count: all but `pass` and string literals (docstring, comments).
+
+        ``body``: the walks of the kernel's statements, ``[n for st in fn.body for n in walk(st)]``, if known."""
+        body = [n for st in self.fn.body for n in walk(st)] if body is None else body
         return [
             n
-            for st in self.fn.body
-            for n in walk(st)
+            for n in body
             if isinstance(n, ast.stmt)
             and not isinstance(n, ast.Pass)
             and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str))

@@ -67,18 +67,20 @@ class Quality:
 def kernel_quality(source: str) -> Quality:
     """The measures of the last ``@wp.kernel`` in ``source`` (helpers and structs resolved there)."""
     tree = ast.parse(source)
-    kernels = find_kernels(tree)
+    nodes = walk(tree)
+    kernels = find_kernels(tree, nodes)
     if not kernels:
         raise ValueError("no @wp.kernel in the source")
-    return measure(kernels[-1], source_scope(tree), source.splitlines())
+    return measure(kernels[-1], source_scope(tree, nodes), source.splitlines())
 
 
 def measure(fn: ast.FunctionDef, scope: Scope, lines: list[str]) -> Quality:
     """The measures of kernel ``fn``, whose file's lines are ``lines``."""
-    ctx = make_ctx(fn, scope)
+    fn_nodes = walk(fn)
+    ctx = make_ctx(fn, scope, fn_nodes)
     live = Liveness(fn, ctx)
-    stmts = live.counted()
     body = [x for st in fn.body for x in walk(st)]
+    stmts = live.counted(body)
     trivial, litcall, helper, wp_calls = _operations(body, scope)
     gather, nontid = _dataflow(body, ctx)
     early, guard = _returns(body, ctx)
@@ -97,7 +99,7 @@ def measure(fn: ast.FunctionDef, scope: Scope, lines: list[str]) -> Quality:
         arrays=len(ctx.array_params),
         wp_calls=frozenset(wp_calls),
         identifiers=frozenset(
-            ({n.id for n in walk(fn) if isinstance(n, ast.Name)} | {a.arg for a in fn.args.args}) - KEEP_NAMES
+            ({n.id for n in fn_nodes if isinstance(n, ast.Name)} | {a.arg for a in fn.args.args}) - KEEP_NAMES
         ),
         docstring=docstring_node(fn) is not None,
         comment=comment_count(lines, fn)[0] > 0,
