@@ -149,16 +149,16 @@ def removed_on_stop(path: Path) -> Iterator[Path]:
 def descendants(root: int) -> list[int]:
     """Every process below ``root`` (children first, then theirs), read from ``/proc``; empty elsewhere.
 
-    Each process's ``task/*/children`` where the kernel keeps them; otherwise every process's parent,
-    a scan of all of ``/proc`` (which costs a sampler polling ten times a second a tenth of a core)."""
+    Each process's ``task/*/children`` where the kernel keeps them (a memory sampler polls this ten
+    times a second beside the build it measures); otherwise every process's parent, read from a
+    scan of all of ``/proc``."""
     found = _descendants_by_children(root)
     return found if found is not None else _descendants_by_scan(root)
 
 
 def _descendants_by_children(root: int) -> list[int] | None:
-    found, stack = [], [root]
-    while stack:
-        pid = stack.pop()
+    found, parents = [], [root]
+    for pid in parents:  # grows as children are found: breadth first
         try:
             tasks = list(Path(f"/proc/{pid}/task").iterdir())
         except OSError:
@@ -171,7 +171,7 @@ def _descendants_by_children(root: int) -> list[int] | None:
             except OSError:
                 continue
             found.extend(int(c) for c in children)
-            stack.extend(int(c) for c in children)
+            parents.extend(int(c) for c in children)
     return found
 
 
