@@ -1,6 +1,6 @@
 """Throughput and memory of the build against Warp's own floor, in one command.
 
-    python bench/throughput.py                       # everything, about 25 minutes on 2 cores
+    python bench/throughput.py                       # everything, about 17 minutes on 2 cores
     python bench/throughput.py --memory-kernels 0    # without the 100,000-kernel memory run
     python bench/throughput.py --generator random    # the random synthesizer's kernels instead
 
