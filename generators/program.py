@@ -69,7 +69,6 @@ class Body:
         self._indent = indent
         self._scopes: list[dict[str, Held]] = [{}]
         self._visible: tuple[tuple[str, Held], ...] | None = None  # visible(), until the scopes change
-        self._by_type: tuple[tuple | None, dict[VType, tuple[str, ...]]] = (None, {})  # values() of that visible()
         self._fixed: set[str] = set()
         self.loop_indices: set[str] = set()
         self._taken: set[str] = {"wp", "float", "int", "bool", "range", "tid", *taken}
@@ -141,13 +140,7 @@ class Body:
 
     def values(self, t: VType) -> list[str]:
         """Visible names holding a value of type ``t``."""
-        visible = self.visible()
-        if self._by_type[0] is not visible:
-            self._by_type = (visible, {})
-        names = self._by_type[1].get(t)
-        if names is None:
-            names = self._by_type[1][t] = tuple(n for n, h in visible if h == t)
-        return list(names)
+        return [n for n, h in self.visible() if h == t]
 
     def mutable_values(self) -> list[tuple[str, VType]]:
         """Visible value names that statements may assign to."""

@@ -27,8 +27,8 @@ def test_a_shard_is_a_tuple_of_planned_kernels_that_pickles_as_one_c_pickle(plan
     for dumps, loads in ((dill.dumps, dill.loads), (pickle.dumps, pickle.loads)):
         again = loads(dumps(shards["train"]))
         assert again == shards["train"] and all(isinstance(s, Shard) for s in again)
-    # dill (datasets' pickler) meets one bytes object per shard, not every planned kernel and string.
-    assert len(dill.dumps(piece)) < len(pickle.dumps(tuple(piece), pickle.HIGHEST_PROTOCOL)) + 200
+    # dill (datasets' pickler) meets one bytes object per shard, the C pickle, not every planned kernel and string.
+    assert pickle.dumps(tuple(piece), pickle.HIGHEST_PROTOCOL) in dill.dumps(piece)
 
 
 def test_a_pickled_builder_leaves_its_plan_behind(plan, tmp_path):
