@@ -7,6 +7,7 @@ octave counts and a positive Poisson rate.
 """
 
 import random
+from functools import cache
 
 from generators.draft import Draft
 from generators.program import pick_name
@@ -19,8 +20,9 @@ CATEGORY = "random"
 _PREFIXES = ("rand", "sample_", "noise", "pnoise", "curlnoise", "poisson")
 
 
-def _random_signatures() -> list[Signature]:
-    return [s for s in value_overloads() if s.key.startswith(_PREFIXES) and s.names[:1] == ("state",)]
+@cache
+def _random_signatures() -> tuple[Signature, ...]:
+    return tuple(s for s in value_overloads() if s.key.startswith(_PREFIXES) and s.names[:1] == ("state",))
 
 
 def _argument(d: Draft, name: str, t, pair: dict) -> str:

@@ -59,6 +59,20 @@ class VType:
     scalar: str
     shape: tuple[int, ...]
 
+    def __eq__(self, other: object) -> bool:
+        # What the dataclass would generate, without its field tuples: expressions compare
+        # types at every leaf they draw.
+        if self is other:
+            return True
+        if other.__class__ is not VType:
+            return NotImplemented
+        return (
+            self.name == other.name
+            and self.kind == other.kind
+            and self.scalar == other.scalar
+            and self.shape == other.shape
+        )
+
     @property
     def text(self) -> str:
         """How a kernel spells the type: ``float``, ``wp.vec3``, ``wp.mat22d``, ``wp.uint8``."""

@@ -69,3 +69,14 @@ def test_near_duplicates_are_found_and_distinct_kernels_are_not():
     assert index.match(signature(LIVE.replace("scatter", "spread").replace("0.0", "2.0"))) == 0
     assert index.match(signature(NOISY)) is None
     assert similarity(signature(LIVE), signature(NOISY)) < 0.5
+
+
+def test_same_agrees_with_comparing_dumps_on_every_pair_of_expressions():
+    import ast
+
+    from builder.plan.quality import _same
+
+    nodes = [n for source in (NOISY, LIVE) for n in ast.walk(ast.parse(source)) if isinstance(n, ast.expr)]
+    pairs = [(a, b) for a in nodes for b in nodes]
+    assert all(_same(a, b) == (ast.dump(a) == ast.dump(b)) for a, b in pairs)
+    assert sum(_same(a, b) for a, b in pairs) > len(nodes)  # equal subtrees other than a node with itself (h - h)

@@ -113,8 +113,11 @@ def deco_kind(d: ast.expr) -> str | None:
     return None
 
 
+_DEFS = (ast.FunctionDef, ast.ClassDef)  # what kind_of reads decorators of
+
+
 def kind_of(node: ast.AST) -> str | None:
-    if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+    if isinstance(node, _DEFS):
         for d in node.decorator_list:
             k = deco_kind(d)
             if k:
@@ -263,6 +266,8 @@ class HelperTable:
         ``nodes``: ``walk(tree)`` when the caller has it already."""
         has_kernel = False
         for n in walk(tree) if nodes is None else nodes:
+            if not isinstance(n, _DEFS):
+                continue
             k = kind_of(n)
             if k == "kernel":
                 has_kernel = True
@@ -349,7 +354,7 @@ def make_ctx(fn: ast.FunctionDef, scope: Scope, nodes: list[ast.AST] | None = No
 
 def find_kernels(tree: ast.AST, nodes: list[ast.AST] | None = None) -> list[ast.FunctionDef]:
     """Every function decorated as a Warp kernel, nested ones included (``nodes``: ``walk(tree)`` if known)."""
-    return [n for n in (walk(tree) if nodes is None else nodes) if kind_of(n) == "kernel"]
+    return [n for n in (walk(tree) if nodes is None else nodes) if isinstance(n, _DEFS) and kind_of(n) == "kernel"]
 
 
 def source_scope(tree: ast.Module, nodes: list[ast.AST] | None = None) -> Scope:

@@ -42,6 +42,7 @@ class Liveness:
         self._loads: dict[int, frozenset] = {}
         self._nested: dict[int, list[tuple[int, frozenset]]] = {}
         self._memo: dict[tuple, tuple] = {}
+        self._head_calls: dict[int, tuple[bool, set[str]]] = {}
         _, self.live_ids, _ = self._block(fn.body, frozenset(), False)
 
     def _head_loads(self, node: ast.AST) -> frozenset:
@@ -50,10 +51,18 @@ class Liveness:
             self._loads[key] = frozenset(load_names(node))
         return self._loads[key]
 
+    def _test_calls(self, node: ast.AST) -> tuple[bool, set[str]]:
+        """``_calls`` of a branch test or loop head, which a loop's fixed point evaluates again and again."""
+        key = id(node)
+        if key not in self._head_calls:
+            self._head_calls[key] = self._calls(walk(node))
+        return self._head_calls[key]
+
     # -- expression / statement summaries
-    def _calls(self, node: ast.AST) -> tuple[bool, set[str]]:
+    def _calls(self, nodes: list[ast.AST]) -> tuple[bool, set[str]]:
+        """(a call with an effect, names a call updates in place) among ``nodes`` (an expression's walk)."""
         crit, mut = False, set()
-        for c in walk(node):
+        for c in nodes:
             if not isinstance(c, ast.Call):
                 continue
             a = wp_attr(c)
@@ -119,8 +128,9 @@ class Liveness:
         if key in self._info:
             return self._info[key]
         kills, pdefs = set(), set()
-        crit, mut = self._calls(st)
-        uses = load_names(st)
+        nodes = walk(st)
+        crit, mut = self._calls(nodes)
+        uses = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}  # load_names
         if isinstance(st, ast.Assign):
             for t in st.targets:
                 crit |= self._target(t, kills, pdefs)
@@ -204,7 +214,7 @@ class Liveness:
             if isinstance(st, ast.If):
                 lb, ub, eb = self._block(st.body, live, ctrl)
                 lo, uo, eo = self._block(st.orelse, live, ctrl) if st.orelse else (live, set(), False)
-                tcrit, tmut = self._calls(st.test)
+                tcrit, tmut = self._test_calls(st.test)
                 if ub or uo or tcrit or (tmut & (lb | lo)):
                     U |= ub | uo
                     U.add(id(st))
@@ -217,7 +227,7 @@ class Liveness:
                 is_while = isinstance(st, ast.While)
                 head = st.test if is_while else st.iter
                 tuses = self._head_loads(head)
-                tcrit, _ = self._calls(head)
+                tcrit, _ = self._test_calls(head)
                 kills = frozenset() if is_while else frozenset(x.id for x in walk(st.target) if isinstance(x, ast.Name))
                 _, _, e1 = self._loop(st, lo, tuses, kills, False, False)
                 if e1 or eo or tcrit:

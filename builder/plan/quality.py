@@ -74,13 +74,33 @@ def kernel_quality(source: str) -> Quality:
     return measure(kernels[-1], source_scope(tree, nodes), source.splitlines())
 
 
+class _Body:
+    """The nodes of a kernel's statements (``walk`` of each, in order), and those of a few node types."""
+
+    ASSIGNS = (ast.Assign, ast.AugAssign, ast.AnnAssign)
+
+    def __init__(self, fn: ast.FunctionDef) -> None:
+        self.nodes = [x for st in fn.body for x in walk(st)]
+        self._by_type: dict[type, list[ast.AST]] = collections.defaultdict(list)
+        for n in self.nodes:
+            self._by_type[type(n)].append(n)
+        # in statement order: _tainted follows assignments in the order they run
+        self.assigns = [n for n in self.nodes if type(n) in self.ASSIGNS]
+
+    def of(self, *types: type) -> list[ast.AST]:
+        """The nodes of these exact types (``ast.parse`` makes no subclasses), type by type."""
+        return [n for t in types for n in self._by_type.get(t, ())]
+
+
 def measure(fn: ast.FunctionDef, scope: Scope, lines: list[str]) -> Quality:
     """The measures of kernel ``fn``, whose file's lines are ``lines``."""
-    fn_nodes = walk(fn)
+    body = _Body(fn)
+    # walk(fn) as a multiset, without walking the statements again (make_ctx and the names are sets)
+    fn_nodes = [fn, *(x for name in ("args", "decorator_list", "returns") for x in _walk_field(fn, name))]
+    fn_nodes += body.nodes
     ctx = make_ctx(fn, scope, fn_nodes)
     live = Liveness(fn, ctx)
-    body = [x for st in fn.body for x in walk(st)]
-    stmts = live.counted(body)
+    stmts = live.counted(body.nodes)
     trivial, litcall, helper, wp_calls = _operations(body, scope)
     gather, nontid = _dataflow(body, ctx)
     early, guard = _returns(body, ctx)
@@ -106,23 +126,37 @@ def measure(fn: ast.FunctionDef, scope: Scope, lines: list[str]) -> Quality:
     )
 
 
-def _literal_condition(body: list[ast.AST]) -> bool:
+def _walk_field(fn: ast.FunctionDef, name: str) -> list[ast.AST]:
+    value = getattr(fn, name, None)
+    values = value if isinstance(value, list) else [value]
+    return [x for v in values if isinstance(v, ast.AST) for x in walk(v)]
+
+
+def _literal_condition(body: _Body) -> bool:
     """A branch condition (or any operand of a top-level and/or) that names no variable."""
-    for n in body:
-        if isinstance(n, (ast.If, ast.IfExp, ast.While)):
-            t = n.test
-            if isinstance(n, ast.While) and isinstance(t, ast.Constant) and t.value is True:
-                continue  # `while True:` is an idiom, not a folded branch
-            if any(is_literal_expr(p) for p in (t.values if isinstance(t, ast.BoolOp) else [t])):
-                return True
+    for n in body.of(ast.If, ast.IfExp, ast.While):
+        t = n.test
+        if isinstance(n, ast.While) and isinstance(t, ast.Constant) and t.value is True:
+            continue  # `while True:` is an idiom, not a folded branch
+        if any(is_literal_expr(p) for p in (t.values if isinstance(t, ast.BoolOp) else [t])):
+            return True
     return False
 
 
+def _same(a: ast.AST, b: ast.AST) -> bool:
+    """``ast.dump(a) == ast.dump(b)``, without dumping when the node types or the names already differ."""
+    if type(a) is not type(b):
+        return False
+    if type(a) is ast.Name:
+        return a.id == b.id and type(a.ctx) is type(b.ctx)
+    return ast.dump(a) == ast.dump(b)
+
+
 def _trivial_binop(n: ast.BinOp, in_index: set[int]) -> bool:
-    op, dump = n.op, ast.dump
-    if isinstance(op, (ast.Sub, ast.Div, ast.FloorDiv, ast.Mod, ast.BitXor, ast.BitAnd, ast.BitOr)) and dump(
-        n.left
-    ) == dump(n.right):
+    op = n.op
+    if isinstance(op, (ast.Sub, ast.Div, ast.FloorDiv, ast.Mod, ast.BitXor, ast.BitAnd, ast.BitOr)) and _same(
+        n.left, n.right
+    ):
         return True
     if id(n) in in_index:  # `i * 3 + 0` next to `i * 3 + 1` is how people align indices
         return False
@@ -136,39 +170,37 @@ def _trivial_binop(n: ast.BinOp, in_index: set[int]) -> bool:
 
 def _trivial(n: ast.AST, in_index: set[int]) -> bool:
     """``x - x``, ``x * 1``, ``h < h``, ``a if c else a``, ``x = x``, ``min(x, x)``, ``clamp(x, a, a)``."""
-    dump = ast.dump
     if isinstance(n, ast.BinOp):
         return _trivial_binop(n, in_index)
     if isinstance(n, ast.Compare):
-        return len(n.comparators) == 1 and dump(n.left) == dump(n.comparators[0])
+        return len(n.comparators) == 1 and _same(n.left, n.comparators[0])
     if isinstance(n, ast.IfExp):
-        return dump(n.body) == dump(n.orelse)
+        return _same(n.body, n.orelse)
     if isinstance(n, ast.Assign):
         t = n.targets[0]
-        return (
-            len(n.targets) == 1
-            and type(t) is type(n.value)
-            and isinstance(t, (ast.Name, ast.Attribute, ast.Subscript))
-            and dump(t).replace("ctx=Store()", "ctx=Load()") == dump(n.value)
-        )
+        if len(n.targets) != 1 or type(t) is not type(n.value):
+            return False
+        if type(t) is ast.Name:  # the dump below, for the commonest case
+            return t.id == n.value.id
+        return isinstance(t, (ast.Attribute, ast.Subscript)) and ast.dump(t).replace(
+            "ctx=Store()", "ctx=Load()"
+        ) == ast.dump(n.value)
     if isinstance(n, ast.Call):
         a = wp_attr(n)
         name = a if a is not None else (n.func.id if isinstance(n.func, ast.Name) else None)
-        if name in ("min", "max", "cw_mul") and len(n.args) == 2 and dump(n.args[0]) == dump(n.args[1]):
+        if name in ("min", "max", "cw_mul") and len(n.args) == 2 and _same(n.args[0], n.args[1]):
             return True
-        return name == "clamp" and len(n.args) == 3 and dump(n.args[1]) == dump(n.args[2])
+        return name == "clamp" and len(n.args) == 3 and _same(n.args[1], n.args[2])
     return False
 
 
-def _operations(body: list[ast.AST], scope: Scope) -> tuple[bool, bool, bool, set[str]]:
+def _operations(body: _Body, scope: Scope) -> tuple[bool, bool, bool, set[str]]:
     """(trivial operation, literal-only wp call, helper call, wp.* names called)."""
-    in_index = {id(x) for n in body if isinstance(n, ast.Subscript) for x in walk(n.slice)}
-    triv = litcall = helper = False
+    in_index = {id(x) for n in body.of(ast.Subscript) for x in walk(n.slice)}
+    triv = any(_trivial(n, in_index) for n in body.of(ast.BinOp, ast.Compare, ast.IfExp, ast.Assign, ast.Call))
+    litcall = helper = False
     wp_calls: set[str] = set()
-    for n in body:
-        triv = triv or _trivial(n, in_index)
-        if not isinstance(n, ast.Call):
-            continue
+    for n in body.of(ast.Call):
         a = wp_attr(n)
         if a is not None:
             wp_calls.add(a)
@@ -196,11 +228,11 @@ def _arrayish(sub: ast.Subscript, ctx: KCtx) -> bool:
     return False
 
 
-def _tainted(body: list[ast.AST], loaded: set[int]) -> set[str]:
+def _tainted(body: _Body, loaded: set[int]) -> set[str]:
     """Names assigned (transitively) from a value that reads an array element."""
     flows = []
-    for n in body:
-        if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and n.value is not None:
+    for n in body.assigns:
+        if n.value is not None:
             targets = n.targets if isinstance(n, ast.Assign) else [n.target]
             tg = {
                 x.id
@@ -223,9 +255,9 @@ def _tainted(body: list[ast.AST], loaded: set[int]) -> set[str]:
     return tainted
 
 
-def _dataflow(body: list[ast.AST], ctx: KCtx) -> tuple[bool, bool]:
+def _dataflow(body: _Body, ctx: KCtx) -> tuple[bool, bool]:
     """(an index computed from array data: gather/scatter, a write at an index other than the thread's)."""
-    subs = [n for n in body if isinstance(n, ast.Subscript) and _arrayish(n, ctx)]
+    subs = [n for n in body.of(ast.Subscript) if _arrayish(n, ctx)]
     loaded = {id(n) for n in subs if isinstance(n.ctx, ast.Load)}
     tainted = _tainted(body, loaded)
 
@@ -236,11 +268,12 @@ def _dataflow(body: list[ast.AST], ctx: KCtx) -> tuple[bool, bool]:
         return bool(elts) and all(isinstance(e, ast.Name) and e.id in ctx.tids for e in elts)
 
     gather, nontid = any(data(s.slice) for s in subs), False
-    for n in body:
-        a = wp_attr(n) if isinstance(n, ast.Call) else None
+    for n in body.of(ast.Call):
+        a = wp_attr(n)
         if a and a.startswith("atomic_") and len(n.args) >= 3:
             gather = gather or any(data(x) for x in n.args[1:-1])
             nontid = nontid or not tid_only(n.args[1:-1])
+    for n in body.assigns:
         for t in _targets(n):
             s = t
             while isinstance(s, (ast.Attribute, ast.Subscript)):
@@ -257,11 +290,11 @@ def _targets(n: ast.AST) -> list[ast.AST]:
     return [n.target] if isinstance(n, (ast.AugAssign, ast.AnnAssign)) else []
 
 
-def _returns(body: list[ast.AST], ctx: KCtx) -> tuple[bool, bool]:
+def _returns(body: _Body, ctx: KCtx) -> tuple[bool, bool]:
     """(an early return, a bounds guard: the returning condition compares with a shape or a parameter)."""
     early = guard = False
-    for n in body:
-        if isinstance(n, ast.If) and any(isinstance(b, ast.Return) for b in n.body):
+    for n in body.of(ast.If):
+        if any(isinstance(b, ast.Return) for b in n.body):
             early = True
             cmps = [
                 c for c in walk(n.test) if isinstance(c, ast.Compare) and any(isinstance(o, CMP_OPS) for o in c.ops)
@@ -277,19 +310,16 @@ def _returns(body: list[ast.AST], ctx: KCtx) -> tuple[bool, bool]:
     return early, guard
 
 
-def _reads_no_input(body: list[ast.AST], stmts: list[ast.stmt], live: Liveness, ctx: KCtx) -> bool:
+def _reads_no_input(body: _Body, stmts: list[ast.stmt], live: Liveness, ctx: KCtx) -> bool:
     """True when no live statement reads a parameter other than as a store target or a shape."""
     excluded: set[int] = set()
-    for n in body:
-        if isinstance(n, ast.Attribute) and n.attr == "shape" and isinstance(n.value, ast.Name):
+    for n in body.of(ast.Attribute):
+        if n.attr == "shape" and isinstance(n.value, ast.Name):
             excluded.add(id(n.value))
-        elif (
-            isinstance(n, ast.Call)
-            and ATOMIC_LIKE.match(wp_attr(n) or "-")
-            and n.args
-            and root_of(n.args[0]) is not None
-        ):
+    for n in body.of(ast.Call):
+        if ATOMIC_LIKE.match(wp_attr(n) or "-") and n.args and root_of(n.args[0]) is not None:
             excluded.add(id(root_of(n.args[0])))
+    for n in body.assigns:
         for t in _targets(n):
             for e in t.elts if isinstance(t, ast.Tuple) else [t]:
                 if isinstance(e, (ast.Subscript, ast.Attribute)) and root_of(e) is not None:

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from builder.plan.near_duplicates import normalized_tokens
+from builder.plan.near_duplicates import token_count
 from builder.plan.quality import kernel_quality, summarize
 from builder.release.checksums import file_sha256
 from builder.schema import BACKEND_PREFIX, IR_PARTS
@@ -107,8 +108,8 @@ def measure_limits(files: list[Path], sample: int = SAMPLE, *, num_proc: int = 1
     With ``num_proc`` > 1 the sample's kernels are measured in that many processes: the release is
     written by one process, and these measures are most of its Python work."""
     names = set(pq.read_schema(files[0]).names) if files else set()
-    columns = ["python_source"] + [c for c in IR_TEXT_COLUMNS if c in names]
-    cost = RowCost(columns)
+    cost = RowCost(["python_source"] + [c for c in IR_TEXT_COLUMNS if c in names])
+    pair = ["cpp_forward", "cuda_forward"] if {"cpp_forward", "cuda_forward"} <= names else []
     total = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
     step = max(1, total // sample)
     sources, same, cuda_lines, position = [], 0, 0, 0
@@ -120,14 +121,16 @@ def measure_limits(files: list[Path], sample: int = SAMPLE, *, num_proc: int = 1
             position += count
             if not picked:
                 continue
-            # One row group at a time, only the sampled rows made Python objects: a whole batch of
-            # IR strings held 100 MB more at 30,000 kernels.
-            for row in parquet.read_row_group(group, columns=columns).take(picked).to_pylist():
-                sources.append(row["python_source"])
-                cost.add(row)
-                if "cuda_forward" in row and "cpp_forward" in row:
-                    matched, lines = _copied(row["cpp_forward"], row["cuda_forward"])
+            # One row group at a time, and only the texts measured in Python made Python objects:
+            # the IR columns' sizes are summed by Arrow.
+            table = parquet.read_row_group(group, columns=cost.columns).take(picked)
+            cost.add_table(table)
+            sources.extend(table.column("python_source").to_pylist())
+            if pair:
+                for cpp, cuda in zip(*(table.column(c).to_pylist() for c in pair), strict=True):
+                    matched, lines = _copied(cpp, cuda)
                     same, cuda_lines = same + matched, cuda_lines + lines
+            del table
             pa.default_memory_pool().release_unused()
     if num_proc > 1 and len(sources) > 1:
         with multiprocessing.get_context().Pool(num_proc) as pool:
@@ -140,8 +143,8 @@ def measure_limits(files: list[Path], sample: int = SAMPLE, *, num_proc: int = 1
 
 @dataclass
 class RowCost:
-    """Per text column (in ``columns`` order): bytes summed over the sampled rows, lexer tokens
-    (``builder.plan.near_duplicates.normalized_tokens``) over the first ``TOKEN_ROWS`` of them."""
+    """Per text column (in ``columns`` order): UTF-8 bytes summed over the sampled rows, lexer tokens
+    (``builder.plan.near_duplicates.token_count``) over the first ``TOKEN_ROWS`` of them (nulls skipped)."""
 
     columns: list[str]
     rows: Counter = field(default_factory=Counter)
@@ -149,17 +152,19 @@ class RowCost:
     lexed_size: Counter = field(default_factory=Counter)
     tokens: Counter = field(default_factory=Counter)
 
-    def add(self, row: dict) -> None:
+    def add_table(self, table: pa.Table) -> None:
+        """Count the rows of ``table``, which holds every column of ``columns``."""
         for column in self.columns:
-            text = row[column]
-            if text is None:
+            present = table.column(column).drop_null()
+            if not len(present):
                 continue
-            size = len(text.encode())
-            self.rows[column] += 1
-            self.size[column] += size
-            if self.rows[column] <= TOKEN_ROWS:
-                self.lexed_size[column] += size
-                self.tokens[column] += len(normalized_tokens(text))
+            lengths = pc.binary_length(present)
+            self.size[column] += pc.sum(lengths).as_py()
+            lexed = min(len(present), max(0, TOKEN_ROWS - self.rows[column]))
+            if lexed:
+                self.lexed_size[column] += pc.sum(lengths.slice(0, lexed)).as_py()
+                self.tokens[column] += sum(token_count(text) for text in present.slice(0, lexed).to_pylist())
+            self.rows[column] += len(present)
 
     def means(self) -> dict[str, tuple[float, float]]:
         """Column -> (mean bytes, mean tokens: mean bytes times the lexed rows' tokens per byte) per row."""
