@@ -86,6 +86,6 @@ def test_limits_measured_in_two_processes_equal_one(release):
     files = sorted((release / "paired").glob("*.parquet"))
     one, two = measure_limits(files, sample=40), measure_limits(files, sample=40, num_proc=2)
     assert one == two
-    assert one.kernels >= 40
+    assert one.kernels == 40  # exactly the sample: the release has more rows
     assert 0.0 < one.copied_lines < 1.0
     assert one.realism["arrays_mean"] > 0

@@ -38,3 +38,13 @@ def test_token_count_equals_the_normalized_tokens():
         "int f(int* p) { return p[0] >> 2; }",
     ]
     assert [token_count(t) for t in texts] == [len(normalized_tokens(t)) for t in texts] == [17, 5, 17]
+
+
+def test_the_sample_is_exactly_its_size_and_evenly_spaced():
+    from builder.release.limitations import evenly_spaced
+
+    assert evenly_spaced(2000, 1000) == list(range(0, 2000, 2))  # every other row, as before
+    assert len(evenly_spaced(1999, 1000)) == 1000  # not all 1,999 rows
+    assert evenly_spaced(10, 3) == [0, 3, 6]
+    assert evenly_spaced(4, 10) == [0, 1, 2, 3]  # a smaller release: every row
+    assert evenly_spaced(0, 10) == []

@@ -8,6 +8,7 @@ copy of the C++ one (what makes ``cpp_to_cuda`` an easy task).
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import multiprocessing
 from collections import Counter
@@ -25,7 +26,7 @@ from builder.schema import BACKEND_PREFIX, IR_PARTS
 
 # The IR text columns whose cost per row the card shows (those a config has).
 IR_TEXT_COLUMNS = tuple(f"{prefix}_{part}" for prefix in BACKEND_PREFIX.values() for part in IR_PARTS)
-# Kernels measured at most: the measures take milliseconds a kernel.
+# Kernels measured (all of a smaller release): the measures take a millisecond a kernel.
 SAMPLE = 1000
 # Rows of the sample whose text columns are lexed for the token counts: lexing every sampled row's
 # IR (tens of kB a row) in Python cost about a third of a 2,000-kernel build, 100 rows still 7%.
@@ -111,13 +112,14 @@ def measure_limits(files: list[Path], sample: int = SAMPLE, *, num_proc: int = 1
     cost = RowCost(["python_source"] + [c for c in IR_TEXT_COLUMNS if c in names])
     pair = ["cpp_forward", "cuda_forward"] if {"cpp_forward", "cuda_forward"} <= names else []
     total = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
-    step = max(1, total // sample)
+    wanted = evenly_spaced(total, sample)
     sources, same, cuda_lines, position = [], 0, 0, 0
     for path in files:
         parquet = pq.ParquetFile(path)
         for group in range(parquet.metadata.num_row_groups):
             count = parquet.metadata.row_group(group).num_rows
-            picked = list(range((-position) % step, count, step))  # every step-th row of the release
+            first, last = bisect.bisect_left(wanted, position), bisect.bisect_left(wanted, position + count)
+            picked = [row - position for row in wanted[first:last]]
             position += count
             if not picked:
                 continue
@@ -139,6 +141,12 @@ def measure_limits(files: list[Path], sample: int = SAMPLE, *, num_proc: int = 1
         measures = [kernel_quality(source) for source in sources]
     copied = same / cuda_lines if cuda_lines else None
     return Limits(len(measures), summarize(measures), copied, cost.means())
+
+
+def evenly_spaced(total: int, sample: int) -> list[int]:
+    """``min(total, sample)`` row positions of ``0 .. total - 1``, evenly spaced from 0, ascending."""
+    count = min(total, sample)
+    return [i * total // count for i in range(count)]
 
 
 @dataclass
