@@ -18,8 +18,9 @@ Each measurement runs in a fresh Python process (so peak resident memory is its 
 - ``compile``: ``build_release(..., verify="compile")`` at ``num_proc`` 1.
 - ``memory``: ``build_release`` of ``--memory-kernels`` kernels at ``num_proc`` 2.
 
-The floor and the two pipeline runs are repeated (``--repeat``, default 2) and the fastest run of
-each counts, since other load on the machine only ever slows a run down. It prints kernels per second
+The floor and the two pipeline runs are repeated (``--repeat``, default 2) in rounds (floor, one
+process, two processes, then again) and the fastest run of each counts, since other load on the
+machine only ever slows a run down. It prints kernels per second
 for each, the pipeline/floor ratios, the 2-process scaling and
 peak resident memory per process, checks them against the targets, writes every figure to
 ``--json`` and exits 1 if a target is missed.
@@ -201,7 +202,21 @@ def run_phase(phase: str, args, repeat: int = 1, **extra) -> dict:
 
     Returns the figures of the fastest run plus every run's rate.
     """
-    runs = [_run_once(phase, args, **extra) for _ in range(repeat)]
+    return _fastest([_run_once(phase, args, **extra) for _ in range(repeat)])
+
+
+def run_rounds(args, phases: dict[str, tuple[str, dict]]) -> dict[str, dict]:
+    """Name -> ``run_phase``'s figures of each of ``phases`` (name -> (phase, extra)), run in
+    ``args.repeat`` rounds of one run each: a machine that slows down for a few minutes then
+    slows every phase's run of that round, not all runs of one phase."""
+    runs: dict[str, list[dict]] = {name: [] for name in phases}
+    for _ in range(args.repeat):
+        for name, (phase, extra) in phases.items():
+            runs[name].append(_run_once(phase, args, **extra))
+    return {name: _fastest(found) for name, found in runs.items()}
+
+
+def _fastest(runs: list[dict]) -> dict:
     best = max(runs, key=lambda r: r["kernels_per_second"])
     return best | {"runs_kernels_per_second": [r["kernels_per_second"] for r in runs]}
 
@@ -352,9 +367,14 @@ def main() -> int:
         "seed": args.seed,
         "generator": args.generator,
     }
-    results["floor"] = run_phase("floor", args, args.repeat)
-    results["pipeline_1"] = run_phase("pipeline", args, args.repeat, count=args.kernels, num_proc=1)
-    results["pipeline_2"] = run_phase("pipeline", args, args.repeat, count=args.kernels, num_proc=2)
+    results |= run_rounds(
+        args,
+        {
+            "floor": ("floor", {}),
+            "pipeline_1": ("pipeline", {"count": args.kernels, "num_proc": 1}),
+            "pipeline_2": ("pipeline", {"count": args.kernels, "num_proc": 2}),
+        },
+    )
     if args.verify_kernels:
         results["compile_floor"] = run_phase("compile-floor", args)
         results["compile"] = run_phase("pipeline", args, count=args.verify_kernels, num_proc=1, verify="compile")
