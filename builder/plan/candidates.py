@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 import itertools
 import multiprocessing
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 from dataclasses import dataclass
 
 import generators
@@ -62,18 +62,20 @@ def synthesize_kernel(
     return generators.synthesize(seed, index, generator)
 
 
-def candidate(seed: int, index: int, generator: str = "random") -> tuple:
+def candidate(seed: int, index: int, generator: str = "random", kept: Set[str] = frozenset()) -> tuple:
     """``(True, structural hash, complexity, constructs, builtins, link, origin)`` of kernel ``index``,
     or ``(False, reason, message, (), (), None, None)`` if synthesis failed.
 
     ``link``: for motif kernels and mutants, what ``Groups.add`` links on (the kernel-alone live core
-    and the MinHash signature); None for the random generator, whose kernels are split one by one.
+    and the MinHash signature); None for the random generator, whose kernels are split one by one,
+    and for a kernel whose structural hash is in ``kept`` (the planner's so far): the planner drops
+    such a duplicate unread, and half of a motif plan's draws are duplicates.
     ``origin``: for mutants, ``(category, family, parent split, passing attempt)``, read from the kernel; else None."""
     link = origin = None
     try:
         spec = synthesize_kernel(seed, index, generator)
         analysis = analyze(spec.python_source, generator)
-        if analysis.live_core is not None:
+        if analysis.live_core is not None and analysis.structural_hash not in kept:
             link = (analysis.live_core, signature(spec.python_source))
         if spec.provenance:
             meta = dict(spec.provenance)
@@ -116,13 +118,15 @@ class Candidates:
             self.pool.terminate()
             self.pool.join()
 
-    def get(self, index: int, upcoming: Iterator[int]) -> tuple:
+    def get(self, index: int, upcoming: Iterator[int], kept: Set[str] = frozenset()) -> tuple:
         """The candidate of ``index``.
 
-        ``upcoming``: the indices the planner expects to draw next, ``index`` among them.
+        ``upcoming``: the indices the planner expects to draw next, ``index`` among them. ``kept``:
+        the structural hashes kept so far, which ``candidate`` makes no link for (a pool computes
+        its batch ahead of the planner, so it makes every link).
         """
         if self.pool is None:
-            return candidate(self.seed, index, self.generator)
+            return candidate(self.seed, index, self.generator, kept)
         if index not in self.ready:
             batch = list(itertools.islice(upcoming, self.BATCH * self.num_proc))
             results = self.pool.starmap(candidate, [(self.seed, i, self.generator) for i in batch], chunksize=16)

@@ -8,6 +8,7 @@ kernel and a mutant with one live core, or near-duplicates, share a split whoeve
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Set
 from dataclasses import dataclass, field
 
 from builder.plan.groups import Groups
@@ -34,6 +35,11 @@ class Draws:
 
     def fail(self, reason: str) -> None:
         self.failures[reason] += 1
+
+    @property
+    def kept_hashes(self) -> Set[str]:
+        """The structural hashes of the kernels kept so far (read only)."""
+        return self._seen
 
     def duplicate(self, digest: str) -> bool:
         """True (and counted) when a kernel of this structural hash was kept before."""

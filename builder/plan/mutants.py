@@ -48,7 +48,9 @@ def draw_mutants(
                     "ask for fewer kernels or give a larger corpus"
                 )
             tried += 1
-            made, digest, complexity, constructs, builtins, link, origin = candidates.get(index, itertools.count(index))
+            made, digest, complexity, constructs, builtins, link, origin = candidates.get(
+                index, itertools.count(index), draws.kept_hashes
+            )
             if not made:
                 draws.fail(digest)
                 logger.info("mutant seed=%d index=%d failed (%s): %s", seed, index, digest, complexity)

@@ -148,7 +148,7 @@ def _draw_synthesized(draws: Draws, options: BuildOptions, *, first_round: int, 
                 index = known.index(category) + round_ * len(known)
                 tried[category] += 1
                 made, digest, complexity, constructs, builtins, link, _ = candidates.get(
-                    index, upcoming_indices(open_categories, round_, known)
+                    index, upcoming_indices(open_categories, round_, known), draws.kept_hashes
                 )
                 if not made:  # a synthesizer bug: count it, log it, keep drawing (within the bound below)
                     draws.fail(digest)
