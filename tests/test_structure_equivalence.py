@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from builder.plan.constructs import constructs
-from builder.plan.structure import canonical_dump, structural_hash, structure
+from builder.plan.structure import canonical_dump, dump, structural_hash, structure
 from generators import CATEGORIES, synthesize
 from generators.spec import (
     _BINARY,
@@ -494,3 +494,17 @@ def test_the_plans_walk_is_ast_walk_in_the_same_order():
             assert [id(n) for n in walk(node)] == [id(n) for n in ast.walk(node)]
         met += len(walk(tree))
     assert met > 100_000
+
+
+def test_dump_prints_what_ast_dump_prints_for_every_node():
+    sources = [*TRICKY.values(), *(synthesize(7, index).python_source for index in range(100))]
+    sources += [synthesize(7, index, "motif").python_source for index in range(100)]
+    nodes = [node for source in sources for node in ast.walk(ast.parse(source))]
+    assert len(nodes) > 50_000
+    assert [dump(node) for node in nodes] == [ast.dump(node) for node in nodes]
+    # the live-core hash dumps trees whose names and numbers it rewrote in place, and unicode kinds
+    tree = ast.parse("u'x' + f(1.5, y=None)[0].z")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, float):
+            node.value = 0
+    assert dump(tree) == ast.dump(tree) and "kind='u'" in dump(tree)

@@ -31,6 +31,7 @@ from builder.plan.kernel_ast import (
     walk,
     wp_attr,
 )
+from builder.plan.structure import dump
 
 
 class Liveness:
@@ -302,7 +303,7 @@ def live_core_hash(fn: ast.FunctionDef) -> str:
             n.arg = names.setdefault(n.arg, f"n{len(names)}")
         elif isinstance(n, ast.Constant) and isinstance(n.value, (int, float)) and not isinstance(n.value, bool):
             n.value = 0
-    return hashlib.md5(ast.dump(fn).encode()).hexdigest()
+    return hashlib.md5(dump(fn).encode()).hexdigest()
 
 
 def live_structure(python_source: str) -> str:
@@ -330,5 +331,5 @@ def live_keys_of(tree: ast.Module, nodes: list[ast.AST] | None = None) -> tuple[
         if isinstance(node, ast.FunctionDef):
             parts.append(live_core_hash(node))
         else:
-            parts.append(hashlib.md5(ast.dump(node).replace(node.name, "S").encode()).hexdigest())
+            parts.append(hashlib.md5(dump(node).replace(node.name, "S").encode()).hexdigest())
     return parts[0], hashlib.md5(" ".join(parts[:1] + sorted(parts[1:])).encode()).hexdigest()

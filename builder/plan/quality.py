@@ -32,6 +32,7 @@ from builder.plan.kernel_ast import (
     wp_attr,
 )
 from builder.plan.liveness import Liveness
+from builder.plan.structure import dump
 
 # The measures that must be rare in live, idiomatic code (the share of kernels with each).
 DEFECTS = ("dead", "litcond", "trivial", "litcall", "const_out")
@@ -149,7 +150,7 @@ def _same(a: ast.AST, b: ast.AST) -> bool:
         return False
     if type(a) is ast.Name:
         return a.id == b.id and type(a.ctx) is type(b.ctx)
-    return ast.dump(a) == ast.dump(b)
+    return dump(a) == dump(b)
 
 
 def _trivial_binop(n: ast.BinOp, in_index: set[int]) -> bool:
@@ -182,9 +183,9 @@ def _trivial(n: ast.AST, in_index: set[int]) -> bool:
             return False
         if type(t) is ast.Name:  # the dump below, for the commonest case
             return t.id == n.value.id
-        return isinstance(t, (ast.Attribute, ast.Subscript)) and ast.dump(t).replace(
-            "ctx=Store()", "ctx=Load()"
-        ) == ast.dump(n.value)
+        return isinstance(t, (ast.Attribute, ast.Subscript)) and dump(t).replace("ctx=Store()", "ctx=Load()") == dump(
+            n.value
+        )
     if isinstance(n, ast.Call):
         a = wp_attr(n)
         name = a if a is not None else (n.func.id if isinstance(n.func, ast.Name) else None)

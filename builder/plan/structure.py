@@ -172,6 +172,63 @@ def _dump(tree: ast.Module, struct_fields: frozenset[str]) -> str:
     return text(tree)
 
 
+def dump(node: ast.AST) -> str:
+    """``ast.dump(node)`` with its default arguments (field names, no positions, one line) of a parsed
+    tree, printed by one direct recursion: the live-core hash dumps every motif candidate's kernel
+    and helpers (``tests/test_structure_equivalence.py`` compares the two)."""
+    return _annotated(node)
+
+
+def _annotated(value: Any) -> str:
+    leaf = _LEAVES.get(type(value))
+    if leaf is not None:
+        return leaf
+    handler = _ANNOTATED.get(type(value))
+    if handler is not None:
+        return handler(value)
+    if isinstance(value, ast.AST):
+        cls = type(value)
+        fields, optional = _fields(cls)
+        parts = []
+        for index, name in enumerate(fields):
+            try:
+                field = getattr(value, name)
+            except AttributeError:  # a field never set: ast.dump leaves it out too
+                continue
+            if field is None and optional is not None and optional[index]:
+                continue
+            parts.append(f"{name}={_annotated(field)}")
+        return f"{cls.__name__}({', '.join(parts)})"
+    if isinstance(value, list):
+        return f"[{', '.join([_annotated(item) for item in value])}]"
+    return repr(value)
+
+
+def _annotated_constant(node: ast.Constant) -> str:
+    if node.kind is None:
+        return f"Constant(value={node.value!r})"
+    return f"Constant(value={node.value!r}, kind={node.kind!r})"
+
+
+# The most frequent nodes, spelled out: the generic branch of ``_annotated`` prints the same.
+_ANNOTATED: dict[type, Callable[[Any], str]] = {
+    ast.Name: lambda n: f"Name(id={n.id!r}, ctx={_LEAVES[type(n.ctx)]})",
+    ast.Constant: _annotated_constant,
+    ast.Attribute: lambda n: f"Attribute(value={_annotated(n.value)}, attr={n.attr!r}, ctx={_LEAVES[type(n.ctx)]})",
+    ast.Call: lambda n: (
+        f"Call(func={_annotated(n.func)}, args={_annotated(n.args)}, keywords={_annotated(n.keywords)})"
+    ),
+    ast.Subscript: lambda n: (
+        f"Subscript(value={_annotated(n.value)}, slice={_annotated(n.slice)}, ctx={_LEAVES[type(n.ctx)]})"
+    ),
+    ast.BinOp: lambda n: f"BinOp(left={_annotated(n.left)}, op={_LEAVES[type(n.op)]}, right={_annotated(n.right)})",
+    ast.UnaryOp: lambda n: f"UnaryOp(op={_LEAVES[type(n.op)]}, operand={_annotated(n.operand)})",
+    ast.Compare: lambda n: (
+        f"Compare(left={_annotated(n.left)}, ops={_annotated(n.ops)}, comparators={_annotated(n.comparators)})"
+    ),
+}
+
+
 def canonical_dump(python_source: str) -> str:
     """The canonical AST text that ``structural_hash`` hashes."""
     tree = ast.parse(python_source)
