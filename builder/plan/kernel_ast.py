@@ -156,8 +156,13 @@ def chain_has_subscript(node: ast.AST) -> bool:
     return False
 
 
-def load_names(node: ast.AST) -> set[str]:
-    return {n.id for n in walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+def load_names(node: ast.AST, nodes: list[ast.AST] | None = None) -> set[str]:
+    """Names read under ``node`` (``nodes``: ``walk(node)`` when the caller has it already)."""
+    return {
+        n.id
+        for n in (walk(node) if nodes is None else nodes)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    }
 
 
 def is_literal_expr(n: ast.AST) -> bool:

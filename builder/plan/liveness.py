@@ -131,7 +131,7 @@ class Liveness:
         kills, pdefs = set(), set()
         nodes = walk(st)
         crit, mut = self._calls(nodes)
-        uses = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}  # load_names
+        uses = load_names(st, nodes)
         if isinstance(st, ast.Assign):
             for t in st.targets:
                 crit |= self._target(t, kills, pdefs)
