@@ -63,14 +63,6 @@ def normalized_tokens(source: str) -> list[str]:
     return out
 
 
-_COUNTED = frozenset({"name", "number", "string", "op"})  # the kinds normalized_tokens keeps
-
-
-def token_count(source: str) -> int:
-    """``len(normalized_tokens(source))``, without making the tokens."""
-    return sum(1 for match in _TOKEN.finditer(source) if match.lastgroup in _COUNTED)
-
-
 def signature(source: str) -> np.ndarray:
     """The MinHash signature (``PERMUTATIONS`` values) of the source's token 5-grams."""
     tokens = normalized_tokens(source)

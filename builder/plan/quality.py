@@ -83,10 +83,11 @@ class _Body:
     def __init__(self, fn: ast.FunctionDef) -> None:
         self.nodes = [x for st in fn.body for x in walk(st)]
         self._by_type: dict[type, list[ast.AST]] = collections.defaultdict(list)
+        self.assigns: list[ast.AST] = []  # in statement order: _tainted follows assignments as they run
         for n in self.nodes:
             self._by_type[type(n)].append(n)
-        # in statement order: _tainted follows assignments in the order they run
-        self.assigns = [n for n in self.nodes if type(n) in self.ASSIGNS]
+            if type(n) in self.ASSIGNS:
+                self.assigns.append(n)
 
     def of(self, *types: type) -> list[ast.AST]:
         """The nodes of these exact types (``ast.parse`` makes no subclasses), type by type."""
@@ -97,7 +98,7 @@ def measure(fn: ast.FunctionDef, scope: Scope, lines: list[str]) -> Quality:
     """The measures of kernel ``fn``, whose file's lines are ``lines``."""
     body = _Body(fn)
     # walk(fn) as a multiset, without walking the statements again (make_ctx and the names are sets)
-    fn_nodes = [fn, *(x for name in ("args", "decorator_list", "returns") for x in _walk_field(fn, name))]
+    fn_nodes = [fn, *(x for name in type(fn)._fields if name != "body" for x in _walk_field(fn, name))]
     fn_nodes += body.nodes
     ctx = make_ctx(fn, scope, fn_nodes)
     live = Liveness(fn, ctx)
@@ -128,6 +129,7 @@ def measure(fn: ast.FunctionDef, scope: Scope, lines: list[str]) -> Quality:
 
 
 def _walk_field(fn: ast.FunctionDef, name: str) -> list[ast.AST]:
+    """The walks of the nodes in field ``name`` of ``fn`` (none for a plain value such as its name)."""
     value = getattr(fn, name, None)
     values = value if isinstance(value, list) else [value]
     return [x for v in values if isinstance(v, ast.AST) for x in walk(v)]
