@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
 from conftest import read_split
 from huggingface_hub import DatasetCard
 from matplotlib.colors import to_rgb
@@ -89,3 +92,21 @@ def test_limits_measured_in_two_processes_equal_one(release):
     assert one.kernels == 40  # exactly the sample: the release has more rows
     assert 0.0 < one.copied_lines < 1.0
     assert one.realism["arrays_mean"] > 0
+
+
+def test_limits_of_the_rows_as_written_equal_those_read_back_from_the_files(release):
+    """The writer measures the card's sample on the tables it writes, in whatever groups they come."""
+    from builder.release.limitations import LimitsSample, measure_limits
+
+    files = [p for split in ("train", "validation", "test") for p in sorted((release / "paired").glob(f"{split}-*"))]
+    table = pa.concat_tables(pq.read_table(f) for f in files)
+    sample = LimitsSample(table.schema.names, table.num_rows, sample=25)
+    for start in range(0, table.num_rows, 7):  # groups of 7 rows, not the files' 100
+        picked = sample.advance(min(7, table.num_rows - start))
+        if picked:
+            sample.add(table.slice(start, 7), picked)
+    written = sample.result()
+    assert written == measure_limits(files, sample=25)
+    assert written.kernels == 25 and 0.0 < written.copied_lines < 1.0
+    with pytest.raises(ValueError, match="rows passed"):  # the writer's total and rows disagree
+        LimitsSample(table.schema.names, table.num_rows + 1).result()

@@ -16,6 +16,7 @@ from builder.plan.constructs import constructs_in
 from builder.plan.kernel_ast import walk
 from builder.plan.liveness import live_keys_of
 from builder.plan.near_duplicates import signature
+from builder.plan.recent_specs import KEPT_GENERATORS
 from builder.plan.structure import structure_of
 from generators.mutate.sources import active_source
 from generators.spec import builtins_in
@@ -63,14 +64,15 @@ def synthesize_kernel(
 
 
 def candidate(seed: int, index: int, generator: str = "random", kept: Set[str] = frozenset()) -> tuple:
-    """``(True, structural hash, complexity, constructs, builtins, link, origin)`` of kernel ``index``,
-    or ``(False, reason, message, (), (), None, None)`` if synthesis failed.
+    """``(True, structural hash, complexity, constructs, builtins, link, origin, spec)`` of kernel ``index``,
+    or ``(False, reason, message, (), (), None, None, None)`` if synthesis failed.
 
     ``link``: for motif kernels and mutants, what ``Groups.add`` links on (the kernel-alone live core
     and the MinHash signature); None for the random generator, whose kernels are split one by one,
     and for a kernel whose structural hash is in ``kept`` (the planner's so far): the planner drops
     such a duplicate unread (a fifth of a 2,000-kernel motif plan's draws, a third of a mutant plan's).
-    ``origin``: for mutants, ``(category, family, parent split, passing attempt)``, read from the kernel; else None."""
+    ``origin``: for mutants, ``(category, family, parent split, passing attempt)``, read from the kernel; else None.
+    ``spec``: the kernel, for ``builder.plan.recent_specs`` (None for mutants, which it does not keep)."""
     link = origin = None
     try:
         spec = synthesize_kernel(seed, index, generator)
@@ -81,8 +83,9 @@ def candidate(seed: int, index: int, generator: str = "random", kept: Set[str] =
             meta = dict(spec.provenance)
             origin = (spec.category, meta["family"], meta["parent_split"], meta["attempt"])
     except Exception as error:  # the planner counts and logs it
-        return False, f"synthesis {type(error).__name__}", str(error), (), (), None, None
-    return True, analysis.structural_hash, analysis.complexity, analysis.constructs, analysis.builtins, link, origin
+        return False, f"synthesis {type(error).__name__}", str(error), (), (), None, None, None
+    found = (analysis.structural_hash, analysis.complexity, analysis.constructs, analysis.builtins)
+    return True, *found, link, origin, spec if generator in KEPT_GENERATORS else None
 
 
 def upcoming_indices(open_categories: list[str], first_round: int, known: tuple[str, ...]) -> Iterator[int]:

@@ -48,7 +48,7 @@ def draw_mutants(
                     "ask for fewer kernels or give a larger corpus"
                 )
             tried += 1
-            made, digest, complexity, constructs, builtins, link, origin = candidates.get(
+            made, digest, complexity, constructs, builtins, link, origin, _ = candidates.get(
                 index, itertools.count(index), draws.kept_hashes
             )
             if not made:

@@ -11,6 +11,7 @@ import ast
 from collections import Counter
 from dataclasses import dataclass, field
 
+from builder.plan import recent_specs
 from builder.plan.candidates import LIVE_GENERATORS, analyze, synthesize_kernel
 from builder.plan.liveness import live_structure
 from builder.plan.structure import structure_of
@@ -56,9 +57,12 @@ class PlannedKernel:
 
     @property
     def contents(self) -> tuple[KernelSpec, tuple[str, ...]]:
-        """``(spec, builtins)``: the spec synthesized again from (seed, index) on every access (read it once
-        per use); builtins as planned (found again in the source for an entry made without them)."""
-        spec = synthesize_kernel(self.seed, self.index, self.generator, self.attempt)
+        """``(spec, builtins)``: the spec the plan kept in this process (``builder.plan.recent_specs``, the
+        first access only), else synthesized again from (seed, index) on every access (read it once per
+        use); builtins as planned (found again in the source for an entry made without them)."""
+        spec = recent_specs.take(self.seed, self.index, self.generator) or synthesize_kernel(
+            self.seed, self.index, self.generator, self.attempt
+        )
         return spec, self.builtins or builtins_in(ast.parse(spec.python_source))
 
     @property

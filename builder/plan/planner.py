@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from builder.errors import OptionError, PlanError
 from builder.options import BuildOptions
+from builder.plan import recent_specs
 from builder.plan.candidates import Candidates, upcoming_indices
 from builder.plan.difficulty import difficulty, difficulty_bounds
 from builder.plan.draws import Draws
@@ -147,7 +148,7 @@ def _draw_synthesized(draws: Draws, options: BuildOptions, *, first_round: int, 
             for category in list(open_categories):
                 index = known.index(category) + round_ * len(known)
                 tried[category] += 1
-                made, digest, complexity, constructs, builtins, link, _ = candidates.get(
+                made, digest, complexity, constructs, builtins, link, _, spec = candidates.get(
                     index, upcoming_indices(open_categories, round_, known), draws.kept_hashes
                 )
                 if not made:  # a synthesizer bug: count it, log it, keep drawing (within the bound below)
@@ -166,6 +167,7 @@ def _draw_synthesized(draws: Draws, options: BuildOptions, *, first_round: int, 
                     )
                     if draws.keep(kernel, link):
                         got[category] += 1
+                        recent_specs.keep(seed, index, generator, spec)
                 if got[category] == targets[category]:
                     open_categories.remove(category)
                 elif tried[category] >= MAX_DRAWS_PER_KERNEL * targets[category] + MAX_DRAWS_ALLOWANCE:

@@ -305,7 +305,7 @@ def _write_tables(
     staging: Path, tables: dict[str, pa.Table], configs: Sequence[str]
 ) -> tuple[dict[str, list[Path]], dict[str, dict[str, int]], dict]:
     """Each config's parquet files of each split's table: the files, Arrow bytes per config and split, line counts."""
-    counter = LineCounter(features(configs[0]).arrow_schema)
+    counter = LineCounter(features(configs[0]).arrow_schema.names)
     written: dict[str, list[Path]] = {c: [] for c in configs}
     split_bytes: dict[str, dict[str, int]] = {c: {} for c in configs}
     for split, table in tables.items():

@@ -12,6 +12,7 @@ import bisect
 import hashlib
 import multiprocessing
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,43 +105,68 @@ class Limits:
 
 
 def measure_limits(files: list[Path], sample: int = SAMPLE, *, num_proc: int = 1) -> Limits:
-    """``Limits`` of the rows in ``files`` (one config's parquet files, ``paired`` when there is one).
-
-    With ``num_proc`` > 1 the sample's kernels are measured in that many processes: the release is
-    written by one process, and these measures are most of its Python work."""
-    names = set(pq.read_schema(files[0]).names) if files else set()
-    cost = RowCost(["python_source"] + [c for c in IR_TEXT_COLUMNS if c in names])
-    pair = ["cpp_forward", "cuda_forward"] if {"cpp_forward", "cuda_forward"} <= names else []
-    total = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
-    wanted = evenly_spaced(total, sample)
-    sources, same, cuda_lines, position = [], 0, 0, 0
+    """``Limits`` of the rows in ``files`` (one config's parquet files, ``paired`` when there is one)."""
+    names = pq.read_schema(files[0]).names if files else []
+    rows = LimitsSample(names, sum(pq.ParquetFile(f).metadata.num_rows for f in files), sample)
     for path in files:
         parquet = pq.ParquetFile(path)
         for group in range(parquet.metadata.num_row_groups):
-            count = parquet.metadata.row_group(group).num_rows
-            first, last = bisect.bisect_left(wanted, position), bisect.bisect_left(wanted, position + count)
-            picked = [row - position for row in wanted[first:last]]
-            position += count
-            if not picked:
-                continue
-            # One row group at a time, and only the texts measured in Python made Python objects:
-            # the IR columns' sizes are summed by Arrow.
-            table = parquet.read_row_group(group, columns=cost.columns).take(picked)
-            cost.add_table(table)
-            sources.extend(table.column("python_source").to_pylist())
-            if pair:
-                for cpp, cuda in zip(*(table.column(c).to_pylist() for c in pair), strict=True):
-                    matched, lines = _copied(cpp, cuda)
-                    same, cuda_lines = same + matched, cuda_lines + lines
-            del table
-            pa.default_memory_pool().release_unused()
-    if num_proc > 1 and len(sources) > 1:
-        with multiprocessing.get_context().Pool(num_proc) as pool:
-            measures = pool.map(kernel_quality, sources, chunksize=max(1, len(sources) // (4 * num_proc)))
-    else:
-        measures = [kernel_quality(source) for source in sources]
-    copied = same / cuda_lines if cuda_lines else None
-    return Limits(len(measures), summarize(measures), copied, cost.means())
+            picked = rows.advance(parquet.metadata.row_group(group).num_rows)
+            if picked:
+                rows.add(parquet.read_row_group(group, columns=rows.columns), picked)
+                pa.default_memory_pool().release_unused()
+    return rows.result(num_proc=num_proc)
+
+
+class LimitsSample:
+    """The rows at ``evenly_spaced(total, sample)`` of one config's ``total`` rows, read in row order
+    (from its parquet files, or from the tables being written: ``builder.release.writer``)."""
+
+    def __init__(self, names: Iterable[str], total: int, sample: int = SAMPLE) -> None:
+        names = set(names)
+        self.cost = RowCost(["python_source"] + [c for c in IR_TEXT_COLUMNS if c in names])
+        self.pair = ["cpp_forward", "cuda_forward"] if {"cpp_forward", "cuda_forward"} <= names else []
+        self.total, self.wanted, self.position = total, evenly_spaced(total, sample), 0
+        self.sources: list[str] = []
+        self.same = self.cuda_lines = 0
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns ``add`` reads."""
+        return self.cost.columns
+
+    def advance(self, count: int) -> list[int]:
+        """Pass the next ``count`` rows: the positions among them (from 0) the sample holds."""
+        first = bisect.bisect_left(self.wanted, self.position)
+        last = bisect.bisect_left(self.wanted, self.position + count)
+        picked = [row - self.position for row in self.wanted[first:last]]
+        self.position += count
+        return picked
+
+    def add(self, table: pa.Table, picked: list[int]) -> None:
+        """Measure the rows at ``picked`` of ``table``, the rows ``advance`` passed last."""
+        # Only the texts measured in Python are made Python objects: the IR columns' sizes are summed by Arrow.
+        table = table.select(self.columns).take(picked)
+        self.cost.add_table(table)
+        self.sources.extend(table.column("python_source").to_pylist())
+        if self.pair:
+            for cpp, cuda in zip(*(table.column(c).to_pylist() for c in self.pair), strict=True):
+                matched, lines = _copied(cpp, cuda)
+                self.same, self.cuda_lines = self.same + matched, self.cuda_lines + lines
+
+    def result(self, *, num_proc: int = 1) -> Limits:
+        """The ``Limits`` of the sample; with ``num_proc`` > 1 its kernels are measured in that many
+        processes (the release is written by one, and these measures are most of its Python work)."""
+        if self.position != self.total:
+            raise ValueError(f"limits: {self.position} rows passed of {self.total}")
+        if num_proc > 1 and len(self.sources) > 1:
+            with multiprocessing.get_context().Pool(num_proc) as pool:
+                chunks = max(1, len(self.sources) // (4 * num_proc))
+                measures = pool.map(kernel_quality, self.sources, chunksize=chunks)
+        else:
+            measures = [kernel_quality(source) for source in self.sources]
+        copied = self.same / self.cuda_lines if self.cuda_lines else None
+        return Limits(len(measures), summarize(measures), copied, self.cost.means())
 
 
 def evenly_spaced(total: int, sample: int) -> list[int]:

@@ -24,8 +24,8 @@ _IR_COLUMNS = tuple(f"{prefix}_{part}" for prefix in BACKEND_PREFIX.values() for
 class LineCounter:
     """Lines per row of ``python_source`` (non-blank) and of each forward/backward IR column, batch by batch."""
 
-    def __init__(self, schema: pa.Schema) -> None:
-        self.columns = [c for c in _IR_COLUMNS if c in schema.names]
+    def __init__(self, names: list[str]) -> None:
+        self.columns = [c for c in _IR_COLUMNS if c in names]
         self.counts: dict[str, list[np.ndarray]] = {SOURCE_COLUMN: [], **{c: [] for c in self.columns}}
 
     def add(self, batch: pa.RecordBatch | pa.Table) -> None:
@@ -39,7 +39,7 @@ class LineCounter:
 
 def line_counts(files: list[Path]) -> dict[str, np.ndarray]:
     """Lines per row of ``python_source`` (non-blank) and of every forward/backward IR column in ``files``."""
-    counter = LineCounter(pq.read_schema(files[0]))
+    counter = LineCounter(pq.read_schema(files[0]).names)
     for path in files:
         for batch in pq.ParquetFile(path).iter_batches(columns=["metadata", *counter.columns]):
             counter.add(batch)

@@ -32,13 +32,9 @@ from builder.plan.planner import Plan
 from builder.release.card import CardContext, render_card
 from builder.release.checksums import write_checksums
 from builder.release.layout import CARD, PLOTS_DIR, TABLE_CONFIGS, parquet_name
-from builder.release.limitations import content_hash, measure_limits
+from builder.release.limitations import LimitsSample, content_hash, measure_limits
 from builder.release.output import check_output_dir, claim_output, move_into_place, staging_folder
-from builder.release.plots import (
-    LineCounter,
-    distribution_table,
-    write_plots,
-)
+from builder.release.plots import LineCounter, distribution_table, write_plots
 from builder.release.stats import CoverageCounter
 from builder.schema import CONFIG_BACKENDS, device_label, features, ir_columns
 from builder.verify.levels import VerificationReport, stage_failed
@@ -227,7 +223,10 @@ def write_release(
     split_bytes: dict[str, dict[str, int]] = {c: {} for c in configs}  # config -> split -> Arrow bytes
     kept: dict[str, list] = {}  # split -> the planned kernels of the rows written
     measured = next(c for c in TABLE_CONFIGS if c in configs)  # the files `warp-ir-pairs stats` reads
-    coverage_counter, line_counter = CoverageCounter(), LineCounter(features(measured).arrow_schema)
+    names = features(measured).arrow_schema.names
+    coverage_counter, line_counter = CoverageCounter(), LineCounter(names)
+    # The card's sample is measured as it is written, unless dropped rows leave its size unknown until the end.
+    sample = None if drop_failed else LimitsSample(names, sum(map(len, plan.splits.values())))
     # Parquet encoding releases the GIL: given more than one process, it runs in a thread beside
     # the Python-side counting of the same rows instead of before it.
     with ThreadPoolExecutor(max_workers=1) if num_proc > 1 else nullcontext() as background:
@@ -245,6 +244,8 @@ def write_release(
                 )
                 coverage_counter.add(derived[measured], [k.constructs for k in kernels])
                 line_counter.add(derived[measured])
+                if sample and (picked := sample.advance(group.num_rows)):
+                    sample.add(derived[measured], picked)
                 if background:
                     writing.result()
                 # The allocator would keep freed group buffers: 100s of MB at 100,000 kernels.
@@ -267,7 +268,7 @@ def write_release(
         coverage,
         report,
         distribution_table(lines),
-        measure_limits(files[measured], num_proc=num_proc),
+        sample.result(num_proc=num_proc) if sample else measure_limits(files[measured], num_proc=num_proc),
         content_hash(every_file),
     )
     (staging / CARD).write_text(render_card(context), encoding="utf-8")
