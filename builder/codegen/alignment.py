@@ -15,6 +15,7 @@ import re
 MARKER = re.compile(r"^\s*//.*<L (\d+)>\s*$")
 # Start of the statements in a forward function (declarations come before it).
 FORWARD_SECTION = "// forward"
+NOT_CODE = frozenset({"", "{", "}"})  # stripped lines that hold no code
 
 
 def alignment(forward: str, backend: str) -> list[dict]:
@@ -28,12 +29,12 @@ def alignment(forward: str, backend: str) -> list[dict]:
     owner, start, end = None, None, None
     for n in range(first, len(lines)):
         line = lines[n]
-        marker = MARKER.match(line)
+        marker = MARKER.match(line) if "<L " in line else None  # the test first: most lines are code
         if marker is not None:
             if start is not None:
                 entries.append({"python_line": owner, "backend": backend, "start": start, "end": end})
             owner, start, end = int(marker.group(1)), None, None
-        elif owner is not None and line.strip() not in ("", "{", "}"):
+        elif owner is not None and line.strip() not in NOT_CODE:
             if start is None:
                 start = n + 1
             end = n + 1
