@@ -298,6 +298,18 @@ def summarize(results: dict) -> tuple[list[str], bool]:
         f"{max(two['peak_rss_mb']['self'], two['peak_rss_mb']['workers'])} MB",
     ]
     results["ratios"] = {"pipeline_over_floor": round(ratio, 3), "scaling_2_over_1": round(scaling, 3)}
+    # Each round runs floor, one process and two back to back: its ratios see one machine speed.
+    rates = [x["runs_kernels_per_second"] for x in (floor, one, two)]
+    by_round = [(o / f, t / o) for f, o, t in zip(*rates, strict=False)]
+    results["ratios"]["by_round"] = [
+        {"pipeline_over_floor": round(a, 3), "scaling_2_over_1": round(b, 3)} for a, b in by_round
+    ]
+    lines.append(
+        "round by round (the targets read the fastest runs above): pipeline/floor "
+        + ", ".join(f"{a:.2f}" for a, _ in by_round)
+        + "; scaling "
+        + ", ".join(f"{b:.2f}x" for _, b in by_round)
+    )
     if "compile_floor" in results:
         cfloor, compiled = results["compile_floor"], results["compile"]
         cratio = compiled["kernels_per_second"] / cfloor["kernels_per_second"]

@@ -45,6 +45,9 @@ def test_the_benchmark_measures_floor_pipeline_scaling_and_memory(tmp_path):
     assert ratios["scaling_2_over_1"] == round(
         results["pipeline_2"]["kernels_per_second"] / results["pipeline_1"]["kernels_per_second"], 3
     )
+    assert ratios["by_round"] == [
+        {"pipeline_over_floor": ratios["pipeline_over_floor"], "scaling_2_over_1": ratios["scaling_2_over_1"]}
+    ]  # one round: its ratios are those of the fastest runs
     assert set(results["targets"]) == {"pipeline_over_floor", "scaling_2_over_1", "compile_over_floor"}
     assert results["machine"]["cores"] >= 1 and results["machine"]["warp-lang"] == "1.19.0"
     assert "pipeline/floor" in done.stdout and "scaling" in done.stdout and f"figures written to {out}" in done.stdout

@@ -261,6 +261,7 @@ def test_drop_failed_leaves_failing_kernels_out_and_counts_them(tmp_path, monkey
     assert card.data.to_dict()["dataset_info"]["splits"][0]["num_examples"] == 22
     assert "- dropped (--drop-failed): 1 kernel(s)" in card.text
     assert "- verification failures by reason: cpu compile: error: injected: 1" in card.text
+    assert "(`builder.plan.quality` over 22 kernels," in card.text  # the sample read back from the rows kept
 
 
 def test_outcome_of_a_codegen_level_verification_has_no_stage_results():

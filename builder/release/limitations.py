@@ -12,7 +12,7 @@ import bisect
 import hashlib
 import multiprocessing
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,6 +106,11 @@ class Limits:
 
 def measure_limits(files: list[Path], sample: int = SAMPLE, *, num_proc: int = 1) -> Limits:
     """``Limits`` of the rows in ``files`` (one config's parquet files, ``paired`` when there is one)."""
+    return read_sample(files, sample).result(num_proc=num_proc)
+
+
+def read_sample(files: list[Path], sample: int = SAMPLE) -> LimitsSample:
+    """The ``LimitsSample`` of the rows in ``files``, read row group by row group."""
     names = pq.read_schema(files[0]).names if files else []
     rows = LimitsSample(names, sum(pq.ParquetFile(f).metadata.num_rows for f in files), sample)
     for path in files:
@@ -115,7 +120,7 @@ def measure_limits(files: list[Path], sample: int = SAMPLE, *, num_proc: int = 1
             if picked:
                 rows.add(parquet.read_row_group(group, columns=rows.columns), picked)
                 pa.default_memory_pool().release_unused()
-    return rows.result(num_proc=num_proc)
+    return rows
 
 
 class LimitsSample:
@@ -154,16 +159,22 @@ class LimitsSample:
                 matched, lines = _copied(cpp, cuda)
                 self.same, self.cuda_lines = self.same + matched, self.cuda_lines + lines
 
-    def result(self, *, num_proc: int = 1) -> Limits:
+    def result(self, *, num_proc: int = 1, meanwhile: Callable[[], object] | None = None) -> Limits:
         """The ``Limits`` of the sample; with ``num_proc`` > 1 its kernels are measured in that many
-        processes (the release is written by one, and these measures are most of its Python work)."""
+        processes (the release is written by one, and these measures are most of its Python work),
+        while this one calls ``meanwhile`` (called here in any case)."""
         if self.position != self.total:
             raise ValueError(f"limits: {self.position} rows passed of {self.total}")
         if num_proc > 1 and len(self.sources) > 1:
             with multiprocessing.get_context().Pool(num_proc) as pool:
                 chunks = max(1, len(self.sources) // (4 * num_proc))
-                measures = pool.map(kernel_quality, self.sources, chunksize=chunks)
+                measuring = pool.map_async(kernel_quality, self.sources, chunksize=chunks)
+                if meanwhile is not None:
+                    meanwhile()
+                measures = measuring.get()
         else:
+            if meanwhile is not None:
+                meanwhile()
             measures = [kernel_quality(source) for source in self.sources]
         copied = self.same / self.cuda_lines if self.cuda_lines else None
         return Limits(len(measures), summarize(measures), copied, self.cost.means())

@@ -32,7 +32,7 @@ from builder.plan.planner import Plan
 from builder.release.card import CardContext, render_card
 from builder.release.checksums import write_checksums
 from builder.release.layout import CARD, PLOTS_DIR, TABLE_CONFIGS, parquet_name
-from builder.release.limitations import LimitsSample, content_hash, measure_limits
+from builder.release.limitations import LimitsSample, content_hash, read_sample
 from builder.release.output import check_output_dir, claim_output, move_into_place, staging_folder
 from builder.release.plots import LineCounter, distribution_table, write_plots
 from builder.release.stats import CoverageCounter
@@ -256,9 +256,9 @@ def write_release(
     if drop_failed:
         plan = replace(plan, splits={s: tuple(k) for s, k in kept.items() if k})
     coverage, lines = coverage_counter.result(plan.figures()), line_counter.result()
-    write_plots(lines, staging / PLOTS_DIR)
+    sample = sample or read_sample(files[measured])  # rows were dropped: read back from the files
+    limits = sample.result(num_proc=num_proc, meanwhile=lambda: write_plots(lines, staging / PLOTS_DIR))
     split_bytes = {c: {s: n for s, n in b.items() if s in plan.splits} for c, b in split_bytes.items()}
-    every_file = [p for paths in files.values() for p in paths]
     context = CardContext(
         plan,
         tuple(configs),
@@ -268,8 +268,8 @@ def write_release(
         coverage,
         report,
         distribution_table(lines),
-        sample.result(num_proc=num_proc) if sample else measure_limits(files[measured], num_proc=num_proc),
-        content_hash(every_file),
+        limits,
+        content_hash([p for paths in files.values() for p in paths]),
     )
     (staging / CARD).write_text(render_card(context), encoding="utf-8")
     return plan, report, files
