@@ -84,10 +84,10 @@ def test_plots_are_byte_identical_for_the_same_release(release, release_two_proc
 
 
 def test_limits_measured_in_two_processes_equal_one(release):
-    from builder.release.limitations import measure_limits
+    from builder.release.limitations import read_sample
 
     files = sorted((release / "paired").glob("*.parquet"))
-    one, two = measure_limits(files, sample=40), measure_limits(files, sample=40, num_proc=2)
+    one, two = read_sample(files, sample=40).result(), read_sample(files, sample=40).result(num_proc=2)
     assert one == two
     assert one.kernels == 40  # exactly the sample: the release has more rows
     assert 0.0 < one.copied_lines < 1.0
@@ -96,7 +96,7 @@ def test_limits_measured_in_two_processes_equal_one(release):
 
 def test_limits_of_the_rows_as_written_equal_those_read_back_from_the_files(release):
     """The writer measures the card's sample on the tables it writes, in whatever groups they come."""
-    from builder.release.limitations import LimitsSample, measure_limits
+    from builder.release.limitations import LimitsSample, read_sample
 
     files = [p for split in ("train", "validation", "test") for p in sorted((release / "paired").glob(f"{split}-*"))]
     table = pa.concat_tables(pq.read_table(f) for f in files)
@@ -106,7 +106,7 @@ def test_limits_of_the_rows_as_written_equal_those_read_back_from_the_files(rele
         if picked:
             sample.add(table.slice(start, 7), picked)
     written = sample.result()
-    assert written == measure_limits(files, sample=25)
+    assert written == read_sample(files, sample=25).result()
     assert written.kernels == 25 and 0.0 < written.copied_lines < 1.0
     with pytest.raises(ValueError, match="rows passed"):  # the writer's total and rows disagree
         LimitsSample(table.schema.names, table.num_rows + 1).result()

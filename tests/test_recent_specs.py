@@ -44,3 +44,11 @@ def test_the_oldest_are_forgotten_beyond_the_bound_and_mutants_are_not_kept(monk
         recent_specs.keep(1, index, "random", spec)
     recent_specs.keep(1, 9, "mutant", spec)  # a mutant's spec depends on the corpus too
     assert sorted(recent_specs._recent) == [(1, 2, "random"), (1, 3, "random"), (1, 4, "random")]
+
+
+def test_a_new_plan_forgets_the_last_ones_specs():
+    make_plan(3, 40, generator="random", num_proc=1)
+    second = make_plan(4, 10, generator="random", num_proc=1)
+    assert sorted(recent_specs._recent) == sorted(
+        (k.seed, k.index, "random") for split in second.splits.values() for k in split
+    )

@@ -89,6 +89,7 @@ def make_plan(
     together, from disjoint index ranges: ``MIXTURE_ROUNDS``), split once.
     """
     options = _plan_options(seed, num_examples, categories, split_ratios, generator, corpus)
+    recent_specs.forget()  # the specs of this plan's kernels replace an earlier plan's
     draws = Draws(seed)
     if len(options.generators) > 1:
         shares = parse_mixture(options.generator).counts(num_examples).items()

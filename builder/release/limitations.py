@@ -1,6 +1,7 @@
 """The figures behind a card's "Limitations and intended use" section, measured on the release itself.
 
-Read from the release's parquet files, like ``builder.release.stats``: the realism measures of
+Measured on the rows as the writer writes them, or read back from a release's parquet files
+(``read_sample``): the realism measures of
 ``builder.plan.quality`` (dead statements, literal-only conditions, gather/scatter ...) over an
 evenly spaced sample of kernels, and how much of each CUDA forward function is a line-for-line
 copy of the C++ one (what makes ``cpp_to_cuda`` an easy task).
@@ -102,11 +103,6 @@ class Limits:
             f"In this release {100 * self.copied_lines:.1f}% of the lines of a CUDA forward function equal a line "
             "of the C++ forward function of the same kernel"
         )
-
-
-def measure_limits(files: list[Path], sample: int = SAMPLE, *, num_proc: int = 1) -> Limits:
-    """``Limits`` of the rows in ``files`` (one config's parquet files, ``paired`` when there is one)."""
-    return read_sample(files, sample).result(num_proc=num_proc)
 
 
 def read_sample(files: list[Path], sample: int = SAMPLE) -> LimitsSample:
