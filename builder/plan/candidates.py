@@ -16,7 +16,6 @@ from builder.plan.constructs import constructs_in
 from builder.plan.kernel_ast import walk
 from builder.plan.liveness import live_keys_of
 from builder.plan.near_duplicates import signature
-from builder.plan.recent_specs import KEPT_GENERATORS
 from builder.plan.structure import structure_of
 from generators.mutate.sources import active_source
 from generators.spec import builtins_in
@@ -72,7 +71,7 @@ def candidate(seed: int, index: int, generator: str = "random", kept: Set[str] =
     and for a kernel whose structural hash is in ``kept`` (the planner's so far): the planner drops
     such a duplicate unread (a fifth of a 2,000-kernel motif plan's draws, a third of a mutant plan's).
     ``origin``: for mutants, ``(category, family, parent split, passing attempt)``, read from the kernel; else None.
-    ``spec``: the kernel, for ``builder.plan.recent_specs`` (None for mutants, which it does not keep)."""
+    ``spec``: the kernel, for ``builder.plan.recent_specs``."""
     link = origin = None
     try:
         spec = synthesize_kernel(seed, index, generator)
@@ -85,7 +84,7 @@ def candidate(seed: int, index: int, generator: str = "random", kept: Set[str] =
     except Exception as error:  # the planner counts and logs it
         return False, f"synthesis {type(error).__name__}", str(error), (), (), None, None, None
     found = (analysis.structural_hash, analysis.complexity, analysis.constructs, analysis.builtins)
-    return True, *found, link, origin, spec if generator in KEPT_GENERATORS else None
+    return True, *found, link, origin, spec
 
 
 def upcoming_indices(open_categories: list[str], first_round: int, known: tuple[str, ...]) -> Iterator[int]:

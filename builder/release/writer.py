@@ -244,7 +244,7 @@ def write_release(
                 )
                 coverage_counter.add(derived[measured], [k.constructs for k in kernels])
                 line_counter.add(derived[measured])
-                if sample and (picked := sample.advance(group.num_rows)):
+                if sample is not None and (picked := sample.advance(group.num_rows)):
                     sample.add(derived[measured], picked)
                 if background:
                     writing.result()
@@ -256,7 +256,8 @@ def write_release(
     if drop_failed:
         plan = replace(plan, splits={s: tuple(k) for s, k in kept.items() if k})
     coverage, lines = coverage_counter.result(plan.figures()), line_counter.result()
-    sample = sample or read_sample(files[measured])  # rows were dropped: read back from the files
+    if sample is None:  # rows were dropped: the sample is read back from the files
+        sample = read_sample(files[measured])
     limits = sample.result(num_proc=num_proc, meanwhile=lambda: write_plots(lines, staging / PLOTS_DIR))
     split_bytes = {c: {s: n for s, n in b.items() if s in plan.splits} for c, b in split_bytes.items()}
     context = CardContext(
