@@ -14,7 +14,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.image import imread
 
 from builder.release.layout import PLOTS_DIR
-from builder.release.plots import IR_PLOT, SOURCE_PLOT, line_counts
+from builder.release.plots import IR_PLOT, SOURCE_PLOT, LineCounter, line_counts
 from generators import GENERATOR_VERSION
 
 
@@ -63,6 +63,21 @@ def test_distribution_table_matches_the_parquet(release):
     counts = line_counts(sorted((release / "paired").glob("*.parquet")))
     assert list(counts) == ["python_source", "cpp_forward", "cpp_backward", "cuda_forward", "cuda_backward"]
     assert len(counts["cpp_backward"]) == 460
+
+
+def test_line_counter_counts_newlines_of_sliced_chunked_and_large_string_columns():
+    texts = ["", "a", "a\nb", "\n\n", "x\ny\n", "é\nü"] * 3
+    expected = [t.count("\n") + 1 for t in texts]
+    metadata = pa.array([{"source_lines": i} for i in range(len(texts))])
+    for kind in (pa.string(), pa.large_string()):
+        column = pa.chunked_array([pa.array(texts[:7], kind), pa.array(texts[7:], kind)]).slice(2)
+        table = pa.table({"metadata": metadata.slice(2), "cpp_forward": column})
+        counter = LineCounter(table.column_names)
+        counter.add(table)
+        counter.add(table.slice(5, 4).combine_chunks())
+        counts = counter.result()
+        assert counts["cpp_forward"].tolist() == expected[2:] + expected[7:11]
+        assert counts["python_source"].tolist() == list(range(2, 18)) + list(range(7, 11))
 
 
 def test_card_has_usage_for_load_dataset_streaming_formatting_and_the_builder_and_a_citation(release):

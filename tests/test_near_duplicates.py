@@ -10,7 +10,7 @@ from pathlib import Path
 import warp
 
 import generators
-from builder.plan.near_duplicates import normalized_tokens
+from builder.plan.near_duplicates import normalized_tokens, token_count
 
 
 def _tokenize_reference(source: str) -> list[str]:
@@ -42,3 +42,14 @@ def test_tokens_of_tricky_spellings():
     source = 'x = a.b  # c\ny = f"{z}" + rb\'q\' + """m\nn""" + 1_000.5e-3 ** 2\nw = (a.\n   c)\nv //= u->t\n'
     assert normalized_tokens(source) == _tokenize_reference(source)
     assert normalized_tokens("wp.tid() + obj.attr") == ["wp", ".", "tid", "(", ")", "+", "ID", ".", "attr"]
+
+
+def test_token_count_is_the_tokens_length_on_python_cpp_and_cuda_text():
+    package = Path(warp.__file__).parent
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(package.rglob("*.h"))[:40]]
+    texts += [p.read_text(encoding="utf-8") for p in sorted(package.rglob("*.py"))[:40]]
+    texts += ["", "x", "\\\n", 'a # b\n"""q', 'r"x" 1e5j ...', "\x00\u00e9 $ ?", "f(q)\n"]
+    counts = [token_count(t) for t in texts]
+    assert counts == [len(normalized_tokens(t)) for t in texts]
+    assert counts[-7:] == [0, 1, 0, 3, 3, 1, 4]
+    assert sum(counts) > 100_000  # real files, not only the corner cases

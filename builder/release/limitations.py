@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from builder.plan.near_duplicates import normalized_tokens
+from builder.plan.near_duplicates import token_count
 from builder.plan.quality import kernel_quality, summarize
 from builder.release.checksums import file_sha256
 from builder.schema import BACKEND_PREFIX, IR_PARTS
@@ -185,7 +185,7 @@ def evenly_spaced(total: int, sample: int) -> list[int]:
 @dataclass
 class RowCost:
     """Per text column (in ``columns`` order): UTF-8 bytes summed over the sampled rows, lexer tokens
-    (``builder.plan.near_duplicates.normalized_tokens``) over the first ``TOKEN_ROWS`` of them (nulls skipped)."""
+    (``builder.plan.near_duplicates.token_count``) over the first ``TOKEN_ROWS`` of them (nulls skipped)."""
 
     columns: list[str]
     rows: Counter = field(default_factory=Counter)
@@ -204,7 +204,7 @@ class RowCost:
             lexed = min(len(present), max(0, TOKEN_ROWS - self.rows[column]))
             if lexed:
                 self.lexed_size[column] += pc.sum(lengths.slice(0, lexed)).as_py()
-                self.tokens[column] += sum(len(normalized_tokens(text)) for text in present.slice(0, lexed).to_pylist())
+                self.tokens[column] += sum(map(token_count, present.slice(0, lexed).to_pylist()))
             self.rows[column] += len(present)
 
     def means(self) -> dict[str, tuple[float, float]]:

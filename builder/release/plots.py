@@ -31,10 +31,26 @@ class LineCounter:
     def add(self, batch: pa.RecordBatch | pa.Table) -> None:
         self.counts[SOURCE_COLUMN].append(pc.struct_field(batch.column("metadata"), "source_lines").to_numpy())
         for column in self.columns:
-            self.counts[column].append(pc.add(pc.count_substring(batch.column(column), "\n"), 1).to_numpy())
+            self.counts[column].extend(map(_lines, _chunks(batch.column(column))))
 
     def result(self) -> dict[str, np.ndarray]:
         return {column: np.concatenate(parts) for column, parts in self.counts.items()}
+
+
+def _chunks(column: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
+    return column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+
+
+def _lines(texts: pa.Array) -> np.ndarray:
+    """Lines per string of ``texts`` (newlines + 1), found in its data buffer at once: Arrow's
+    ``count_substring`` searches row by row, three times slower on IR columns."""
+    _, offsets, data = texts.buffers()
+    width = np.int64 if pa.types.is_large_string(texts.type) else np.int32
+    ends = np.frombuffer(offsets, width)[texts.offset : texts.offset + len(texts) + 1]
+    if data is None:
+        return np.ones(len(texts), np.int64)
+    newlines = np.flatnonzero(np.frombuffer(data, np.uint8)[ends[0] : ends[-1]] == 10) + ends[0]
+    return np.diff(np.searchsorted(newlines, ends)) + 1
 
 
 def line_counts(files: list[Path]) -> dict[str, np.ndarray]:
