@@ -163,7 +163,11 @@ class Exprs:
     def _array_elements(self, t: VType) -> list[str]:
         """Elements of visible arrays of ``t``: ``a[own]``, or ``a[]`` for a 1-D lookup whose
         clamped index ``_leaf`` draws only when it picks it."""
-        found = []
+        key = ("elements", t.name, self.own)
+        found = self.body.derived.get(key)
+        if found is not None:
+            return found
+        found = self.body.derived[key] = []
         has_int = bool(self.body.values(INT32))
         for name, array in self.body.arrays():
             if array.dtype != t:
@@ -176,7 +180,11 @@ class Exprs:
 
     def _components(self, t: VType) -> list[tuple[str, tuple[int, ...]]]:
         """Names with components of type ``t``, each with the extents its constant indices range over."""
-        found = []
+        key = ("components", t.name)
+        found = self.body.derived.get(key)
+        if found is not None:
+            return found
+        found = self.body.derived[key] = []
         for name, held in self.body.visible():
             if not isinstance(held, VType) or held.is_scalar:
                 continue
@@ -188,7 +196,11 @@ class Exprs:
         return found
 
     def _fields(self, t: VType) -> list[str]:
-        found = []
+        key = ("fields", t.name)
+        found = self.body.derived.get(key)
+        if found is not None:
+            return found
+        found = self.body.derived[key] = []
         for name, held in self.body.visible():
             if isinstance(held, StructDef):
                 found.extend(f"{name}.{field}" for field, ft in held.fields if ft == t)

@@ -69,6 +69,7 @@ class Body:
         self._indent = indent
         self._scopes: list[dict[str, Held]] = [{}]
         self._visible: tuple[tuple[str, Held], ...] | None = None  # visible(), until the scopes change
+        self.derived: dict = {}  # lists computed from visible() (by expressions too), until the scopes change
         self._fixed: set[str] = set()
         self.loop_indices: set[str] = set()
         self._taken: set[str] = {"wp", "float", "int", "bool", "range", "tid", *taken}
@@ -82,14 +83,18 @@ class Body:
         self.line(header + ":")
         self._indent += 1
         self._scopes.append({})
-        self._visible = None
+        self._scopes_changed()
         start = len(self.lines)
         yield
         if len(self.lines) == start:
             self.line("pass")
         self._scopes.pop()
-        self._visible = None
+        self._scopes_changed()
         self._indent -= 1
+
+    def _scopes_changed(self) -> None:
+        self._visible = None
+        self.derived = {}
 
     @property
     def depth(self) -> int:
@@ -108,7 +113,7 @@ class Body:
         """Put ``name`` in the current scope; ``mutable=False`` for indices and parameters."""
         self._taken.add(name)
         self._scopes[-1][name] = held
-        self._visible = None
+        self._scopes_changed()
         if not mutable:
             self._fixed.add(name)
         return name
@@ -139,8 +144,12 @@ class Body:
         return self._visible
 
     def values(self, t: VType) -> list[str]:
-        """Visible names holding a value of type ``t``."""
-        return [n for n, h in self.visible() if h == t]
+        """Visible names holding a value of type ``t`` (a list the caller must not change)."""
+        key = ("values", t.name)
+        found = self.derived.get(key)
+        if found is None:
+            found = self.derived[key] = [n for n, h in self.visible() if h == t]
+        return found
 
     def mutable_values(self) -> list[tuple[str, VType]]:
         """Visible value names that statements may assign to."""
