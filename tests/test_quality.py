@@ -80,3 +80,52 @@ def test_same_agrees_with_comparing_dumps_on_every_pair_of_expressions():
     pairs = [(a, b) for a in nodes for b in nodes]
     assert all(_same(a, b) == (ast.dump(a) == ast.dump(b)) for a, b in pairs)
     assert sum(_same(a, b) for a, b in pairs) > len(nodes)  # equal subtrees other than a node with itself (h - h)
+
+
+NESTED = '''
+class A:
+    def f(self):
+        def g():
+            pass
+try:
+    def h(): pass
+except ValueError:
+    class B: pass
+else:
+    def i(): pass
+finally:
+    def j(): pass
+match x:
+    case 1:
+        def k(): pass
+with ctx:
+    if c:
+        def m(): pass
+    else:
+        while d:
+            def n(): pass
+for e in f:
+    pass
+else:
+    def o(): pass
+@wp.kernel
+def kern():
+    def inner(): pass
+'''
+
+
+def test_definitions_are_the_walks_definitions_in_its_order():
+    import ast
+    from pathlib import Path
+
+    import warp
+
+    from builder.plan.kernel_ast import _DEFS, definitions, walk
+
+    trees = [ast.parse(NESTED)]
+    trees += [ast.parse(p.read_text(encoding="utf-8")) for p in sorted(Path(warp.__file__).parent.rglob("*.py"))[:150]]
+    for tree in trees:
+        assert definitions(tree) == [n for n in walk(tree) if isinstance(n, _DEFS)]
+    names = [d.name for d in definitions(trees[0])]
+    assert names == ["A", "kern", "f", "h", "i", "j", "o", "inner", "g", "B", "k", "m", "n"]  # by depth, as walk
+    assert sum(len(definitions(t)) for t in trees) > 1000  # Warp's files: many definitions, nested ones too

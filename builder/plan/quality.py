@@ -21,6 +21,7 @@ from builder.plan.kernel_ast import (
     Scope,
     call_name,
     comment_count,
+    definitions,
     docstring_node,
     find_kernels,
     is_lit_value,
@@ -68,11 +69,11 @@ class Quality:
 def kernel_quality(source: str) -> Quality:
     """The measures of the last ``@wp.kernel`` in ``source`` (helpers and structs resolved there)."""
     tree = ast.parse(source)
-    nodes = walk(tree)
-    kernels = find_kernels(tree, nodes)
+    defs = definitions(tree)
+    kernels = find_kernels(tree, defs)
     if not kernels:
         raise ValueError("no @wp.kernel in the source")
-    return measure(kernels[-1], source_scope(tree, nodes), source.splitlines())
+    return measure(kernels[-1], source_scope(tree, defs), source.splitlines())
 
 
 class _Body:
