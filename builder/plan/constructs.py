@@ -70,7 +70,9 @@ def _scan(roots: list[Any], found: set[str]) -> bool:
     while stack:
         node = stack.pop()
         kind = type(node)
-        if kind is ast.If:
+        if kind not in _TELLING:
+            pass  # most nodes (names, constants, operators, subscripts) name no construct
+        elif kind is ast.If:
             found.add("if")
             if node.orelse:
                 found.add("elif" if len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If) else "else")
@@ -109,6 +111,12 @@ def _scan(roots: list[Any], found: set[str]) -> bool:
             elif value is not None:
                 stack.append(value)
     return has_return
+
+
+# The node types ``_scan`` reads a construct from.
+_TELLING = frozenset(
+    {ast.If, ast.IfExp, ast.For, ast.While, ast.Break, ast.Continue, ast.AugAssign, ast.Return, ast.Assign, ast.Call}
+)
 
 
 def _decorator(node: ast.FunctionDef) -> str:
