@@ -19,13 +19,11 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
+from builder.plan.kernel_ast import definitions
+
 # Names that are not the kernel author's to choose: the module alias and Python builtins
 # Warp understands (``float``, ``int``, ``range``, ...). They keep their spelling.
 _FREE_NAMES = frozenset({"wp"}) | frozenset(dir(builtins))
-
-# Statement fields holding statement lists (or handlers / match cases, which hold them):
-# the only places a ``class`` statement can sit.
-_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 # Field-less node classes (contexts, operators) -> their text, e.g. ``Load()``.
 _LEAVES: dict[type, str] = {
@@ -52,21 +50,13 @@ def _struct_fields(tree: ast.Module, python_source: str) -> frozenset[str]:
     """Field names declared in class bodies (``@wp.struct``), which are the author's names too."""
     if "class" not in python_source:  # no ``class`` keyword, no ClassDef: skip the search
         return frozenset()
-    found: set[str] = set()
-    blocks: list[list[Any]] = [tree.body]
-    while blocks:
-        for statement in blocks.pop():
-            if isinstance(statement, ast.ClassDef):
-                found.update(
-                    item.target.id
-                    for item in statement.body
-                    if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
-                )
-            for field in _BLOCK_FIELDS:
-                block = getattr(statement, field, None)
-                if isinstance(block, list):
-                    blocks.append(block)
-    return frozenset(found)
+    return frozenset(
+        item.target.id
+        for node in definitions(tree)
+        if isinstance(node, ast.ClassDef)
+        for item in node.body
+        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
+    )
 
 
 def _dump(tree: ast.Module, struct_fields: frozenset[str]) -> str:
