@@ -85,6 +85,9 @@ def walk(node: ast.AST) -> list[ast.AST]:
     return found
 
 
+_BLOCK_FIELDS = ("body", "handlers", "orelse", "finalbody", "cases")  # lists of statements (or handlers, cases)
+
+
 def definitions(tree: ast.AST) -> list[ast.AST]:
     """The function and class definitions in ``tree``, nested ones included, in ``walk``'s order.
 
@@ -104,7 +107,6 @@ def definitions(tree: ast.AST) -> list[ast.AST]:
     return found
 
 
-_BLOCK_FIELDS = ("body", "handlers", "orelse", "finalbody", "cases")  # lists of statements (or handlers, cases)
 # Fields that hold a str, int or other plain value in every node class that has them (``names``
 # does not qualify: Import's holds alias nodes); a Constant's value is never a node.
 _PLAIN_FIELDS = frozenset(
