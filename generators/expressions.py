@@ -24,6 +24,7 @@ applied to arguments by the rule names of ``registry.DOMAINS``:
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +36,10 @@ from generators.types import BOOL, INT32, VType, by_name, literal, scalar_litera
 
 # Longest expression text accepted before resampling shallower: keeps lines readable.
 MAX_EXPR_CHARS = 96
+# What an expression of depth > 0 is, by weight: a leaf or a conditional expression always; a call
+# (weighed by the swarm's ``call_weight``), a component, a struct field or a helper call when the type has one.
+KIND_WEIGHTS = {"leaf": 1.0, "ternary": 0.15, "component": 0.6, "field": 0.8, "helper": 1.5}
+OPTIONAL_KINDS = ("call", "component", "field", "helper")
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,8 @@ class Exprs:
         self.used_types: set[str] = set()
         self.used_helpers: set[str] = set()
         self._calls: dict[str, list[Signature]] = {}
+        self._scoped: dict | None = None  # the body's ``derived`` that ``_by_type`` was computed for
+        self._by_type: dict[tuple[str, int], tuple] = {}
 
     # -- entry points -------------------------------------------------------------------------
     def of(self, t: VType, depth: int | None = None) -> Expr:
@@ -118,18 +125,8 @@ class Exprs:
         self.used_types.add(t.name)
         if depth <= 0:
             return self._leaf(t)
-        signatures, components, fields = self._signatures(t), self._components(t), self._fields(t)
-        helpers = [h for h in self.helpers if h.result == t]
-        options: list[tuple[str, float]] = [("leaf", 1.0), ("ternary", 0.15)]
-        if signatures:
-            options.append(("call", self.swarm.call_weight))
-        if components:
-            options.append(("component", 0.6))
-        if fields:
-            options.append(("field", 0.8))
-        if helpers:
-            options.append(("helper", 1.5))
-        kind = self.rng.choices([k for k, _ in options], [w for _, w in options])[0]
+        signatures, components, fields, helpers, kinds, cumulative = self._options(t)
+        kind = self.rng.choices(kinds, cum_weights=cumulative)[0]
         if kind == "call":
             return self._call(self.rng.choice(signatures), depth - 1)
         if kind == "component":
@@ -145,6 +142,24 @@ class Exprs:
             a, b = self._expr(t, depth - 1), self._expr(t, depth - 1)
             return Expr(f"{a.operand()} if {self.condition(0).text} else {b.operand()}", atomic=False)
         return self._leaf(t)
+
+    def _options(self, t: VType) -> tuple:
+        """``(signatures, components, fields, helpers, kinds, cumulative weights)``: what ``_expr`` draws
+        an expression of ``t`` from, kept until the scopes change or a helper is added (an expression
+        draws many)."""
+        if self._scoped is not self.body.derived:  # a new dict whenever the scopes change
+            self._scoped, self._by_type = self.body.derived, {}
+        key = (t.name, len(self.helpers))
+        found = self._by_type.get(key)
+        if found is None:
+            signatures, components, fields = self._signatures(t), self._components(t), self._fields(t)
+            helpers = [h for h in self.helpers if h.result == t]
+            present = (bool(signatures), bool(components), bool(fields), bool(helpers))
+            kinds = ("leaf", "ternary", *(k for k, on in zip(OPTIONAL_KINDS, present, strict=True) if on))
+            weights = (self.swarm.call_weight if k == "call" else KIND_WEIGHTS[k] for k in kinds)
+            cumulative = list(itertools.accumulate(weights))
+            found = self._by_type[key] = (signatures, components, fields, helpers, kinds, cumulative)
+        return found
 
     def _leaf(self, t: VType) -> Expr:
         names = self.body.values(t) + self._array_elements(t)
