@@ -6,8 +6,7 @@
 
 Every phase runs the kernels of ``--generator`` (default: the builder's default).
 
-Each measurement runs in a fresh Python process (so peak resident memory is its own), whose
-libraries are imported before its timer starts: a process pays for its imports once.
+Each measurement runs in a fresh Python process (so peak resident memory is its own):
 
 - ``floor``: the raw Warp floor. The same kernels the pipeline plans, each executed under
   ``@wp.kernel`` from its source, then ``ModuleBuilder`` plus ``codegen("cpu")`` and
@@ -170,8 +169,7 @@ def phase_pipeline(args) -> dict:
     from builder.release.writer import build_release
     from builder.schema import CONFIGS
 
-    import_warp()  # the floor is timed after Warp's import too, and datasets is imported above
-    import matplotlib.figure  # noqa: F401  (the card's plots import it at their first use)
+    import_warp()  # the floor is timed after Warp's import too
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         summary = build_release(
