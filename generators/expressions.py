@@ -24,7 +24,6 @@ applied to arguments by the rule names of ``registry.DOMAINS``:
 
 from __future__ import annotations
 
-import itertools
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -77,8 +76,6 @@ class Exprs:
         self.used_types: set[str] = set()
         self.used_helpers: set[str] = set()
         self._calls: dict[str, list[Signature]] = {}
-        self._scoped: dict | None = None  # the body's ``derived`` that ``_by_type`` was computed for
-        self._by_type: dict[tuple[str, int], tuple] = {}
 
     # -- entry points -------------------------------------------------------------------------
     def of(self, t: VType, depth: int | None = None) -> Expr:
@@ -125,8 +122,12 @@ class Exprs:
         self.used_types.add(t.name)
         if depth <= 0:
             return self._leaf(t)
-        signatures, components, fields, helpers, kinds, cumulative = self._options(t)
-        kind = self.rng.choices(kinds, cum_weights=cumulative)[0]
+        signatures, components, fields = self._signatures(t), self._components(t), self._fields(t)
+        helpers = [h for h in self.helpers if h.result == t]
+        present = (signatures, components, fields, helpers)
+        kinds = ["leaf", "ternary", *(k for k, found in zip(OPTIONAL_KINDS, present, strict=True) if found)]
+        weights = [self.swarm.call_weight if k == "call" else KIND_WEIGHTS[k] for k in kinds]
+        kind = self.rng.choices(kinds, weights)[0]
         if kind == "call":
             return self._call(self.rng.choice(signatures), depth - 1)
         if kind == "component":
@@ -142,24 +143,6 @@ class Exprs:
             a, b = self._expr(t, depth - 1), self._expr(t, depth - 1)
             return Expr(f"{a.operand()} if {self.condition(0).text} else {b.operand()}", atomic=False)
         return self._leaf(t)
-
-    def _options(self, t: VType) -> tuple:
-        """``(signatures, components, fields, helpers, kinds, cumulative weights)``: what ``_expr`` draws
-        an expression of ``t`` from, kept until the scopes change or a helper is added (an expression
-        draws many)."""
-        if self._scoped is not self.body.derived:  # a new dict whenever the scopes change
-            self._scoped, self._by_type = self.body.derived, {}
-        key = (t.name, len(self.helpers))
-        found = self._by_type.get(key)
-        if found is None:
-            signatures, components, fields = self._signatures(t), self._components(t), self._fields(t)
-            helpers = [h for h in self.helpers if h.result == t]
-            present = (bool(signatures), bool(components), bool(fields), bool(helpers))
-            kinds = ("leaf", "ternary", *(k for k, on in zip(OPTIONAL_KINDS, present, strict=True) if on))
-            weights = (self.swarm.call_weight if k == "call" else KIND_WEIGHTS[k] for k in kinds)
-            cumulative = list(itertools.accumulate(weights))
-            found = self._by_type[key] = (signatures, components, fields, helpers, kinds, cumulative)
-        return found
 
     def _leaf(self, t: VType) -> Expr:
         names = self.body.values(t) + self._array_elements(t)
