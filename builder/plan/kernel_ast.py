@@ -389,5 +389,5 @@ def find_kernels(tree: ast.AST, nodes: list[ast.AST] | None = None) -> list[ast.
 def source_scope(tree: ast.Module, nodes: list[ast.AST] | None = None) -> Scope:
     """Helpers and structs defined in one python_source (``nodes``: ``walk(tree)`` or ``definitions(tree)``)."""
     table = HelperTable()
-    table.add_tree(tree, all_classes=True, nodes=definitions(tree) if nodes is None else nodes)
+    table.add_tree(tree, all_classes=True, nodes=nodes)
     return table.scope()
